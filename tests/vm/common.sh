@@ -1,0 +1,34 @@
+# Shared settings of the host side of the VM harness; sourced, not run.
+# shellcheck shell=bash
+
+: "${DAXTIER_VM_CACHE:=/var/cache/daxtierd-vm}"
+VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+KERNELS_ALL="6.1 6.12"
+
+die() { echo "vm: $*" >&2; exit 1; }
+note() { echo "vm: $*" >&2; }
+
+# The Debian mirror is whatever the host's apt sources name: read it at
+# run time so that no host name is ever written into the repository.
+vm_mirror() {
+        local f uri
+        for f in /etc/apt/sources.list.d/*.sources; do
+                [ -f "$f" ] || continue
+                uri=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' "$f")
+                [ -n "$uri" ] && { echo "$uri"; return 0; }
+        done
+        for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+                [ -f "$f" ] || continue
+                uri=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\// && $i !~ /security/) { print $i; exit } }' "$f")
+                [ -n "$uri" ] && { echo "$uri"; return 0; }
+        done
+        return 1
+}
+
+# Serialise everything that boots a guest or builds an image: the machine
+# has two cores, and two guests at once would only slow both down.
+vm_lock() {
+        mkdir -p "$DAXTIER_VM_CACHE"
+        exec {VM_LOCK_FD}>"$DAXTIER_VM_CACHE/.lock"
+        flock "$VM_LOCK_FD"
+}

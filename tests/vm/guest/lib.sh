@@ -1,0 +1,188 @@
+# lib.sh: helpers for scenarios running inside the test guest; sourced.
+# shellcheck shell=bash
+#
+# TAP:        ok "desc" | not_ok "desc" [details] | skip "desc" "why"
+#             check "desc" COMMAND...      ok if COMMAND succeeds
+#             assert_eq "desc" EXPECTED GOT
+#             assert_ge "desc" MINIMUM GOT  (integers)
+#             assert_match "desc" REGEX GOT
+#             diag "text"
+# Waiting:    wait_for SECONDS COMMAND...   polls every 0.2 s; 0 when met
+# NVDIMMs:    create_devdax REGION SIZE [NAME]   prints the new dax device
+#             init_labels                         labels every NVDIMM
+# Memory:     node_memtotal_kb NODE
+#             dax_blocks DEV          memory block numbers of a dax device
+#             dax_online_blocks DEV   how many of them are online
+#             dax_zones DEV           "Movable" etc., one line per block
+#             dax_attr DEV ATTR       cat /sys/bus/dax/devices/DEV/ATTR
+# Journal:    journal_count FIELD=VALUE...   records of daxtierd matching
+#             journal_field FIELD MATCH...   values of FIELD, one per line
+# Daemon:     daxtierd_state DEV     the last DAXTIER_TO/STATE of a device
+
+TEST_STATE=/run/daxtier-test
+mkdir -p "$TEST_STATE"
+[ -f "$TEST_STATE/count" ] || echo 0 >"$TEST_STATE/count"
+[ -f "$TEST_STATE/failed" ] || echo 0 >"$TEST_STATE/failed"
+
+_tap_next() {
+        local n
+        n=$(($(cat "$TEST_STATE/count") + 1))
+        echo "$n" >"$TEST_STATE/count"
+        echo "$n"
+}
+
+ok() { echo "ok $(_tap_next) - $1"; }
+
+not_ok() {
+        echo "not ok $(_tap_next) - $1"
+        echo $(($(cat "$TEST_STATE/failed") + 1)) >"$TEST_STATE/failed"
+        shift
+        local line
+        for line in "$@"; do
+                printf '%s\n' "$line" | sed 's/^/#   /'
+        done
+        return 0
+}
+
+skip() { echo "ok $(_tap_next) - $1 # SKIP $2"; }
+
+diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
+
+check() {
+        local desc=$1 out
+        shift
+        if out=$("$@" 2>&1); then
+                ok "$desc"
+        else
+                not_ok "$desc" "command failed: $*" "$out"
+        fi
+}
+
+assert_eq() {
+        if [ "$2" = "$3" ]; then
+                ok "$1"
+        else
+                not_ok "$1" "expected: $2" "     got: $3"
+        fi
+}
+
+assert_ge() {
+        if [ -n "$3" ] && [ "$3" -ge "$2" ] 2>/dev/null; then
+                ok "$1"
+        else
+                not_ok "$1" "expected at least: $2" "               got: $3"
+        fi
+}
+
+assert_match() {
+        if [[ "$3" =~ $2 ]]; then
+                ok "$1"
+        else
+                not_ok "$1" "expected to match: $2" "              got: $3"
+        fi
+}
+
+done_testing() {
+        echo "1..$(cat "$TEST_STATE/count")"
+}
+
+wait_for() {
+        local timeout=$1 deadline
+        shift
+        deadline=$(($(date +%s%N) + timeout * 1000000000))
+        while ! "$@" >/dev/null 2>&1; do
+                [ "$(date +%s%N)" -lt "$deadline" ] || return 1
+                sleep 0.2
+        done
+        return 0
+}
+
+init_labels() {
+        ndctl disable-region all >/dev/null
+        ndctl init-labels -f all >/dev/null
+        ndctl enable-region all >/dev/null
+}
+
+# create_devdax REGION SIZE [NAME]: a new devdax namespace; prints its dax
+# device name once the dax device exists.
+create_devdax() {
+        local region=$1 size=$2 name=${3:-} json dev
+        json=$(ndctl create-namespace --region="$region" --mode=devdax --size="$size" \
+                ${name:+--name="$name"} 2>/dev/null) || return 1
+        dev=$(jq -r '.daxregion.devices[0].chardev' <<<"$json")
+        wait_for 20 test -e "/sys/bus/dax/devices/$dev" || return 1
+        echo "$dev"
+}
+
+# create_devdax_full REGION: reconfigure the region's whole (label-less)
+# namespace as devdax, as a user without labels would.
+create_devdax_full() {
+        local region=$1 json dev ns
+        ns=$(ndctl list -r "$region" -N | jq -r '.[0].dev')
+        json=$(ndctl create-namespace -f -e "$ns" --mode=devdax 2>/dev/null) || return 1
+        dev=$(jq -r '.daxregion.devices[0].chardev' <<<"$json")
+        wait_for 20 test -e "/sys/bus/dax/devices/$dev" || return 1
+        echo "$dev"
+}
+
+node_memtotal_kb() {
+        awk '/MemTotal/ { print $4 }' "/sys/devices/system/node/node$1/meminfo" 2>/dev/null || echo 0
+}
+
+dax_attr() { cat "/sys/bus/dax/devices/$1/$2"; }
+
+block_size() { printf '%d\n' "0x$(cat /sys/devices/system/memory/block_size_bytes)"; }
+
+# The memory blocks wholly inside the device's ranges, as kmem adds them.
+dax_blocks() {
+        local dev=/sys/bus/dax/devices/$1 bs start end m
+        bs=$(block_size)
+        if ls -d "$dev"/mapping* >/dev/null 2>&1; then
+                for m in "$dev"/mapping*; do
+                        start=$(( $(cat "$m/start") ))
+                        end=$(( $(cat "$m/end") + 1 ))
+                        seq $(( (start + bs - 1) / bs )) $(( end / bs - 1 ))
+                done
+        else
+                start=$(( $(cat "$dev/resource") ))
+                end=$(( start + $(cat "$dev/size") ))
+                seq $(( (start + bs - 1) / bs )) $(( end / bs - 1 ))
+        fi
+}
+
+dax_online_blocks() {
+        local b n=0
+        for b in $(dax_blocks "$1"); do
+                [ "$(cat "/sys/devices/system/memory/memory$b/state" 2>/dev/null)" = online ] && n=$((n + 1))
+        done
+        echo "$n"
+}
+
+dax_zones() {
+        local b
+        for b in $(dax_blocks "$1"); do
+                if [ "$(cat "/sys/devices/system/memory/memory$b/state" 2>/dev/null)" = online ]; then
+                        cat "/sys/devices/system/memory/memory$b/valid_zones"
+                else
+                        echo offline
+                fi
+        done
+}
+
+dax_driver() {
+        basename "$(readlink "/sys/bus/dax/devices/$1/driver" 2>/dev/null)" 2>/dev/null || echo none
+}
+
+journal_count() {
+        journalctl -q -o cat --no-pager -u daxtierd "$@" 2>/dev/null | wc -l
+}
+
+journal_field() {
+        local field=$1
+        shift
+        journalctl -q -o json --no-pager -u daxtierd "$@" 2>/dev/null | jq -r ".$field // empty"
+}
+
+daxtierd_state() {
+        journal_field DAXTIER_TO DAXTIER_DEVICE="$1" | tail -n1
+}

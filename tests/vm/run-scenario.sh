@@ -1,0 +1,154 @@
+#!/bin/bash
+# run-scenario.sh: boot one scenario on one kernel in a QEMU guest.
+#
+# Usage: run-scenario.sh [--shell] [--results DIR] SCENARIO KERNEL
+#   SCENARIO  path of a tests/vm/scenarios/*.vm file
+#   KERNEL    6.1 or 6.12
+#   --shell   keep the guest up with a root shell on this terminal; the
+#             scenario's setup() runs, its run() does not (start it with
+#             /usr/lib/daxtier-test/runner run). Quit QEMU with Ctrl-a x.
+#   --results DIR  where tap.txt, journal.json and console.log go
+#             (default: $DAXTIER_VM_RESULTS/NAME-KERNEL, or
+#             tests/vm/results/NAME-KERNEL in the build tree)
+#
+# Scenario headers (comment lines at the top of the scenario file):
+#   # vm-kernels: 6.1 6.12      kernels it runs on (default: both)
+#   # vm-nvdimm: 2G@1 2G@2      emulated NVDIMMs, SIZE@NODE each
+#   # vm-append: ARGS           extra kernel command line
+#   # vm-timeout: SECONDS       whole-guest time limit (default 300)
+#   # vm-memory: SIZE           DRAM on node 0 (default 2G)
+#
+# The guest runs the project as installed from the build tree
+# ($DAXTIER_BUILDDIR, default the source tree) with make install DESTDIR.
+# Prints the scenario's TAP on stdout; exits 0 when the plan was complete
+# and nothing failed.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+shell=0 results=""
+while [ $# -gt 0 ]; do
+        case "$1" in
+        --shell) shell=1; shift ;;
+        --results) results=$2; shift 2 ;;
+        -h|--help) sed -n '2,/^set -e/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
+        -*) die "unknown option $1" ;;
+        *) break ;;
+        esac
+done
+[ $# -eq 2 ] || die "usage: run-scenario.sh [--shell] [--results DIR] SCENARIO KERNEL"
+scenario=$(realpath "$1") kernel=$2
+name=$(basename "$scenario" .vm)
+[ -f "$scenario" ] || die "no scenario $scenario"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is not installed"
+
+header() { sed -n "s/^# vm-$1: *//p" "$scenario" | head -n1; }
+to_bytes() { numfmt --from=iec "${1%B}"; }
+
+nvdimms=$(header nvdimm)
+append=$(header append)
+timeout_s=$(header timeout); timeout_s=${timeout_s:-300}
+dram=$(header memory); dram=${dram:-2G}
+
+builddir=${DAXTIER_BUILDDIR:-$(cd "$VM_DIR/../.." && pwd)}
+srcdir=$(cd "$VM_DIR/../.." && pwd)
+results=${results:-${DAXTIER_VM_RESULTS:-$builddir/tests/vm/results}/$name-$kernel}
+rm -rf "$results"
+mkdir -p "$results"
+
+vm_lock
+VM_LOCKED=1 "$VM_DIR/prepare.sh" rootfs
+VM_LOCKED=1 "$VM_DIR/prepare.sh" kernel "$kernel"
+rootfs=$(VM_LOCKED=1 "$VM_DIR/prepare.sh" rootfs-path)
+kdir=$DAXTIER_VM_CACHE/kernel-$kernel
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/daxtier-vm.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# The overlay: the project as built, the scenario and its helpers.
+ov=$work/overlay
+make -s -C "$builddir" install DESTDIR="$ov" >"$work/install.log" 2>&1 ||
+        { cat "$work/install.log" >&2; die "make install failed in $builddir"; }
+# The guest has a merged /usr: a cpio entry for /lib would replace the link.
+for d in bin sbin lib lib64; do
+        if [ -d "$ov/$d" ] && [ ! -L "$ov/$d" ]; then
+                mkdir -p "$ov/usr/$d"
+                cp -a "$ov/$d/." "$ov/usr/$d/"
+                rm -rf "${ov:?}/$d"
+        fi
+done
+install -D -m 0755 "$VM_DIR/guest/runner" "$ov/usr/lib/daxtier-test/runner"
+install -D -m 0644 "$VM_DIR/guest/lib.sh" "$ov/usr/lib/daxtier-test/lib.sh"
+install -D -m 0644 "$scenario" "$ov/usr/lib/daxtier-test/scenario"
+install -D -m 0644 "$VM_DIR/guest/daxtier-scenario-setup.service" "$ov/etc/systemd/system/daxtier-scenario-setup.service"
+install -D -m 0644 "$VM_DIR/guest/daxtier-scenario.service" "$ov/etc/systemd/system/daxtier-scenario.service"
+mkdir -p "$ov/etc/systemd/system/sysinit.target.wants" "$ov/etc/systemd/system/multi-user.target.wants"
+ln -s ../daxtier-scenario-setup.service "$ov/etc/systemd/system/sysinit.target.wants/"
+if [ "$shell" = 1 ]; then
+        install -D -m 0644 "$VM_DIR/guest/autologin.conf" "$ov/etc/systemd/system/serial-getty@ttyS0.service.d/autologin.conf"
+        append="$append daxtier.shell=1"
+else
+        ln -s ../daxtier-scenario.service "$ov/etc/systemd/system/multi-user.target.wants/"
+fi
+# Enable the real unit the way an administrator would.
+unit=$(cd "$ov" && find . -name daxtierd.service -path '*systemd/system/*' | head -n1)
+[ -n "$unit" ] || die "make install did not install daxtierd.service"
+systemctl --root="$ov" enable daxtierd.service >/dev/null 2>&1 ||
+        die "systemctl --root enable daxtierd.service failed"
+(cd "$ov" && find . -print0 | LC_ALL=C sort -z | cpio --null --create --format=newc --quiet --owner=0:0) >"$work/overlay.cpio"
+cat "$rootfs" "$kdir/modules.cpio" "$work/overlay.cpio" >"$work/initrd.cpio"
+
+# Memory layout: DRAM on node 0 with both CPUs; each NVDIMM on its own
+# node without CPUs or DRAM, at 1 GiB-aligned addresses from 4 GiB up.
+args=(-accel tcg -machine pc,nvdimm=on -cpu qemu64 -smp 2 -nodefaults -display none -no-reboot
+      -object "memory-backend-ram,id=ram0,size=$dram"
+      -numa "node,nodeid=0,cpus=0-1,memdev=ram0")
+label=$((128 * 1024))
+gib=$((1024 * 1024 * 1024))
+addr=$((4 * gib)) maxnode=0 i=0 nvtotal=0
+declare -A have_node=([0]=1)
+for spec in $nvdimms; do
+        size=$(to_bytes "${spec%@*}") node=${spec#*@}
+        [ "$node" -gt "$maxnode" ] && maxnode=$node
+        truncate -s $((size + label)) "$work/nvdimm$i.img"
+        args+=(-object "memory-backend-file,id=nvmem$i,share=on,mem-path=$work/nvdimm$i.img,size=$((size + label))"
+               -device "nvdimm,id=nv$i,memdev=nvmem$i,label-size=128K,node=$node,addr=$addr")
+        addr=$((addr + (size + label + gib - 1) / gib * gib))
+        nvtotal=$((nvtotal + (size + label + gib - 1) / gib * gib))
+        i=$((i + 1))
+done
+for n in $(seq 1 "$maxnode"); do
+        args+=(-numa "node,nodeid=$n")
+done
+args+=(-m "$dram,slots=$((i + 2)),maxmem=$(( $(to_bytes "$dram") + nvtotal + 2 * gib ))")
+args+=(-kernel "$kdir/vmlinuz" -initrd "$work/initrd.cpio"
+       -append "console=ttyS0 rdinit=/lib/systemd/systemd panic=-1 systemd.show_status=auto $append")
+if [ "$shell" = 1 ]; then
+        args+=(-serial mon:stdio -serial "file:$results/tap.txt" -serial "file:$results/journal.json")
+        note "shell on the console; Ctrl-a x quits"
+        exec qemu-system-x86_64 "${args[@]}"
+fi
+args+=(-serial "file:$results/console.log" -serial "file:$results/tap.txt" -serial "file:$results/journal.json")
+echo "qemu-system-x86_64 ${args[*]}" >"$results/qemu.cmdline"
+echo "$(cat "$kdir/package") ($(cat "$kdir/version"))" >"$results/kernel"
+
+rc=0
+timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 "${args[@]}" >"$results/qemu.log" 2>&1 || rc=$?
+tr -d '\r' <"$results/tap.txt" >"$results/tap.clean" && mv "$results/tap.clean" "$results/tap.txt"
+cat "$results/tap.txt"
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+        echo "not ok - guest timed out after $timeout_s s; console log tail:"
+        tail -n 40 "$results/console.log" | sed 's/^/#   /'
+        exit 1
+fi
+if [ "$rc" != 0 ]; then
+        echo "not ok - qemu exited with status $rc"
+        sed 's/^/#   /' "$results/qemu.log"
+        tail -n 40 "$results/console.log" | sed 's/^/#   /'
+        exit 1
+fi
+if ! grep -q '^1\.\.[0-9]' "$results/tap.txt"; then
+        echo "not ok - the scenario printed no TAP plan; console log tail:"
+        tail -n 40 "$results/console.log" | sed 's/^/#   /'
+        exit 1
+fi
+! grep -q '^not ok' "$results/tap.txt"
