@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * policy: the policy files, parsed and validated.
+ *
+ * Pure code: reads the files it is given and nothing else of the system.
+ * config_load() parses /etc/daxtierd.conf (or --config PATH) and then every
+ * DROPIN_DIR/ *.conf in lexical order into one struct policy.  Every problem
+ * is collected as a message "FILE:LINE: ..." naming the key and the value,
+ * so that the daemon can log them all and keep its old policy.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum dt_source {
+        DT_SOURCE_ANY = 0, /* only as a match value */
+        DT_SOURCE_PMEM,
+        DT_SOURCE_CXL,
+        DT_SOURCE_HMEM,
+        DT_SOURCE_UNKNOWN,
+};
+
+enum dt_mode {
+        DT_MODE_SYSTEM_RAM,
+        DT_MODE_DEVDAX,
+        DT_MODE_IGNORE,
+};
+
+enum dt_zone {
+        DT_ZONE_MOVABLE,
+        DT_ZONE_NORMAL,
+};
+
+enum dt_memmap {
+        DT_MEMMAP_NO,
+        DT_MEMMAP_YES,
+        DT_MEMMAP_AUTO,
+};
+
+enum dt_auto_online {
+        DT_AUTO_ONLINE_KEEP,
+        DT_AUTO_ONLINE_OFFLINE,
+};
+
+/* Bits of struct rule.match_set: which match keys the rule has. */
+enum {
+        DT_MATCH_DEVICE = 1u << 0,
+        DT_MATCH_SOURCE = 1u << 1,
+        DT_MATCH_UUID = 1u << 2,
+        DT_MATCH_REGION = 1u << 3,
+        DT_MATCH_TARGET_NODE = 1u << 4,
+        DT_MATCH_SIZE_MIN = 1u << 5,
+        DT_MATCH_SIZE_MAX = 1u << 6,
+};
+
+struct rule {
+        char *name;             /* NAME of [device NAME] */
+        char *file;             /* file and line of the section header */
+        unsigned line;
+
+        unsigned match_set;     /* DT_MATCH_* bits */
+        char *match_device;     /* fnmatch(3) glob on the dax device name */
+        enum dt_source match_source;
+        char *match_uuid;       /* lower case, canonical 8-4-4-4-12 form */
+        int match_region;
+        int match_target_node;
+        uint64_t match_size_min;
+        uint64_t match_size_max;
+
+        enum dt_mode mode;
+        enum dt_zone zone;
+        int target_node;        /* -1: any node */
+        enum dt_memmap memmap_on_memory;
+};
+
+struct policy {
+        char **files;           /* every file read, in order */
+        size_t n_files;
+
+        enum dt_auto_online auto_online_blocks;
+
+        struct rule *rules;     /* in file order: first match wins */
+        size_t n_rules;
+};
+
+/* Collected problems, each "FILE:LINE: message". */
+struct config_errors {
+        char **msgs;
+        size_t n;
+};
+
+/* What policy_match() looks at. Unknown numbers are -1, unknown strings NULL. */
+struct dev_facts {
+        const char *name;       /* "dax0.0" */
+        enum dt_source source;
+        const char *uuid;       /* namespace uuid, or NULL */
+        const char *dax_uuid;   /* dax device uuid, or NULL */
+        int region;
+        int target_node;
+        uint64_t size;
+};
+
+/*
+ * Parse main_path and then dropin_dir/ *.conf (lexical order; a missing
+ * directory is fine, a missing main file is fine only if
+ * main_optional).  Returns 0 and a new policy in *ret, or -EINVAL with
+ * every problem appended to *errs (and *ret untouched), or another
+ * -errno for allocation failures.
+ */
+int config_load(const char *main_path, bool main_optional, const char *dropin_dir,
+                struct policy **ret, struct config_errors *errs);
+
+void policy_free(struct policy *p);
+void config_errors_clear(struct config_errors *errs);
+
+/* First rule whose match keys all match, or NULL. */
+const struct rule *policy_match(const struct policy *p, const struct dev_facts *f);
+
+/* Print the effective policy in config syntax (for --check-config). */
+void policy_dump(const struct policy *p, FILE *out);
+
+/*
+ * "123", "4K", "2G" (powers of 1024; K, M, G, T, optionally followed by
+ * "iB" or "B").  Returns 0 or -EINVAL / -ERANGE.
+ */
+int parse_size(const char *s, uint64_t *ret);
+
+const char *dt_source_to_string(enum dt_source s);
+const char *dt_mode_to_string(enum dt_mode m);
+const char *dt_zone_to_string(enum dt_zone z);
+const char *dt_memmap_to_string(enum dt_memmap m);
+const char *dt_auto_online_to_string(enum dt_auto_online a);

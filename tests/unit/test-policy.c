@@ -1,0 +1,1163 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * test-policy: unit tests for policy.c (loading, validation, matching and
+ * dumping of daxtierd.conf).  Every test works in its own mkdtemp
+ * directory: DIR/main.conf is the main file, DIR/conf.d the drop-in dir.
+ */
+
+/* asprintf() and nftw(); a no-op when the build already asks for it. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <check.h>
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "policy.h"
+
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+#define GiB (UINT64_C(1) << 30)
+
+static char *dir;
+static char *paths[64];
+static size_t n_paths;
+static struct policy *pol;
+static struct config_errors errs;
+
+static void setup(void) {
+        char tmpl[] = "/tmp/test-policy.XXXXXX";
+
+        ck_assert_ptr_nonnull(mkdtemp(tmpl));
+        dir = strdup(tmpl);
+        ck_assert_ptr_nonnull(dir);
+        pol = NULL;
+        errs = (struct config_errors) {};
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        return remove(path);
+}
+
+static void teardown(void) {
+        policy_free(pol);
+        pol = NULL;
+        config_errors_clear(&errs);
+        if (dir)
+                nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+        free(dir);
+        dir = NULL;
+        for (size_t i = 0; i < n_paths; i++)
+                free(paths[i]);
+        n_paths = 0;
+}
+
+/* DIR/rel; owned by the test, freed in teardown. */
+static const char *path_of(const char *rel) {
+        char *p;
+
+        ck_assert_uint_lt(n_paths, ELEMENTSOF(paths));
+        ck_assert_int_ge(asprintf(&p, "%s/%s", dir, rel), 0);
+        paths[n_paths++] = p;
+        return p;
+}
+
+static const char *write_file(const char *rel, const char *content) {
+        const char *p = path_of(rel);
+        FILE *f;
+
+        if (strchr(rel, '/')) {
+                char *d = strdup(p);
+
+                ck_assert_ptr_nonnull(d);
+                *strrchr(d, '/') = '\0';
+                ck_assert(mkdir(d, 0755) == 0 || errno == EEXIST);
+                free(d);
+        }
+
+        f = fopen(p, "we");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_ge(fputs(content, f), 0);
+        ck_assert_int_eq(fclose(f), 0);
+        return p;
+}
+
+static const char *main_path(void) {
+        return path_of("main.conf");
+}
+
+static const char *dropin_dir(void) {
+        return path_of("conf.d");
+}
+
+static int load_main(const char *content) {
+        write_file("main.conf", content);
+        return config_load(main_path(), false, dropin_dir(), &pol, &errs);
+}
+
+static void dump_errors(void) {
+        for (size_t i = 0; i < errs.n; i++)
+                fprintf(stderr, "  error %zu: %s\n", i, errs.msgs[i]);
+}
+
+static void expect_ok(int r) {
+        if (r != 0 || errs.n != 0)
+                dump_errors();
+        ck_assert_int_eq(r, 0);
+        ck_assert_uint_eq(errs.n, 0);
+        ck_assert_ptr_nonnull(pol);
+}
+
+/*
+ * Error i starts with exactly "FILE:LINE: " and, after that prefix,
+ * contains each of the non-NULL strings a, b and c.
+ */
+static void expect_error(size_t i, const char *file, unsigned line, const char *a, const char *b,
+                         const char *c) {
+        const char *want[] = { a, b, c };
+        char *prefix;
+        const char *msg;
+
+        if (i >= errs.n)
+                dump_errors();
+        ck_assert_msg(i < errs.n, "expected error #%zu, have %zu", i, errs.n);
+        msg = errs.msgs[i];
+
+        ck_assert_int_ge(asprintf(&prefix, "%s:%u: ", file, line), 0);
+        ck_assert_msg(strncmp(msg, prefix, strlen(prefix)) == 0, "'%s' does not start with '%s'", msg,
+                      prefix);
+
+        for (size_t k = 0; k < ELEMENTSOF(want); k++)
+                if (want[k])
+                        ck_assert_msg(strstr(msg + strlen(prefix), want[k]),
+                                      "'%s' does not contain \"%s\"", msg, want[k]);
+        free(prefix);
+}
+
+/* ---- parse_size ------------------------------------------------------- */
+
+static const struct {
+        const char *s;
+        uint64_t v;
+} good_sizes[] = {
+        { "0", 0 },
+        { "1", 1 },
+        { "4096", 4096 },
+        { "007", 7 },
+        { "100B", 100 },
+        { "1K", 1024 },
+        { "1KB", 1024 },
+        { "1KiB", 1024 },
+        { "512M", UINT64_C(512) << 20 },
+        { "2G", 2 * GiB },
+        { "2GB", 2 * GiB },
+        { "2GiB", 2 * GiB },
+        { "0G", 0 },
+        { "3T", UINT64_C(3) << 40 },
+        { "16777215T", UINT64_C(16777215) << 40 },
+        { "18446744073709551615", UINT64_MAX },
+};
+
+START_TEST(test_parse_size_good) {
+        uint64_t v = 12345;
+
+        ck_assert_msg(parse_size(good_sizes[_i].s, &v) == 0, "'%s' rejected", good_sizes[_i].s);
+        ck_assert_msg(v == good_sizes[_i].v, "'%s' gave %llu", good_sizes[_i].s, (unsigned long long) v);
+}
+END_TEST
+
+static const struct {
+        const char *s;
+        int r;
+} bad_sizes[] = {
+        { "", -EINVAL },
+        { "-1", -EINVAL },
+        { "+1", -EINVAL },
+        { " 1", -EINVAL },
+        { "1 ", -EINVAL },
+        { "2 G", -EINVAL },
+        { "1.5G", -EINVAL },
+        { "G", -EINVAL },
+        { "GiB", -EINVAL },
+        { "B", -EINVAL },
+        { "KB", -EINVAL },
+        { "1k", -EINVAL },
+        { "1g", -EINVAL },
+        { "1Ki", -EINVAL },
+        { "1iB", -EINVAL },
+        { "1KBB", -EINVAL },
+        { "1KiBx", -EINVAL },
+        { "1X", -EINVAL },
+        { "12Q", -EINVAL },
+        { "abc", -EINVAL },
+        { "0x10", -EINVAL },
+        { "1e3", -EINVAL },
+        { "99999999999999999999x", -EINVAL },
+        { "18446744073709551616", -ERANGE },
+        { "99999999999999999999999", -ERANGE },
+        { "16777216T", -ERANGE },
+        { "17179869184G", -ERANGE },
+        { "100000000000000T", -ERANGE },
+};
+
+START_TEST(test_parse_size_bad) {
+        uint64_t v = 12345;
+        int r = parse_size(bad_sizes[_i].s, &v);
+
+        ck_assert_msg(r == bad_sizes[_i].r, "'%s' gave %d, expected %d", bad_sizes[_i].s, r, bad_sizes[_i].r);
+        ck_assert_msg(v == 12345, "'%s' changed the result on failure", bad_sizes[_i].s);
+}
+END_TEST
+
+/* ---- enum spellings --------------------------------------------------- */
+
+START_TEST(test_to_string) {
+        ck_assert_str_eq(dt_source_to_string(DT_SOURCE_ANY), "any");
+        ck_assert_str_eq(dt_source_to_string(DT_SOURCE_PMEM), "pmem");
+        ck_assert_str_eq(dt_source_to_string(DT_SOURCE_CXL), "cxl");
+        ck_assert_str_eq(dt_source_to_string(DT_SOURCE_HMEM), "hmem");
+        ck_assert_str_eq(dt_source_to_string(DT_SOURCE_UNKNOWN), "unknown");
+        ck_assert_str_eq(dt_mode_to_string(DT_MODE_SYSTEM_RAM), "system-ram");
+        ck_assert_str_eq(dt_mode_to_string(DT_MODE_DEVDAX), "devdax");
+        ck_assert_str_eq(dt_mode_to_string(DT_MODE_IGNORE), "ignore");
+        ck_assert_str_eq(dt_zone_to_string(DT_ZONE_MOVABLE), "movable");
+        ck_assert_str_eq(dt_zone_to_string(DT_ZONE_NORMAL), "normal");
+        ck_assert_str_eq(dt_memmap_to_string(DT_MEMMAP_YES), "yes");
+        ck_assert_str_eq(dt_memmap_to_string(DT_MEMMAP_NO), "no");
+        ck_assert_str_eq(dt_memmap_to_string(DT_MEMMAP_AUTO), "auto");
+        ck_assert_str_eq(dt_auto_online_to_string(DT_AUTO_ONLINE_KEEP), "keep");
+        ck_assert_str_eq(dt_auto_online_to_string(DT_AUTO_ONLINE_OFFLINE), "offline");
+        ck_assert_ptr_null(dt_mode_to_string((enum dt_mode) 42));
+}
+END_TEST
+
+/* ---- valid configurations --------------------------------------------- */
+
+START_TEST(test_minimal_rule_defaults) {
+        const struct rule *r;
+
+        expect_ok(load_main("[device a]\n"
+                            "match.device = dax0.0\n"
+                            "mode = system-ram\n"));
+
+        ck_assert_uint_eq(pol->n_files, 1);
+        ck_assert_str_eq(pol->files[0], main_path());
+        ck_assert_int_eq(pol->auto_online_blocks, DT_AUTO_ONLINE_KEEP);
+        ck_assert_uint_eq(pol->n_rules, 1);
+
+        r = &pol->rules[0];
+        ck_assert_str_eq(r->name, "a");
+        ck_assert_str_eq(r->file, main_path());
+        ck_assert_uint_eq(r->line, 1);
+        ck_assert_uint_eq(r->match_set, DT_MATCH_DEVICE);
+        ck_assert_str_eq(r->match_device, "dax0.0");
+        ck_assert_ptr_null(r->match_uuid);
+        ck_assert_int_eq(r->mode, DT_MODE_SYSTEM_RAM);
+        ck_assert_int_eq(r->zone, DT_ZONE_MOVABLE);
+        ck_assert_int_eq(r->target_node, -1);
+        ck_assert_int_eq(r->memmap_on_memory, DT_MEMMAP_NO);
+}
+END_TEST
+
+START_TEST(test_empty_and_comment_only) {
+        expect_ok(load_main("; nothing here\n# nor here\n\n"));
+        ck_assert_uint_eq(pol->n_rules, 0);
+        ck_assert_uint_eq(pol->n_files, 1);
+        ck_assert_int_eq(pol->auto_online_blocks, DT_AUTO_ONLINE_KEEP);
+}
+END_TEST
+
+START_TEST(test_all_keys) {
+        const struct rule *r;
+
+        expect_ok(load_main("[daemon]\n"
+                            "auto_online_blocks = offline\n"
+                            "\n"
+                            "[device optane-1.x_y]\n"
+                            "match.device = dax[01].*\n"
+                            "match.source = pmem\n"
+                            "match.uuid = 5F3C9A2E-8B1D-4E07-9C6A-2D4B7E1F0A38\n"
+                            "match.region = 3\n"
+                            "match.target_node = 2\n"
+                            "match.size_min = 1G\n"
+                            "match.size_max = 2TiB\n"
+                            "mode = devdax\n"
+                            "zone = normal\n"
+                            "target_node = 2147483647\n"
+                            "memmap_on_memory = auto\n"));
+
+        ck_assert_int_eq(pol->auto_online_blocks, DT_AUTO_ONLINE_OFFLINE);
+        ck_assert_uint_eq(pol->n_rules, 1);
+        r = &pol->rules[0];
+        ck_assert_str_eq(r->name, "optane-1.x_y");
+        ck_assert_uint_eq(r->line, 4);
+        ck_assert_uint_eq(r->match_set, DT_MATCH_DEVICE | DT_MATCH_SOURCE | DT_MATCH_UUID | DT_MATCH_REGION |
+                                        DT_MATCH_TARGET_NODE | DT_MATCH_SIZE_MIN | DT_MATCH_SIZE_MAX);
+        ck_assert_str_eq(r->match_device, "dax[01].*");
+        ck_assert_int_eq(r->match_source, DT_SOURCE_PMEM);
+        ck_assert_str_eq(r->match_uuid, "5f3c9a2e-8b1d-4e07-9c6a-2d4b7e1f0a38");
+        ck_assert_int_eq(r->match_region, 3);
+        ck_assert_int_eq(r->match_target_node, 2);
+        ck_assert(r->match_size_min == GiB);
+        ck_assert(r->match_size_max == UINT64_C(2) << 40);
+        ck_assert_int_eq(r->mode, DT_MODE_DEVDAX);
+        ck_assert_int_eq(r->zone, DT_ZONE_NORMAL);
+        ck_assert_int_eq(r->target_node, INT_MAX);
+        ck_assert_int_eq(r->memmap_on_memory, DT_MEMMAP_AUTO);
+}
+END_TEST
+
+START_TEST(test_each_enum_value) {
+        expect_ok(load_main("[device a]\nmatch.source = cxl\nmode = system-ram\nmemmap_on_memory = yes\n"
+                            "[device b]\nmatch.source = hmem\nmode = ignore\nzone = movable\n"
+                            "[device c]\nmatch.source = any\nmode = devdax\nmemmap_on_memory = no\n"
+                            "[daemon]\nauto_online_blocks = keep\n"));
+        ck_assert_uint_eq(pol->n_rules, 3);
+        ck_assert_int_eq(pol->rules[0].match_source, DT_SOURCE_CXL);
+        ck_assert_int_eq(pol->rules[0].mode, DT_MODE_SYSTEM_RAM);
+        ck_assert_int_eq(pol->rules[0].memmap_on_memory, DT_MEMMAP_YES);
+        ck_assert_int_eq(pol->rules[1].match_source, DT_SOURCE_HMEM);
+        ck_assert_int_eq(pol->rules[1].mode, DT_MODE_IGNORE);
+        ck_assert_int_eq(pol->rules[1].zone, DT_ZONE_MOVABLE);
+        ck_assert_int_eq(pol->rules[2].match_source, DT_SOURCE_ANY);
+        ck_assert_uint_eq(pol->rules[2].match_set, DT_MATCH_SOURCE);
+        ck_assert_int_eq(pol->rules[2].mode, DT_MODE_DEVDAX);
+        ck_assert_int_eq(pol->auto_online_blocks, DT_AUTO_ONLINE_KEEP);
+}
+END_TEST
+
+START_TEST(test_size_suffixes_in_rules) {
+        static const char *const spellings[] = { "2G", "2GiB", "2GB", "2048M", "2097152K", "2147483648" };
+
+        for (size_t i = 0; i < ELEMENTSOF(spellings); i++) {
+                char *text;
+
+                ck_assert_int_ge(asprintf(&text,
+                                          "[device a]\nmatch.size_min = %s\nmatch.size_max = %s\nmode = devdax\n",
+                                          spellings[i], spellings[i]),
+                                 0);
+                expect_ok(load_main(text));
+                free(text);
+                ck_assert(pol->rules[0].match_size_min == 2 * GiB);
+                ck_assert(pol->rules[0].match_size_max == 2 * GiB);
+                policy_free(pol);
+                pol = NULL;
+        }
+}
+END_TEST
+
+/* What inih accepts, and what we make of it. */
+START_TEST(test_syntax_accepted_ok) {
+        const struct rule *r;
+
+        expect_ok(load_main("\xEF\xBB\xBF[device a] ; text after the bracket is ignored\r\n"
+                            "; a comment\r\n"
+                            "# another comment\r\n"
+                            "\r\n"
+                            "    match.device = dax0.* ; inline comment\r\n"
+                            "\tmode: system-ram   \r\n"
+                            "  zone=normal\r\n"
+                            "  [device b]\n"
+                            "match.device=dax1.0;x\n"
+                            "mode=devdax\n"));
+        ck_assert_uint_eq(pol->n_rules, 2);
+        r = &pol->rules[0];
+        ck_assert_str_eq(r->name, "a");
+        ck_assert_str_eq(r->match_device, "dax0.*");
+        ck_assert_int_eq(r->mode, DT_MODE_SYSTEM_RAM);
+        ck_assert_int_eq(r->zone, DT_ZONE_NORMAL);
+        r = &pol->rules[1];
+        ck_assert_str_eq(r->name, "b");
+        ck_assert_uint_eq(r->line, 8);
+        ck_assert_str_eq(r->match_device, "dax1.0;x");
+}
+END_TEST
+
+START_TEST(test_longest_rule_name) {
+        /* inih keeps 49 characters of a section name: "device " + 42. */
+        const char *name = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF";
+        char *text;
+
+        ck_assert_uint_eq(strlen(name), 42);
+        ck_assert_int_ge(asprintf(&text, "[device %s]\nmatch.device = x\nmode = devdax\n", name), 0);
+        expect_ok(load_main(text));
+        free(text);
+        ck_assert_str_eq(pol->rules[0].name, name);
+}
+END_TEST
+
+START_TEST(test_dropin_order) {
+        static const char *const order[] = { "main", "r10", "r20", "r9", "rZ", "ra" };
+
+        write_file("conf.d/20-b.conf", "[device r20]\nmatch.device = x\nmode = devdax\n");
+        write_file("conf.d/10-a.conf", "[device r10]\nmatch.device = x\nmode = devdax\n");
+        write_file("conf.d/9-c.conf", "[device r9]\nmatch.device = x\nmode = devdax\n");
+        write_file("conf.d/Z.conf", "[device rZ]\nmatch.device = x\nmode = devdax\n");
+        write_file("conf.d/a.conf", "[device ra]\nmatch.device = x\nmode = devdax\n");
+        /* None of these is read: each would be an error. */
+        write_file("conf.d/.hidden.conf", "[bogus]\n");
+        write_file("conf.d/README", "[bogus]\n");
+        write_file("conf.d/x.conf.bak", "[bogus]\n");
+        write_file("conf.d/x.confx", "[bogus]\n");
+        write_file("conf.d/.conf", "[bogus]\n");
+
+        expect_ok(load_main("[device main]\nmatch.device = x\nmode = devdax\n"));
+
+        ck_assert_uint_eq(pol->n_rules, ELEMENTSOF(order));
+        for (size_t i = 0; i < ELEMENTSOF(order); i++)
+                ck_assert_str_eq(pol->rules[i].name, order[i]);
+
+        ck_assert_uint_eq(pol->n_files, 6);
+        ck_assert_str_eq(pol->files[0], main_path());
+        ck_assert_str_eq(pol->files[1], path_of("conf.d/10-a.conf"));
+        ck_assert_str_eq(pol->files[2], path_of("conf.d/20-b.conf"));
+        ck_assert_str_eq(pol->files[3], path_of("conf.d/9-c.conf"));
+        ck_assert_str_eq(pol->files[4], path_of("conf.d/Z.conf"));
+        ck_assert_str_eq(pol->files[5], path_of("conf.d/a.conf"));
+        ck_assert_str_eq(pol->rules[1].file, path_of("conf.d/10-a.conf"));
+        ck_assert_uint_eq(pol->rules[1].line, 1);
+}
+END_TEST
+
+START_TEST(test_daemon_override) {
+        write_file("conf.d/10-a.conf", "[daemon]\nauto_online_blocks = keep\n");
+        write_file("conf.d/20-b.conf", "[device x]\nmatch.device = x\nmode = devdax\n");
+        expect_ok(load_main("[daemon]\nauto_online_blocks = offline\n"));
+        ck_assert_int_eq(pol->auto_online_blocks, DT_AUTO_ONLINE_KEEP);
+        policy_free(pol);
+        pol = NULL;
+
+        write_file("conf.d/10-a.conf", "[daemon]\nauto_online_blocks = offline\n");
+        expect_ok(load_main("[daemon]\nauto_online_blocks = keep\n"));
+        ck_assert_int_eq(pol->auto_online_blocks, DT_AUTO_ONLINE_OFFLINE);
+        policy_free(pol);
+        pol = NULL;
+
+        /* A drop-in without the key leaves the earlier value alone. */
+        write_file("conf.d/10-a.conf", "[daemon]\n");
+        expect_ok(load_main("[daemon]\nauto_online_blocks = offline\n"));
+        ck_assert_int_eq(pol->auto_online_blocks, DT_AUTO_ONLINE_OFFLINE);
+}
+END_TEST
+
+START_TEST(test_daemon_twice_in_one_file) {
+        /* Two [daemon] blocks are fine as long as no key repeats. */
+        expect_ok(load_main("[daemon]\n[device a]\nmatch.device = x\nmode = devdax\n"
+                            "[daemon]\nauto_online_blocks = offline\n"));
+        ck_assert_int_eq(pol->auto_online_blocks, DT_AUTO_ONLINE_OFFLINE);
+}
+END_TEST
+
+START_TEST(test_missing_files_optional) {
+        ck_assert_int_eq(config_load(path_of("nonexistent.conf"), true, path_of("nonexistent.d"), &pol, &errs), 0);
+        ck_assert_uint_eq(errs.n, 0);
+        ck_assert_ptr_nonnull(pol);
+        ck_assert_uint_eq(pol->n_files, 0);
+        ck_assert_uint_eq(pol->n_rules, 0);
+        ck_assert_int_eq(pol->auto_online_blocks, DT_AUTO_ONLINE_KEEP);
+        policy_free(pol);
+        pol = NULL;
+
+        /* Drop-ins are still read when the main file is missing. */
+        write_file("conf.d/10-a.conf", "[device a]\nmatch.device = x\nmode = devdax\n");
+        ck_assert_int_eq(config_load(path_of("nonexistent.conf"), true, dropin_dir(), &pol, &errs), 0);
+        ck_assert_uint_eq(pol->n_files, 1);
+        ck_assert_uint_eq(pol->n_rules, 1);
+        policy_free(pol);
+        pol = NULL;
+
+        /* Trailing slash on the directory does not double it. */
+        ck_assert_int_eq(config_load(NULL, false, path_of("conf.d/"), &pol, &errs), 0);
+        ck_assert_str_eq(pol->files[0], path_of("conf.d/10-a.conf"));
+}
+END_TEST
+
+/* The shipped example does nothing as is, and every commented rule in it is valid. */
+#ifdef TEST_SRCDIR
+#define EXAMPLE_CONF TEST_SRCDIR "/../../conf/daxtierd.conf"
+#else
+#define EXAMPLE_CONF "conf/daxtierd.conf"
+#endif
+
+START_TEST(test_example_config) {
+        char *text = NULL, *line = NULL;
+        size_t text_size = 0, line_size = 0;
+        FILE *in, *f;
+
+        ck_assert_int_eq(config_load(EXAMPLE_CONF, false, NULL, &pol, &errs), 0);
+        ck_assert_uint_eq(pol->n_rules, 0);
+        ck_assert_int_eq(pol->auto_online_blocks, DT_AUTO_ONLINE_KEEP);
+        policy_free(pol);
+        pol = NULL;
+
+        /* Uncomment what looks like configuration: "#[..." and "#key...". */
+        in = fopen(EXAMPLE_CONF, "re");
+        ck_assert_ptr_nonnull(in);
+        f = open_memstream(&text, &text_size);
+        ck_assert_ptr_nonnull(f);
+        while (getline(&line, &line_size, in) >= 0)
+                fputs(line[0] == '#' && (line[1] == '[' || (line[1] >= 'a' && line[1] <= 'z')) ? line + 1 : line, f);
+        ck_assert_int_eq(fclose(f), 0);
+        fclose(in);
+        free(line);
+
+        expect_ok(load_main(text));
+        free(text);
+        ck_assert_uint_ge(pol->n_rules, 1);
+}
+END_TEST
+
+/* ---- policy_dump ------------------------------------------------------ */
+
+static void assert_rules_equal(const struct rule *a, const struct rule *b) {
+        ck_assert_str_eq(a->name, b->name);
+        ck_assert_uint_eq(a->match_set, b->match_set);
+        ck_assert_pstr_eq(a->match_device, b->match_device);
+        ck_assert_pstr_eq(a->match_uuid, b->match_uuid);
+        if (a->match_set & DT_MATCH_SOURCE)
+                ck_assert_int_eq(a->match_source, b->match_source);
+        if (a->match_set & DT_MATCH_REGION)
+                ck_assert_int_eq(a->match_region, b->match_region);
+        if (a->match_set & DT_MATCH_TARGET_NODE)
+                ck_assert_int_eq(a->match_target_node, b->match_target_node);
+        if (a->match_set & DT_MATCH_SIZE_MIN)
+                ck_assert(a->match_size_min == b->match_size_min);
+        if (a->match_set & DT_MATCH_SIZE_MAX)
+                ck_assert(a->match_size_max == b->match_size_max);
+        ck_assert_int_eq(a->mode, b->mode);
+        ck_assert_int_eq(a->zone, b->zone);
+        ck_assert_int_eq(a->target_node, b->target_node);
+        ck_assert_int_eq(a->memmap_on_memory, b->memmap_on_memory);
+}
+
+static char *dump_to_string(const struct policy *p) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        ck_assert_ptr_nonnull(f);
+        policy_dump(p, f);
+        ck_assert_int_eq(fclose(f), 0);
+        return buf;
+}
+
+START_TEST(test_dump_round_trip) {
+        struct policy *again = NULL;
+        char *text, *text2, *expect;
+
+        write_file("conf.d/50-cxl.conf",
+                   "# all CXL memory\n"
+                   "[device cxl]\n"
+                   "match.source = cxl\n"
+                   "mode = system-ram\n"
+                   "memmap_on_memory = auto\n"
+                   "[daemon]\n"
+                   "auto_online_blocks = offline\n");
+        expect_ok(load_main("[device optane]\n"
+                            "match.uuid = 5F3C9A2E-8B1D-4E07-9C6A-2D4B7E1F0A38\n"
+                            "match.device = dax*.*\n"
+                            "match.region = 0\n"
+                            "match.target_node = 1\n"
+                            "match.size_min = 1536M\n"
+                            "match.size_max = 1099511627777\n"
+                            "mode = system-ram\n"
+                            "zone = normal\n"
+                            "target_node = 1\n"
+                            "[device keep]\n"
+                            "match.size_min = 0\n"
+                            "match.source = any\n"
+                            "mode = devdax\n"
+                            "[device big]\n"
+                            "match.size_max = 18446744073709551615\n"
+                            "mode = ignore\n"));
+
+        text = dump_to_string(pol);
+
+        /* Header, provenance and defaults are spelled out. */
+        ck_assert_int_ge(asprintf(&expect, "#   %s\n#   %s\n", main_path(), path_of("conf.d/50-cxl.conf")), 0);
+        ck_assert_msg(strstr(text, expect), "file list missing in:\n%s", text);
+        free(expect);
+        ck_assert_int_ge(asprintf(&expect, "# %s:1\n[device optane]\n", main_path()), 0);
+        ck_assert_msg(strstr(text, expect), "provenance missing in:\n%s", text);
+        free(expect);
+        ck_assert_int_ge(asprintf(&expect, "# %s:2\n[device cxl]\n", path_of("conf.d/50-cxl.conf")), 0);
+        ck_assert_msg(strstr(text, expect), "provenance missing in:\n%s", text);
+        free(expect);
+        ck_assert_ptr_nonnull(strstr(text, "[daemon]\nauto_online_blocks = offline\n"));
+        ck_assert_ptr_nonnull(strstr(text, "match.uuid = 5f3c9a2e-8b1d-4e07-9c6a-2d4b7e1f0a38\n"));
+        ck_assert_ptr_nonnull(strstr(text, "match.size_min = 1536M\n"));
+        ck_assert_ptr_nonnull(strstr(text, "match.size_max = 1099511627777\n"));
+        ck_assert_ptr_nonnull(strstr(text, "[device keep]\nmatch.source = any\nmatch.size_min = 0\n"
+                                           "mode = devdax\nzone = movable\n# target_node is not set\n"
+                                           "memmap_on_memory = no\n"));
+
+        write_file("dump.conf", text);
+        if (config_load(path_of("dump.conf"), false, NULL, &again, &errs) != 0)
+                dump_errors();
+        ck_assert_ptr_nonnull(again);
+        ck_assert_uint_eq(errs.n, 0);
+
+        ck_assert_int_eq(again->auto_online_blocks, pol->auto_online_blocks);
+        ck_assert_uint_eq(again->n_rules, pol->n_rules);
+        for (size_t i = 0; i < pol->n_rules; i++)
+                assert_rules_equal(&again->rules[i], &pol->rules[i]);
+
+        /* And the dump of the dump only differs in provenance. */
+        text2 = dump_to_string(again);
+        ck_assert_ptr_nonnull(strstr(text2, "[device big]\nmatch.size_max = 18446744073709551615\nmode = ignore\n"));
+
+        free(text);
+        free(text2);
+        policy_free(again);
+}
+END_TEST
+
+START_TEST(test_dump_empty) {
+        struct policy *again = NULL;
+        char *text;
+
+        ck_assert_int_eq(config_load(path_of("none.conf"), true, NULL, &pol, &errs), 0);
+        text = dump_to_string(pol);
+        ck_assert_ptr_nonnull(strstr(text, "[daemon]\nauto_online_blocks = keep\n"));
+        write_file("dump.conf", text);
+        free(text);
+        ck_assert_int_eq(config_load(path_of("dump.conf"), false, NULL, &again, &errs), 0);
+        ck_assert_uint_eq(again->n_rules, 0);
+        policy_free(again);
+}
+END_TEST
+
+/* ---- policy_match ----------------------------------------------------- */
+
+static struct dev_facts facts(void) {
+        return (struct dev_facts) {
+                .name = "dax1.0",
+                .source = DT_SOURCE_PMEM,
+                .uuid = "5f3c9a2e-8b1d-4e07-9c6a-2d4b7e1f0a38",
+                .dax_uuid = NULL,
+                .region = 1,
+                .target_node = 2,
+                .size = 4 * GiB,
+        };
+}
+
+/* Loads one rule with the given match lines and tells whether it matches f. */
+static bool matches(const char *match_lines, const struct dev_facts *f) {
+        char *text;
+        bool m;
+
+        ck_assert_int_ge(asprintf(&text, "[device r]\n%smode = system-ram\n", match_lines), 0);
+        policy_free(pol);
+        pol = NULL;
+        expect_ok(load_main(text));
+        free(text);
+
+        m = policy_match(pol, f) != NULL;
+        if (m)
+                ck_assert_ptr_eq(policy_match(pol, f), &pol->rules[0]);
+        return m;
+}
+
+START_TEST(test_match_first_wins) {
+        struct dev_facts f = facts();
+        const struct rule *r;
+
+        write_file("conf.d/10-late.conf", "[device late]\nmatch.source = any\nmode = devdax\n");
+        expect_ok(load_main("[device other]\nmatch.device = dax0.*\nmode = ignore\n"
+                            "[device first]\nmatch.source = pmem\nmode = system-ram\n"
+                            "[device second]\nmatch.device = dax1.0\nmode = devdax\n"));
+
+        r = policy_match(pol, &f);
+        ck_assert_ptr_nonnull(r);
+        ck_assert_str_eq(r->name, "first");
+
+        f.source = DT_SOURCE_CXL;
+        r = policy_match(pol, &f);
+        ck_assert_str_eq(r->name, "second");
+
+        f.name = "dax7.0";
+        r = policy_match(pol, &f);
+        ck_assert_str_eq(r->name, "late");
+
+        f.name = "dax0.3";
+        r = policy_match(pol, &f);
+        ck_assert_str_eq(r->name, "other");
+}
+END_TEST
+
+START_TEST(test_match_none) {
+        struct dev_facts f = facts();
+
+        expect_ok(load_main("[device a]\nmatch.device = dax0.*\nmode = system-ram\n"));
+        ck_assert_ptr_null(policy_match(pol, &f));
+        policy_free(pol);
+        pol = NULL;
+
+        expect_ok(load_main("# no rules\n"));
+        ck_assert_ptr_null(policy_match(pol, &f));
+}
+END_TEST
+
+START_TEST(test_match_all_keys_together) {
+        struct dev_facts f = facts();
+        const char *all = "match.device = dax1.*\nmatch.source = pmem\n"
+                          "match.uuid = 5f3c9a2e-8b1d-4e07-9c6a-2d4b7e1f0a38\nmatch.region = 1\n"
+                          "match.target_node = 2\nmatch.size_min = 4G\nmatch.size_max = 4G\n";
+
+        ck_assert(matches(all, &f));
+        f.size++;
+        ck_assert(!matches(all, &f));
+        f = facts();
+        f.region = 0;
+        ck_assert(!matches(all, &f));
+}
+END_TEST
+
+START_TEST(test_match_device_glob) {
+        struct dev_facts f = facts();
+
+        ck_assert(matches("match.device = dax1.0\n", &f));
+        ck_assert(matches("match.device = dax*\n", &f));
+        ck_assert(matches("match.device = dax?.[0-3]\n", &f));
+        ck_assert(!matches("match.device = dax0.*\n", &f));
+        ck_assert(!matches("match.device = dax1\n", &f));
+        ck_assert(!matches("match.device = DAX1.0\n", &f));
+        f.name = NULL;
+        ck_assert(!matches("match.device = *\n", &f));
+}
+END_TEST
+
+START_TEST(test_match_source) {
+        struct dev_facts f = facts();
+
+        ck_assert(matches("match.source = pmem\n", &f));
+        ck_assert(!matches("match.source = cxl\n", &f));
+        ck_assert(!matches("match.source = hmem\n", &f));
+        ck_assert(matches("match.source = any\n", &f));
+
+        f.source = DT_SOURCE_CXL;
+        ck_assert(matches("match.source = cxl\n", &f));
+        ck_assert(!matches("match.source = pmem\n", &f));
+        f.source = DT_SOURCE_HMEM;
+        ck_assert(matches("match.source = hmem\n", &f));
+
+        f.source = DT_SOURCE_UNKNOWN;
+        ck_assert(!matches("match.source = pmem\n", &f));
+        ck_assert(!matches("match.source = cxl\n", &f));
+        ck_assert(!matches("match.source = hmem\n", &f));
+        ck_assert(matches("match.source = any\n", &f));
+}
+END_TEST
+
+START_TEST(test_match_uuid) {
+        struct dev_facts f = facts();
+        const char *lower = "match.uuid = 5f3c9a2e-8b1d-4e07-9c6a-2d4b7e1f0a38\n";
+        const char *upper = "match.uuid = 5F3C9A2E-8B1D-4E07-9C6A-2D4B7E1F0A38\n";
+
+        ck_assert(matches(lower, &f));
+        ck_assert(matches(upper, &f));
+        ck_assert(!matches("match.uuid = 00000000-8b1d-4e07-9c6a-2d4b7e1f0a38\n", &f));
+
+        /* The facts may be upper case too. */
+        f.uuid = "5F3C9A2E-8B1D-4E07-9C6A-2D4B7E1F0A38";
+        ck_assert(matches(lower, &f));
+
+        /* Either uuid will do. */
+        f.uuid = "11111111-2222-3333-4444-555555555555";
+        f.dax_uuid = "5f3c9a2e-8b1d-4e07-9c6a-2d4b7e1f0a38";
+        ck_assert(matches(upper, &f));
+        f.uuid = NULL;
+        ck_assert(matches(lower, &f));
+        f.dax_uuid = "11111111-2222-3333-4444-555555555555";
+        ck_assert(!matches(lower, &f));
+
+        /* Unknown. */
+        f.uuid = f.dax_uuid = NULL;
+        ck_assert(!matches(lower, &f));
+}
+END_TEST
+
+START_TEST(test_match_region_and_node) {
+        struct dev_facts f = facts();
+
+        ck_assert(matches("match.region = 1\n", &f));
+        ck_assert(!matches("match.region = 0\n", &f));
+        ck_assert(matches("match.target_node = 2\n", &f));
+        ck_assert(!matches("match.target_node = 0\n", &f));
+
+        f.region = -1;
+        f.target_node = -1;
+        ck_assert(!matches("match.region = 0\n", &f));
+        ck_assert(!matches("match.region = 1\n", &f));
+        ck_assert(!matches("match.target_node = 0\n", &f));
+        ck_assert(!matches("match.target_node = 2\n", &f));
+        /* A rule that does not ask does not care. */
+        ck_assert(matches("match.device = dax1.0\n", &f));
+}
+END_TEST
+
+START_TEST(test_match_size_bounds) {
+        struct dev_facts f = facts();
+
+        ck_assert(matches("match.size_min = 4G\n", &f));
+        ck_assert(matches("match.size_min = 4095M\n", &f));
+        ck_assert(!matches("match.size_min = 4097M\n", &f));
+        ck_assert(matches("match.size_max = 4G\n", &f));
+        ck_assert(matches("match.size_max = 1T\n", &f));
+        ck_assert(!matches("match.size_max = 4095M\n", &f));
+        ck_assert(matches("match.size_min = 1G\nmatch.size_max = 8G\n", &f));
+        ck_assert(!matches("match.size_min = 5G\nmatch.size_max = 8G\n", &f));
+        ck_assert(matches("match.size_min = 0\n", &f));
+        f.size = 0;
+        ck_assert(matches("match.size_max = 0\n", &f));
+}
+END_TEST
+
+/* ---- invalid configurations ------------------------------------------- */
+
+#define HEAD "[device a]\nmatch.device = dax0.0\nmode = system-ram\n"       /* lines 1-3 */
+
+static const struct invalid_case {
+        const char *text;
+        unsigned line;
+        const char *key;        /* or the section */
+        const char *value;      /* quoted, as the message shows it */
+        const char *also;
+} invalid_cases[] = {
+        { "[foo]\nbar = 1\n", 1, "unknown section", "'[foo]'" },
+        { "\n\n[Daemon]\nauto_online_blocks = keep\n", 3, "unknown section", "'[Daemon]'" },
+        { "[devices]\n", 1, "unknown section", "'[devices]'" },
+        { "[daemon]\nbogus = 1\n", 2, "unknown key 'bogus' in [daemon]" },
+        { "[daemon]\nAuto_Online_Blocks = keep\n", 2, "unknown key 'Auto_Online_Blocks'", "[daemon]" },
+        { HEAD "colour = red\n", 4, "unknown key 'colour'", "[device a]" },
+        { HEAD "match.name = dax0.0\n", 4, "unknown key 'match.name'", "[device a]" },
+        { "[device a]\nmatch.device = dax0.0\nmode = fast\n", 3, "mode", "'fast'", "[device a]" },
+        { "[device a]\nmatch.device = dax0.0\nmode = System-RAM\n", 3, "mode", "'System-RAM'" },
+        { "[device a]\nmatch.device = dax0.0\nmode = devdax # later\n", 3, "mode", "'devdax # later'" },
+        { "[device a]\nmatch.device = dax0.0\nmode =\n", 3, "mode", "''" },
+        { "\n# comment\n[device a]\nmatch.device = dax0.0\nzone = normal\n", 3, "missing", "'mode'", "[device a]" },
+        { "[device a]\nmode = devdax\nzone = normal\n", 1, "no match keys", "[device a]" },
+        { HEAD "zone = fast\n", 4, "zone", "'fast'", "expected movable or normal" },
+        { HEAD "memmap_on_memory = maybe\n", 4, "memmap_on_memory", "'maybe'" },
+        { HEAD "memmap_on_memory = true\n", 4, "memmap_on_memory", "'true'" },
+        { "[daemon]\nauto_online_blocks = online\n", 2, "auto_online_blocks", "'online'", "[daemon]" },
+        { "[device a]\nmatch.source = nvme\nmode = devdax\n", 2, "match.source", "'nvme'" },
+        { "[device a]\nmatch.source = unknown\nmode = devdax\n", 2, "match.source", "'unknown'" },
+        { "[device a]\nmatch.source = PMEM\nmode = devdax\n", 2, "match.source", "'PMEM'" },
+        { "[device a]\nmatch.uuid = 1234\nmode = devdax\n", 2, "match.uuid", "'1234'" },
+        { "[device a]\nmatch.uuid = g2345678-1234-1234-1234-123456789abc\nmode = devdax\n", 2, "match.uuid",
+          "'g2345678-1234-1234-1234-123456789abc'" },
+        { "[device a]\nmatch.uuid = 123456781-234-1234-1234-123456789abc\nmode = devdax\n", 2, "match.uuid",
+          "'123456781-234-1234-1234-123456789abc'" },
+        { "[device a]\nmatch.uuid = {12345678-1234-1234-1234-123456789abc}\nmode = devdax\n", 2, "match.uuid",
+          "'{12345678-1234-1234-1234-123456789abc}'" },
+        { HEAD "match.region = -1\n", 4, "match.region", "'-1'" },
+        { HEAD "match.region = abc\n", 4, "match.region", "'abc'" },
+        { HEAD "match.region = 99999999999\n", 4, "match.region", "'99999999999'" },
+        { HEAD "match.region = 2147483648\n", 4, "match.region", "'2147483648'" },
+        { HEAD "match.region = 1x\n", 4, "match.region", "'1x'" },
+        { HEAD "match.target_node = -1\n", 4, "match.target_node", "'-1'" },
+        { HEAD "match.target_node =  1 x \n", 4, "match.target_node", "'1 x'" },
+        { HEAD "target_node =\n", 4, "target_node", "''" },
+        { HEAD "target_node = node1\n", 4, "target_node", "'node1'" },
+        { HEAD "target_node = -1\n", 4, "target_node", "'-1'" },
+        { HEAD "match.size_min = 1.5G\n", 4, "match.size_min", "'1.5G'" },
+        { HEAD "match.size_max = G\n", 4, "match.size_max", "'G'" },
+        { HEAD "match.size_min = -1\n", 4, "match.size_min", "'-1'" },
+        { HEAD "match.size_min = 100000000000000T\n", 4, "match.size_min", "'100000000000000T'" },
+        { HEAD "match.size_max = 18446744073709551616\n", 4, "match.size_max", "'18446744073709551616'" },
+        { HEAD "match.size_max = 12Q\n", 4, "match.size_max", "'12Q'" },
+        { HEAD "match.size_min =\n", 4, "match.size_min", "''" },
+        { HEAD "match.size_min = 2 G\n", 4, "match.size_min", "'2 G'" },
+        { "[device a]\nmatch.size_min = 2G\nmatch.size_max = 1G\nmode = devdax\n", 3, "match.size_min",
+          "match.size_max", "'2G' is larger than match.size_max '1G'" },
+        { "[device a]\nmatch.size_max = 1G\nmatch.size_min = 2G\nmode = devdax\n", 3, "match.size_min",
+          "'2G'", "'1G'" },
+        { "[device a]\nmatch.device =\nmode = devdax\n", 2, "match.device", "''" },
+        { HEAD "\n[device a]\nmatch.device = dax1.0\nmode = devdax\n", 5, "[device a]",
+          "duplicate rule name", "first defined at " },
+        { HEAD "mode = devdax\n", 4, "duplicate key 'mode'", "'devdax'", "first set at line 3" },
+        { HEAD "match.device = dax9.9\n", 4, "duplicate key 'match.device'", "'dax9.9'", "line 2" },
+        { "[daemon]\nauto_online_blocks = keep\n" HEAD "[daemon]\nauto_online_blocks = offline\n", 7,
+          "duplicate key 'auto_online_blocks'", "'offline'", "first set at line 2" },
+        { "mode = devdax\n" HEAD, 1, "'mode'", "'devdax'", "outside" },
+        { "[device]\nmatch.device = x\nmode = devdax\n", 1, "invalid section", "'[device]'" },
+        { "[device a b]\nmatch.device = x\nmode = devdax\n", 1, "invalid section", "'[device a b]'" },
+        { "[device a/b]\nmatch.device = x\nmode = devdax\n", 1, "invalid section", "'[device a/b]'" },
+        { "[device  a]\nmatch.device = x\nmode = devdax\n", 1, "invalid section", "'[device  a]'" },
+        { "[device\ta]\nmatch.device = x\nmode = devdax\n", 1, "invalid section", "'[device\ta]'" },
+        { "[device a:b]\nmatch.device = x\nmode = devdax\n", 1, "invalid section", "'[device a:b]'" },
+        { "[device abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG]\nmatch.device = x\nmode = devdax\n", 1,
+          "too long", "[device abcdefghijklmnopqrstuvwxyz0123456789ABCDEF" },
+        { "[device a\nmatch.device = x\nmode = devdax\n", 1, "syntax error", "'[device a'" },
+        { "[device a ; b]\nmatch.device = x\nmode = devdax\n", 1, "syntax error", "'[device a ; b]'" },
+        { HEAD "just some words\n", 4, "syntax error", "'just some words'" },
+        { HEAD "zone = xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+               "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+               "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
+          4, "line too long" },
+};
+
+START_TEST(test_invalid) {
+        const struct invalid_case *c = &invalid_cases[_i];
+        struct policy *sentinel = (struct policy *) &errs, *p = sentinel;
+        int r;
+
+        write_file("main.conf", c->text);
+        r = config_load(main_path(), false, dropin_dir(), &p, &errs);
+        ck_assert_msg(p == sentinel, "*ret changed on failure");
+
+        ck_assert_int_eq(r, -EINVAL);
+        if (errs.n != 1)
+                dump_errors();
+        ck_assert_uint_eq(errs.n, 1);
+        expect_error(0, main_path(), c->line, c->key, c->value, c->also);
+}
+END_TEST
+
+START_TEST(test_exact_messages) {
+        const char *mp;
+        char *want;
+
+        ck_assert_int_eq(load_main("[device optane]\nmatch.source = pmem\nmode = system-ram\nzone = fast\n"
+                                   "[daemon]\nbogus = 1\n"),
+                         -EINVAL);
+        mp = main_path();
+        ck_assert_uint_eq(errs.n, 2);
+        ck_assert_int_ge(asprintf(&want, "%s:4: [device optane] zone: invalid value 'fast' (expected movable or normal)",
+                                  mp),
+                         0);
+        ck_assert_str_eq(errs.msgs[0], want);
+        free(want);
+        ck_assert_int_ge(asprintf(&want, "%s:6: unknown key 'bogus' in [daemon]", mp), 0);
+        ck_assert_str_eq(errs.msgs[1], want);
+        free(want);
+}
+END_TEST
+
+START_TEST(test_duplicate_rule_across_dropin) {
+        const char *dropin;
+        char *want;
+
+        dropin = write_file("conf.d/10-x.conf",
+                            "# drop-in\n\n[device other]\nmatch.device = x\nmode = devdax\n\n[device optane]\n"
+                            "match.device = dax1.*\nmode = devdax\n");
+        ck_assert_int_eq(load_main("# main\n; file\n\n[daemon]\n\n\n[device optane]\nmatch.source = pmem\n"
+                                   "mode = system-ram\n"),
+                         -EINVAL);
+        ck_assert_uint_eq(errs.n, 1);
+        ck_assert_int_ge(asprintf(&want, "%s:7: [device optane]: duplicate rule name, first defined at %s:7",
+                                  dropin, main_path()),
+                         0);
+        ck_assert_str_eq(errs.msgs[0], want);
+        free(want);
+}
+END_TEST
+
+START_TEST(test_duplicate_rule_between_dropins) {
+        const char *a, *b;
+
+        a = write_file("conf.d/10-a.conf", "[device x]\nmatch.device = x\nmode = devdax\n");
+        b = write_file("conf.d/20-b.conf", "\n[device x]\nmatch.device = y\nmode = devdax\n");
+        ck_assert_int_eq(load_main("\n"), -EINVAL);
+        ck_assert_uint_eq(errs.n, 1);
+        expect_error(0, b, 2, "[device x]", "duplicate rule name", a);
+}
+END_TEST
+
+START_TEST(test_error_in_dropin) {
+        const char *d;
+
+        d = write_file("conf.d/50-site.conf", "[device a]\nmatch.device = x\nmode = sometimes\n");
+        ck_assert_int_eq(load_main(HEAD "\n[device b]\nmatch.device = y\nmode = devdax\n"), -EINVAL);
+        ck_assert_uint_eq(errs.n, 2);
+        expect_error(0, d, 1, "[device a]", "duplicate rule name", main_path());
+        expect_error(1, d, 3, "mode", "'sometimes'", NULL);
+}
+END_TEST
+
+START_TEST(test_many_errors_collected) {
+        const char *d;
+        int r;
+
+        d = write_file("conf.d/20-x.conf", "[daemon]\nauto_online_blocks = on\n[bad\nnonsense\n");
+        write_file("conf.d/30-y.conf", "[device ok]\nmatch.device = x\nmode = devdax\n");
+        r = load_main("key = value\n"
+                      "[device a]\n"
+                      "zone = fast\n"
+                      "bogus = 1\n"
+                      "oops\n"
+                      "[device b]\n"
+                      "match.region = -1\n"
+                      "match.size_min = 1.5G\n"
+                      "mode = devdax\n"
+                      "mode = system-ram\n"
+                      "[nope]\n"
+                      "whatever = 1\n"
+                      "[daemon]\n"
+                      "auto_online_blocks = sometimes\n");
+        ck_assert_int_eq(r, -EINVAL);
+        if (errs.n != 14)
+                dump_errors();
+        ck_assert_uint_eq(errs.n, 14);
+        /* In file order, and by line within a file. */
+        expect_error(0, main_path(), 1, "'key'", "outside", NULL);
+        expect_error(1, main_path(), 2, "[device a]", "no match keys", NULL);
+        expect_error(2, main_path(), 2, "[device a]", "'mode'", "missing");
+        expect_error(3, main_path(), 3, "zone", "'fast'", NULL);
+        expect_error(4, main_path(), 4, "'bogus'", "[device a]", NULL);
+        expect_error(5, main_path(), 5, "syntax error", "'oops'", NULL);
+        expect_error(6, main_path(), 7, "match.region", "'-1'", NULL);
+        expect_error(7, main_path(), 8, "match.size_min", "'1.5G'", NULL);
+        expect_error(8, main_path(), 10, "duplicate key 'mode'", "'system-ram'", NULL);
+        expect_error(9, main_path(), 11, "unknown section", "'[nope]'", NULL);
+        expect_error(10, main_path(), 14, "auto_online_blocks", "'sometimes'", NULL);
+        expect_error(11, d, 2, "auto_online_blocks", "'on'", NULL);
+        expect_error(12, d, 3, "syntax error", "'[bad'", NULL);
+        expect_error(13, d, 4, "syntax error", "'nonsense'", NULL);
+}
+END_TEST
+
+START_TEST(test_missing_main_file) {
+        struct policy *sentinel = (struct policy *) &errs, *p = sentinel;
+        char *want;
+
+        ck_assert_int_eq(config_load(path_of("missing.conf"), false, dropin_dir(), &p, &errs), -EINVAL);
+        ck_assert(p == sentinel);
+        ck_assert_uint_eq(errs.n, 1);
+        ck_assert_int_ge(asprintf(&want, "%s: cannot open: %s", path_of("missing.conf"), strerror(ENOENT)), 0);
+        ck_assert_str_eq(errs.msgs[0], want);
+        free(want);
+}
+END_TEST
+
+START_TEST(test_missing_main_file_and_dropin_errors) {
+        const char *d;
+
+        /* The drop-ins are still read, so that all problems show at once. */
+        d = write_file("conf.d/10-a.conf", "[device a]\nmatch.device = x\n");
+        ck_assert_int_eq(config_load(path_of("missing.conf"), false, dropin_dir(), &pol, &errs), -EINVAL);
+        ck_assert_uint_eq(errs.n, 2);
+        ck_assert_ptr_nonnull(strstr(errs.msgs[0], "missing.conf: cannot open: "));
+        expect_error(1, d, 1, "missing", "'mode'", NULL);
+}
+END_TEST
+
+START_TEST(test_unreadable_paths) {
+        char *want;
+
+        /* A directory where a file is expected, and a drop-in "file" that is a directory. */
+        ck_assert_int_eq(mkdir(path_of("main.conf"), 0755), 0);
+        ck_assert_int_eq(mkdir(dropin_dir(), 0755), 0);
+        ck_assert_int_eq(mkdir(path_of("conf.d/10-dir.conf"), 0755), 0);
+        ck_assert_int_eq(config_load(main_path(), true, dropin_dir(), &pol, &errs), -EINVAL);
+        ck_assert_uint_eq(errs.n, 2);
+        ck_assert_int_ge(asprintf(&want, "%s: cannot open: %s", main_path(), strerror(EISDIR)), 0);
+        ck_assert_str_eq(errs.msgs[0], want);
+        free(want);
+        ck_assert_int_ge(asprintf(&want, "%s: cannot open: %s", path_of("conf.d/10-dir.conf"), strerror(EISDIR)), 0);
+        ck_assert_str_eq(errs.msgs[1], want);
+        free(want);
+}
+END_TEST
+
+START_TEST(test_errors_append) {
+        /* Earlier messages in errs are kept; a good load adds none. */
+        ck_assert_int_eq(load_main("[foo]\n"), -EINVAL);
+        ck_assert_uint_eq(errs.n, 1);
+        ck_assert_int_eq(load_main("[bar]\n"), -EINVAL);
+        ck_assert_uint_eq(errs.n, 2);
+        ck_assert_ptr_nonnull(strstr(errs.msgs[0], "'[foo]'"));
+        ck_assert_ptr_nonnull(strstr(errs.msgs[1], "'[bar]'"));
+        ck_assert_int_eq(load_main(HEAD), 0);
+        ck_assert_uint_eq(errs.n, 2);
+}
+END_TEST
+
+START_TEST(test_no_errs_collector) {
+        ck_assert_int_eq(config_load(path_of("missing.conf"), false, NULL, &pol, NULL), -EINVAL);
+        ck_assert_ptr_null(pol);
+        write_file("main.conf", "[foo]\n");
+        ck_assert_int_eq(config_load(main_path(), false, NULL, &pol, NULL), -EINVAL);
+        ck_assert_ptr_null(pol);
+}
+END_TEST
+
+static Suite *policy_suite(void) {
+        Suite *s = suite_create("policy");
+        TCase *tc;
+
+        tc = tcase_create("parse_size");
+        tcase_add_loop_test(tc, test_parse_size_good, 0, ELEMENTSOF(good_sizes));
+        tcase_add_loop_test(tc, test_parse_size_bad, 0, ELEMENTSOF(bad_sizes));
+        tcase_add_test(tc, test_to_string);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("valid");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_minimal_rule_defaults);
+        tcase_add_test(tc, test_empty_and_comment_only);
+        tcase_add_test(tc, test_all_keys);
+        tcase_add_test(tc, test_each_enum_value);
+        tcase_add_test(tc, test_size_suffixes_in_rules);
+        tcase_add_test(tc, test_syntax_accepted_ok);
+        tcase_add_test(tc, test_longest_rule_name);
+        tcase_add_test(tc, test_dropin_order);
+        tcase_add_test(tc, test_daemon_override);
+        tcase_add_test(tc, test_daemon_twice_in_one_file);
+        tcase_add_test(tc, test_missing_files_optional);
+        tcase_add_test(tc, test_example_config);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("dump");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_dump_round_trip);
+        tcase_add_test(tc, test_dump_empty);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("match");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_match_first_wins);
+        tcase_add_test(tc, test_match_none);
+        tcase_add_test(tc, test_match_all_keys_together);
+        tcase_add_test(tc, test_match_device_glob);
+        tcase_add_test(tc, test_match_source);
+        tcase_add_test(tc, test_match_uuid);
+        tcase_add_test(tc, test_match_region_and_node);
+        tcase_add_test(tc, test_match_size_bounds);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("invalid");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_loop_test(tc, test_invalid, 0, ELEMENTSOF(invalid_cases));
+        tcase_add_test(tc, test_exact_messages);
+        tcase_add_test(tc, test_duplicate_rule_across_dropin);
+        tcase_add_test(tc, test_duplicate_rule_between_dropins);
+        tcase_add_test(tc, test_error_in_dropin);
+        tcase_add_test(tc, test_many_errors_collected);
+        tcase_add_test(tc, test_missing_main_file);
+        tcase_add_test(tc, test_missing_main_file_and_dropin_errors);
+        tcase_add_test(tc, test_unreadable_paths);
+        tcase_add_test(tc, test_errors_append);
+        tcase_add_test(tc, test_no_errs_collector);
+        suite_add_tcase(s, tc);
+
+        return s;
+}
+
+int main(void) {
+        SRunner *sr = srunner_create(policy_suite());
+        int failed;
+
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+
+        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
