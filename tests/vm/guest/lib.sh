@@ -15,9 +15,15 @@
 #             dax_online_blocks DEV   how many of them are online
 #             dax_zones DEV           "Movable" etc., one line per block
 #             dax_attr DEV ATTR       cat /sys/bus/dax/devices/DEV/ATTR
-# Journal:    journal_count FIELD=VALUE...   records of daxtierd matching
-#             journal_field FIELD MATCH...   values of FIELD, one per line
+# Journal:    dt_records [--since CURSOR] [FIELD=VALUE...]  JSON lines
+#             dt_field FIELD [--since CURSOR] [FIELD=VALUE...]
+#             dt_count [--since CURSOR] [FIELD=VALUE...]
+#             dt_transitions DEV [--since CURSOR]   "from>to ..."
+#             journal_cursor                        for --since
+#             MID_*: the MESSAGE_IDs of daxtierd's record kinds
 # Daemon:     daxtierd_state DEV     the last DAXTIER_TO/STATE of a device
+#             state_is DEV STATE, write_config < conf, all_blocks_in DEV ZONE
+
 
 TEST_STATE=/run/daxtier-test
 mkdir -p "$TEST_STATE"
@@ -173,16 +179,80 @@ dax_driver() {
         basename "$(readlink "/sys/bus/dax/devices/$1/driver" 2>/dev/null)" 2>/dev/null || echo none
 }
 
-journal_count() {
-        journalctl -q -o cat --no-pager -u daxtierd "$@" 2>/dev/null | wc -l
+
+
+# dt_records [--since CURSOR] [FIELD=VALUE...]: daxtierd's journal records
+# (one JSON object per line) in which every FIELD equals VALUE.  Filtered
+# with jq rather than journalctl matches, so that the test does not
+# depend on how journalctl combines -u with other matches.
+dt_records() {
+        local since="" filter="." kv
+        if [ "${1:-}" = --since ]; then
+                since=$2
+                shift 2
+        fi
+        for kv in _SYSTEMD_UNIT=daxtierd.service "$@"; do
+                filter="$filter | select(.${kv%%=*} == \"${kv#*=}\")"
+        done
+        # No journalctl match with --after-cursor: systemd 252 then skips
+        # the first matching record after the cursor.
+        journalctl -q -o json --no-pager ${since:+--after-cursor="$since"} 2>/dev/null | jq -c "$filter"
 }
 
-journal_field() {
+# dt_field FIELD [--since CURSOR] [FIELD=VALUE...]: that field of each record.
+dt_field() {
         local field=$1
         shift
-        journalctl -q -o json --no-pager -u daxtierd "$@" 2>/dev/null | jq -r ".$field // empty"
+        dt_records "$@" | jq -r ".$field // empty"
 }
 
+# dt_count [--since CURSOR] [FIELD=VALUE...]
+dt_count() { dt_records "$@" | grep -c . ; }
+
+# dt_transitions DEV [--since CURSOR]: "from>to from>to ..." of a device.
+dt_transitions() {
+        local dev=$1
+        shift
+        dt_records "$@" DAXTIER_DEVICE="$dev" | jq -r 'select(.DAXTIER_FROM) | .DAXTIER_FROM + ">" + .DAXTIER_TO' |
+                tr '\n' ' ' | sed 's/ $//'
+}
+
+# The state daxtierd last recorded for a device: DAXTIER_TO of its last
+# transition, or DAXTIER_STATE of its "found" record.
 daxtierd_state() {
-        journal_field DAXTIER_TO DAXTIER_DEVICE="$1" | tail -n1
+        dt_records DAXTIER_DEVICE="$1" | jq -r 'select(.DAXTIER_TO or .DAXTIER_STATE) | (.DAXTIER_TO // .DAXTIER_STATE)' | tail -n1
+}
+
+state_is() { [ "$(daxtierd_state "$1")" = "$2" ]; }
+
+# Writes the daemon's configuration from stdin.
+write_config() { cat >/etc/daxtierd.conf; }
+
+# A cursor for "records since now" checks.
+journal_cursor() { journalctl -n 1 -o export --no-pager | sed -n 's/^__CURSOR=//p'; }
+
+# The MESSAGE_IDs of daxtierd's record kinds (catalog/daxtierd.catalog).
+MID_FOUND=45b4f1ae89c6485d9657931e7640c45d
+MID_TRANSITION=36cc4317794f4e698ed89ea14c71e185
+MID_ONLINE=054c184d721947bdb50c6e84a3dfcd58
+MID_DEVDAX=0c53fcd9c1804df59e4144dcac0ce24c
+MID_UNMANAGED=3706ca1e379944ea92c0e907bf99d722
+MID_REFUSED=4c64a2b54e4045a79d60bfcfd1fe0624
+MID_FAILED=bc340585fe904f42b131634e0dcb5b57
+MID_REZONED=ce03c6bdaeb24cbdade2bed37989381c
+MID_AUTO_ONLINE=aa8522a1350b41a68a386c24cf5c4bcc
+MID_MEMMAP=ad9bf17ea3c641ad86a46550e501df4d
+MID_BLOCK_STUCK=4473891df382414185e91a4611ef210b
+MID_POLICY_LOADED=6870fcbc8c824e2c9cef24c261fd2978
+MID_POLICY_REJECTED=fdb30883a1ea4bc09448c851a74ae7e8
+MID_CONFIG_ERROR=a075839f9728447f9653f0e0231054e7
+
+# Every block of DEV online in ZONE ("Movable"/"Normal")?
+all_blocks_in() {
+        local dev=$1 zone=$2 z n=0
+        for z in $(dax_zones "$dev"); do
+                [ "$z" = "$zone" ] || return 1
+                n=$((n + 1))
+        done
+        [ "$n" -gt 0 ]
 }

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * audit: the journal records of daxtierd.  Each kind of record has its
+ * own MESSAGE_ID, explained in catalog/daxtierd.catalog; device records
+ * carry DAXTIER_DEVICE and the device's size, node, blocks and zone, so
+ * that `journalctl -u daxtierd DAXTIER_DEVICE=dax0.0` tells its story.
+ * When stderr is not the journal (a terminal), each record's MESSAGE is
+ * printed there as well.
+ */
+
+#include "device.h"
+
+enum audit_kind {
+        AUDIT_FOUND,            /* a device seen for the first time, as it is */
+        AUDIT_TRANSITION,       /* into a transient state */
+        AUDIT_ONLINE,           /* into online */
+        AUDIT_DEVDAX,           /* into devdax */
+        AUDIT_UNMANAGED,        /* into unmanaged */
+        AUDIT_REFUSED,          /* into refused */
+        AUDIT_FAILED,           /* into failed */
+        AUDIT_REMOVED,          /* the device went away */
+        AUDIT_REZONED,          /* blocks moved from another onliner's zone */
+        AUDIT_AUTO_ONLINE,      /* kernel auto_online_blocks changed or held */
+        AUDIT_MEMMAP,           /* memmap_on_memory decisions */
+        AUDIT_BLOCK_STUCK,      /* blocks that would not move */
+        AUDIT_POLICY_LOADED,    /* a policy took effect (start or reload) */
+        AUDIT_POLICY_REJECTED,  /* a reload found errors; old policy kept */
+        AUDIT_CONFIG_ERROR,     /* one configuration error */
+        _AUDIT_KIND_MAX,
+};
+
+/* The MESSAGE_ID of a kind, 32 hex digits. */
+const char *audit_message_id(enum audit_kind k);
+
+/* A state transition of d (d->state is the new state). */
+void audit_transition(const struct device *d, enum dev_state from, const char *reason);
+/* First sight of d, in state d->state. */
+void audit_found(const struct device *d);
+void audit_removed(const struct device *d);
+void audit_note(const struct device *d, enum device_note kind, const char *msg);
+
+/* Records without a device. priority is a syslog level. */
+void audit_event(enum audit_kind k, int priority, const char *fields[], const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+/* Plain log lines (not audit records): stderr, with <N> prefixes for journald. */
+void log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define log_error(...) log_msg(3, __VA_ARGS__)
+#define log_warning(...) log_msg(4, __VA_ARGS__)
+#define log_notice(...) log_msg(5, __VA_ARGS__)
+#define log_info(...) log_msg(6, __VA_ARGS__)
+#define log_debug(...) log_msg(7, __VA_ARGS__)
+
+/* Messages of debug priority are printed only after this. */
+void log_set_debug(bool on);

@@ -1,0 +1,653 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * device: facts, observed state and the job state machine of one dax
+ * device (see device.h).  Pure: the system is reached only through the
+ * struct backend it is handed.
+ */
+
+#include <time.h>
+
+#include "device.h"
+#include "util.h"
+
+enum phase {
+        PH_CHECK,
+        PH_BIND_KMEM,
+        PH_ONLINE,
+        PH_VERIFY,
+        PH_OFFLINE,
+        PH_BIND_DEVDAX,
+};
+
+struct job {
+        enum phase phase;
+        bool entered;           /* the phase's transition was recorded */
+        uint64_t block_size;
+        uint64_t *blocks;
+        size_t n_blocks, next;
+        int node;
+        uint64_t node_before;
+        unsigned onlined, rezoned, already;
+        unsigned n_stuck;
+        struct strbuf stuck;    /* "memory37 (Device or resource busy), ..." */
+        char rezone_from[16];
+};
+
+static const char *const state_names[_DEV_STATE_MAX] = {
+        [DEV_UNMANAGED] = "unmanaged",
+        [DEV_DEVDAX] = "devdax",
+        [DEV_ONLINE] = "online",
+        [DEV_REFUSED] = "refused",
+        [DEV_FAILED] = "failed",
+        [DEV_CHECKING] = "checking",
+        [DEV_BINDING] = "binding",
+        [DEV_ONLINING] = "onlining",
+        [DEV_OFFLINING] = "offlining",
+        [DEV_KMEM] = "kmem",
+        [DEV_UNBOUND] = "unbound",
+};
+
+const char *dev_state_to_string(enum dev_state s) {
+        return s < _DEV_STATE_MAX ? state_names[s] : "invalid";
+}
+
+bool dev_state_is_steady(enum dev_state s) {
+        return s <= DEV_FAILED;
+}
+
+const char *dax_driver_to_string(enum dax_driver d) {
+        switch (d) {
+        case DRV_NONE: return "none";
+        case DRV_DEVICE_DAX: return "device_dax";
+        case DRV_KMEM: return "kmem";
+        default: return "other";
+        }
+}
+
+static const char *zone_sysfs_name(enum dt_zone z) {
+        return z == DT_ZONE_NORMAL ? "Normal" : "Movable";
+}
+
+static const char *zone_online_op(enum dt_zone z) {
+        return z == DT_ZONE_NORMAL ? "online_kernel" : "online_movable";
+}
+
+void want_from_rule(struct want *w, const struct rule *r) {
+        *w = (struct want) { .mode = DT_MODE_IGNORE, .target_node = -1 };
+        if (!r)
+                return;
+        snprintf(w->rule, sizeof(w->rule), "%s", r->name);
+        w->mode = r->mode;
+        w->zone = r->zone;
+        w->target_node = r->target_node;
+        w->memmap = r->memmap_on_memory;
+}
+
+void dev_facts_to_match(const struct dax_facts *f, struct dev_facts *m) {
+        *m = (struct dev_facts) {
+                .name = f->name,
+                .source = f->source,
+                .uuid = f->uuid[0] ? f->uuid : NULL,
+                .dax_uuid = f->dax_uuid[0] ? f->dax_uuid : NULL,
+                .region = f->region,
+                .target_node = f->target_node,
+                .size = f->size,
+        };
+}
+
+size_t dax_facts_blocks(const struct dax_facts *f, uint64_t block_size, uint64_t *blocks, size_t max) {
+        size_t n = 0;
+
+        if (block_size == 0)
+                return 0;
+        for (unsigned i = 0; i < f->n_ranges; i++) {
+                uint64_t first = (f->ranges[i].start + block_size - 1) / block_size;
+                uint64_t end = (f->ranges[i].end + 1) / block_size;     /* exclusive */
+                for (uint64_t b = first; b < end; b++) {
+                        if (n < max)
+                                blocks[n] = b;
+                        n++;
+                }
+        }
+        return n;
+}
+
+/* The node the memory lands on: kmem uses target_node, else numa_node. */
+static int facts_node(const struct dax_facts *f) {
+        return f->target_node >= 0 ? f->target_node : f->numa_node;
+}
+
+enum dev_state device_observe(struct device *d, const struct backend *be, void *be_ctx) {
+        uint64_t bs = 0, blocks[512];
+        _cleanup_free_ uint64_t *many = NULL;
+        uint64_t *list = blocks;
+        size_t n;
+        unsigned online = 0, in_zone = 0;
+
+        d->zone[0] = 0;
+        d->online_blocks = d->total_blocks = 0;
+        d->memmap_active = d->facts.memmap_on_memory == 1;
+        if (be->block_size(be_ctx, &bs) < 0)
+                bs = 0;
+        n = dax_facts_blocks(&d->facts, bs, blocks, ELEMENTSOF(blocks));
+        if (n > ELEMENTSOF(blocks)) {
+                many = calloc(n, sizeof(uint64_t));
+                if (many) {
+                        dax_facts_blocks(&d->facts, bs, many, n);
+                        list = many;
+                } else
+                        n = ELEMENTSOF(blocks);
+        }
+        d->total_blocks = (unsigned) n;
+        if (d->facts.driver == DRV_KMEM) {
+                for (size_t i = 0; i < n; i++) {
+                        struct block_info bi;
+                        if (be->block_get(be_ctx, list[i], &bi) < 0 || bi.state != BLOCK_ONLINE)
+                                continue;
+                        online++;
+                        if (!d->zone[0])
+                                snprintf(d->zone, sizeof(d->zone), "%s", bi.zone);
+                        else if (!streq(d->zone, bi.zone))
+                                snprintf(d->zone, sizeof(d->zone), "mixed");
+                        if (streq(bi.zone, zone_sysfs_name(d->want.zone)))
+                                in_zone++;
+                }
+        }
+        d->online_blocks = online;
+
+        if (d->want.mode == DT_MODE_IGNORE)
+                return DEV_UNMANAGED;
+        switch (d->facts.driver) {
+        case DRV_DEVICE_DAX:
+                return DEV_DEVDAX;
+        case DRV_KMEM:
+                return n > 0 && in_zone == n ? DEV_ONLINE : DEV_KMEM;
+        default:
+                return DEV_UNBOUND;
+        }
+}
+
+bool device_satisfied(const struct device *d, enum dev_state observed) {
+        switch (d->want.mode) {
+        case DT_MODE_SYSTEM_RAM:
+                return observed == DEV_ONLINE;
+        case DT_MODE_DEVDAX:
+                return observed == DEV_DEVDAX;
+        default:
+                return true;
+        }
+}
+
+struct device *device_new(const char *name) {
+        struct device *d = calloc(1, sizeof(*d));
+        if (!d)
+                return NULL;
+        d->name = strdup(name);
+        if (!d->name) {
+                free(d);
+                return NULL;
+        }
+        d->state = DEV_UNMANAGED;
+        d->want.mode = DT_MODE_IGNORE;
+        d->want.target_node = -1;
+        return d;
+}
+
+static void job_free(struct job *j) {
+        if (!j)
+                return;
+        free(j->blocks);
+        strbuf_free(&j->stuck);
+        free(j);
+}
+
+void device_free(struct device *d) {
+        if (!d)
+                return;
+        job_free(d->job);
+        free(d->last_error);
+        free(d->name);
+        free(d);
+}
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
+}
+
+void device_set_state(struct device *d, enum dev_state to, const char *reason,
+                      const struct device_observer *obs) {
+        enum dev_state from = d->state;
+
+        d->state = to;
+        d->last_transition_usec = now_usec();
+        if (to == DEV_REFUSED || to == DEV_FAILED) {
+                free(d->last_error);
+                d->last_error = reason ? strdup(reason) : NULL;
+        } else if (dev_state_is_steady(to)) {
+                free(d->last_error);
+                d->last_error = NULL;
+        }
+        if (obs && obs->transition)
+                obs->transition(d, from, reason, obs->userdata);
+}
+
+static void note(struct device *d, const struct device_observer *obs, enum device_note kind,
+                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void note(struct device *d, const struct device_observer *obs, enum device_note kind,
+                 const char *fmt, ...) {
+        char msg[1024];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        if (obs && obs->note)
+                obs->note(d, kind, msg, obs->userdata);
+}
+
+/* Ends the job in a steady state. */
+static int job_end(struct device *d, enum dev_state to, const char *reason,
+                   const struct device_observer *obs) {
+        job_free(d->job);
+        d->job = NULL;
+        device_set_state(d, to, reason, obs);
+        return 0;
+}
+
+static int job_endf(struct device *d, enum dev_state to, const struct device_observer *obs,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int job_endf(struct device *d, enum dev_state to, const struct device_observer *obs,
+                    const char *fmt, ...) {
+        char msg[2048];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        return job_end(d, to, msg, obs);
+}
+
+int device_job_start(struct device *d) {
+        if (d->job)
+                return -EBUSY;
+        d->job = calloc(1, sizeof(*d->job));
+        if (!d->job)
+                return -ENOMEM;
+        d->job->phase = PH_CHECK;
+        d->job->node = -1;
+        return 0;
+}
+
+void device_job_abort(struct device *d, const char *reason, const struct device_observer *obs) {
+        if (d->job)
+                job_end(d, DEV_FAILED, reason, obs);
+}
+
+/* Enters a phase: records the transition once. */
+static void job_enter(struct device *d, enum dev_state st, const char *reason,
+                      const struct device_observer *obs) {
+        if (d->job->entered)
+                return;
+        d->job->entered = true;
+        device_set_state(d, st, reason, obs);
+}
+
+static void job_phase(struct job *j, enum phase p) {
+        j->phase = p;
+        j->entered = false;
+        j->next = 0;
+}
+
+static int job_load_blocks(struct device *d, const struct backend *be, void *ctx) {
+        struct job *j = d->job;
+        size_t n;
+        int r;
+
+        r = be->block_size(ctx, &j->block_size);
+        if (r < 0)
+                return r;
+        n = dax_facts_blocks(&d->facts, j->block_size, NULL, 0);
+        free(j->blocks);
+        j->blocks = calloc(n ? n : 1, sizeof(uint64_t));
+        if (!j->blocks)
+                return -ENOMEM;
+        j->n_blocks = dax_facts_blocks(&d->facts, j->block_size, j->blocks, n);
+        return 0;
+}
+
+static void stuck(struct job *j, uint64_t block, const char *what, int err) {
+        if (j->n_stuck < 16)
+                strbuf_appendf(&j->stuck, "%smemory%llu (%s: %s)", j->n_stuck ? ", " : "",
+                               (unsigned long long) block, what, strerror(-err));
+        else if (j->n_stuck == 16)
+                strbuf_appendf(&j->stuck, ", ...");
+        j->n_stuck++;
+}
+
+static int step_check(struct device *d, const struct backend *be, void *ctx,
+                      const struct device_observer *obs) {
+        struct job *j = d->job;
+        struct dax_facts *f = &d->facts;
+        int r;
+
+        job_enter(d, DEV_CHECKING, NULL, obs);
+        r = be->read_facts(ctx, d->name, f);
+        if (r < 0)
+                return job_endf(d, DEV_FAILED, obs, "cannot read %s from sysfs: %s", d->name, strerror(-r));
+        d->facts_valid = true;
+
+        if (f->driver == DRV_OTHER)
+                return job_endf(d, DEV_REFUSED, obs,
+                                "%s is bound to a driver that is neither device_dax nor kmem; leaving it alone",
+                                d->name);
+
+        if (d->want.mode == DT_MODE_DEVDAX) {
+                if (f->driver == DRV_KMEM) {
+                        r = job_load_blocks(d, be, ctx);
+                        if (r < 0)
+                                return job_endf(d, DEV_FAILED, obs, "cannot list memory blocks: %s", strerror(-r));
+                        job_phase(j, PH_OFFLINE);
+                } else if (f->driver == DRV_NONE)
+                        job_phase(j, PH_BIND_DEVDAX);
+                else
+                        return job_end(d, DEV_DEVDAX, NULL, obs);
+                return 1;
+        }
+
+        /* system-ram */
+        j->node = facts_node(f);
+        if (d->want.target_node >= 0 && f->target_node != d->want.target_node)
+                return job_endf(d, DEV_REFUSED, obs,
+                                "its memory would land on node %d, but rule %s requires node %d",
+                                f->target_node, d->want.rule, d->want.target_node);
+
+        if (f->driver != DRV_KMEM && d->want.memmap != DT_MEMMAP_NO) {
+                const char *why = NULL;
+                r = be->memmap_supported(ctx, f, &why);
+                if (r < 0 && d->want.memmap == DT_MEMMAP_YES)
+                        return job_endf(d, DEV_REFUSED, obs, "memmap_on_memory=yes, but %s",
+                                        why ? why : strerror(-r));
+                if (r < 0)
+                        note(d, obs, NOTE_MEMMAP, "memmap_on_memory=auto: %s; onlining without it",
+                             why ? why : strerror(-r));
+        } else if (f->driver == DRV_KMEM && d->want.memmap == DT_MEMMAP_YES && f->memmap_on_memory != 1)
+                note(d, obs, NOTE_MEMMAP,
+                     "memmap_on_memory=yes, but %s is already on kmem without it; it takes effect the next time the device is bound",
+                     d->name);
+
+        if (f->driver == DRV_DEVICE_DAX) {
+                _cleanup_free_ char *who = NULL;
+                r = be->holders(ctx, f, &who);
+                if (r > 0)
+                        return job_endf(d, DEV_REFUSED, obs, "/dev/%s is in use by %s", d->name, who);
+                if (r < 0)
+                        return job_endf(d, DEV_REFUSED, obs,
+                                        "cannot tell whether /dev/%s is in use: %s", d->name, strerror(-r));
+        }
+
+        r = job_load_blocks(d, be, ctx);
+        if (r < 0)
+                return job_endf(d, DEV_FAILED, obs, "cannot list memory blocks: %s", strerror(-r));
+        if (j->n_blocks == 0)
+                return job_endf(d, DEV_REFUSED, obs,
+                                "%s holds no whole memory block (size %llu, block size %llu)", d->name,
+                                (unsigned long long) f->size, (unsigned long long) j->block_size);
+
+        if (j->node < 0 || be->node_mem(ctx, j->node, &j->node_before) < 0)
+                j->node_before = 0;
+        job_phase(j, f->driver == DRV_KMEM ? PH_ONLINE : PH_BIND_KMEM);
+        return 1;
+}
+
+static int step_bind_kmem(struct device *d, const struct backend *be, void *ctx,
+                          const struct device_observer *obs) {
+        struct job *j = d->job;
+        char held[32] = "";
+        bool memmap = false;
+        int r;
+
+        job_enter(d, DEV_BINDING, "to kmem", obs);
+
+        if (d->want.memmap != DT_MEMMAP_NO) {
+                const char *why = NULL;
+                r = be->memmap_supported(ctx, &d->facts, &why);
+                if (r >= 0) {
+                        r = be->set_memmap(ctx, d->name, true);
+                        if (r >= 0)
+                                memmap = true;
+                        else if (d->want.memmap == DT_MEMMAP_YES)
+                                return job_endf(d, DEV_REFUSED, obs,
+                                                "memmap_on_memory=yes, but the kernel refused it: %s", strerror(-r));
+                        else
+                                note(d, obs, NOTE_MEMMAP,
+                                     "memmap_on_memory=auto: the kernel refused it (%s); onlining without it",
+                                     strerror(-r));
+                } else if (d->want.memmap == DT_MEMMAP_YES)
+                        return job_endf(d, DEV_REFUSED, obs, "memmap_on_memory=yes, but %s",
+                                        why ? why : strerror(-r));
+        } else if (d->facts.memmap_on_memory == 1) {
+                /* A previous owner left it on; the rule says no. */
+                r = be->set_memmap(ctx, d->name, false);
+                if (r < 0)
+                        return job_endf(d, DEV_FAILED, obs, "cannot clear memmap_on_memory: %s", strerror(-r));
+        }
+        if (memmap)
+                note(d, obs, NOTE_MEMMAP, "memmap_on_memory enabled: the memory map of %s lives in its own memory",
+                     d->name);
+
+        /*
+         * The kernel's auto-online would put the new blocks in its default
+         * zone before we get to them; hold it off for the bind only.
+         */
+        if (be->auto_online_get(ctx, held, sizeof(held)) >= 0 && !streq(held, "offline")) {
+                r = be->auto_online_set(ctx, "offline");
+                if (r < 0) {
+                        note(d, obs, NOTE_AUTO_ONLINE_HELD,
+                             "cannot hold kernel auto-online (%s) off while binding: %s; blocks it onlines will be re-zoned",
+                             held, strerror(-r));
+                        held[0] = 0;
+                } else
+                        note(d, obs, NOTE_AUTO_ONLINE_HELD,
+                             "kernel auto_online_blocks=%s held off while %s binds to kmem", held, d->name);
+        } else
+                held[0] = 0;
+
+        r = be->bind(ctx, d->name, DRV_KMEM);
+
+        if (held[0]) {
+                int k = be->auto_online_set(ctx, held);
+                if (k < 0)
+                        note(d, obs, NOTE_AUTO_ONLINE_HELD, "cannot restore auto_online_blocks=%s: %s", held,
+                             strerror(-k));
+        }
+        if (r < 0)
+                return job_endf(d, DEV_FAILED, obs, "binding %s to kmem failed: %s", d->name, strerror(-r));
+
+        r = be->read_facts(ctx, d->name, &d->facts);
+        if (r < 0)
+                return job_endf(d, DEV_FAILED, obs, "cannot read %s after binding: %s", d->name, strerror(-r));
+        if (d->facts.driver != DRV_KMEM)
+                return job_endf(d, DEV_FAILED, obs, "%s is on %s, not kmem, after binding", d->name,
+                                dax_driver_to_string(d->facts.driver));
+        d->memmap_active = d->facts.memmap_on_memory == 1;
+        job_phase(j, PH_ONLINE);
+        return 1;
+}
+
+static int step_online(struct device *d, const struct backend *be, void *ctx,
+                       const struct device_observer *obs) {
+        struct job *j = d->job;
+        const char *zone = zone_sysfs_name(d->want.zone);
+        struct block_info bi;
+        uint64_t b;
+        int r;
+
+        job_enter(d, DEV_ONLINING, NULL, obs);
+        if (j->next >= j->n_blocks) {
+                job_phase(j, PH_VERIFY);
+                return 1;
+        }
+        b = j->blocks[j->next++];
+
+        r = be->block_get(ctx, b, &bi);
+        if (r < 0) {
+                stuck(j, b, "cannot read state", r);
+                return 1;
+        }
+        switch (bi.state) {
+        case BLOCK_ABSENT:
+                stuck(j, b, "not added by kmem", -ENODEV);
+                return 1;
+        case BLOCK_GOING:
+                stuck(j, b, "changing state", -EBUSY);
+                return 1;
+        case BLOCK_ONLINE:
+                if (streq(bi.zone, zone)) {
+                        j->already++;
+                        return 1;
+                }
+                /* A competing onliner put it elsewhere: move it. */
+                r = be->block_set(ctx, b, "offline");
+                if (r < 0) {
+                        stuck(j, b, bi.zone[0] ? bi.zone : "online elsewhere", r);
+                        return 1;
+                }
+                snprintf(j->rezone_from, sizeof(j->rezone_from), "%s", bi.zone);
+                r = be->block_set(ctx, b, zone_online_op(d->want.zone));
+                if (r < 0) {
+                        stuck(j, b, zone_online_op(d->want.zone), r);
+                        return 1;
+                }
+                j->rezoned++;
+                return 1;
+        case BLOCK_OFFLINE:
+                r = be->block_set(ctx, b, zone_online_op(d->want.zone));
+                if (r < 0) {
+                        stuck(j, b, zone_online_op(d->want.zone), r);
+                        return 1;
+                }
+                j->onlined++;
+                return 1;
+        }
+        return 1;
+}
+
+static int step_verify(struct device *d, const struct backend *be, void *ctx,
+                       const struct device_observer *obs) {
+        struct job *j = d->job;
+        enum dev_state st;
+        uint64_t after = 0;
+
+        if (j->rezoned > 0)
+                note(d, obs, NOTE_REZONED,
+                     "%u of %zu blocks of %s had been onlined in %s by someone else (kernel auto-online or a udev rule); moved to %s",
+                     j->rezoned, j->n_blocks, d->name, j->rezone_from, zone_sysfs_name(d->want.zone));
+        if (j->n_stuck > 0)
+                note(d, obs, NOTE_BLOCK_STUCK, "%u blocks of %s are not online in %s: %s", j->n_stuck, d->name,
+                     zone_sysfs_name(d->want.zone), strbuf_str(&j->stuck));
+
+        st = device_observe(d, be, ctx);
+        if (st != DEV_ONLINE) {
+                if (j->n_stuck > 0)
+                        return job_endf(d, DEV_FAILED, obs, "%u of %zu blocks are not online in %s: %s",
+                                        j->n_stuck, j->n_blocks, zone_sysfs_name(d->want.zone),
+                                        strbuf_str(&j->stuck));
+                return job_endf(d, DEV_FAILED, obs,
+                                "after onlining, %u of %u blocks are online (zone %s), not all in %s: something else changed them",
+                                d->online_blocks, d->total_blocks, d->zone[0] ? d->zone : "none",
+                                zone_sysfs_name(d->want.zone));
+        }
+
+        if (j->onlined > 0 && j->node >= 0) {
+                uint64_t expect = (uint64_t) j->onlined * j->block_size;
+                int r = be->node_mem(ctx, j->node, &after);
+                /* The memory map may live in the added memory itself
+                 * (memmap_on_memory): allow for it. */
+                if (r < 0)
+                        return job_endf(d, DEV_FAILED, obs, "cannot read the memory of node %d: %s", j->node,
+                                        strerror(-r));
+                if (after < j->node_before || after - j->node_before < expect / 100 * 90)
+                        return job_endf(d, DEV_FAILED, obs,
+                                        "node %d changed by %lld bytes, but %u blocks of %llu bytes were onlined",
+                                        j->node, (long long) after - (long long) j->node_before, j->onlined,
+                                        (unsigned long long) j->block_size);
+        }
+        return job_end(d, DEV_ONLINE, NULL, obs);
+}
+
+static int step_offline(struct device *d, const struct backend *be, void *ctx,
+                        const struct device_observer *obs) {
+        struct job *j = d->job;
+        struct block_info bi;
+        uint64_t b;
+        int r;
+
+        job_enter(d, DEV_OFFLINING, NULL, obs);
+        if (j->next >= j->n_blocks) {
+                if (j->n_stuck > 0) {
+                        note(d, obs, NOTE_BLOCK_STUCK, "%u blocks of %s would not go offline: %s", j->n_stuck,
+                             d->name, strbuf_str(&j->stuck));
+                        return job_endf(d, DEV_FAILED, obs,
+                                        "%u of %zu blocks would not go offline, so %s stays on kmem: %s",
+                                        j->n_stuck, j->n_blocks, d->name, strbuf_str(&j->stuck));
+                }
+                job_phase(j, PH_BIND_DEVDAX);
+                return 1;
+        }
+        b = j->blocks[j->next++];
+        r = be->block_get(ctx, b, &bi);
+        if (r < 0) {
+                /* Unbinding kmem with a block online would strand its memory. */
+                stuck(j, b, "cannot read state", r);
+                return 1;
+        }
+        if (bi.state == BLOCK_ABSENT || bi.state == BLOCK_OFFLINE)
+                return 1;
+        r = be->block_set(ctx, b, "offline");
+        if (r < 0)
+                stuck(j, b, r == -EBUSY ? "in use, cannot be migrated" : "offline", r);
+        return 1;
+}
+
+static int step_bind_devdax(struct device *d, const struct backend *be, void *ctx,
+                            const struct device_observer *obs) {
+        int r;
+
+        job_enter(d, DEV_BINDING, "to device_dax", obs);
+        r = be->bind(ctx, d->name, DRV_DEVICE_DAX);
+        if (r < 0)
+                return job_endf(d, DEV_FAILED, obs, "binding %s to device_dax failed: %s", d->name, strerror(-r));
+        r = be->read_facts(ctx, d->name, &d->facts);
+        if (r < 0)
+                return job_endf(d, DEV_FAILED, obs, "cannot read %s after binding: %s", d->name, strerror(-r));
+        if (d->facts.driver != DRV_DEVICE_DAX)
+                return job_endf(d, DEV_FAILED, obs, "%s is on %s, not device_dax, after binding", d->name,
+                                dax_driver_to_string(d->facts.driver));
+        device_observe(d, be, ctx);
+        return job_end(d, DEV_DEVDAX, NULL, obs);
+}
+
+int device_job_step(struct device *d, const struct backend *be, void *be_ctx,
+                    const struct device_observer *obs) {
+        if (!d->job)
+                return 0;
+        switch (d->job->phase) {
+        case PH_CHECK:
+                return step_check(d, be, be_ctx, obs);
+        case PH_BIND_KMEM:
+                return step_bind_kmem(d, be, be_ctx, obs);
+        case PH_ONLINE:
+                return step_online(d, be, be_ctx, obs);
+        case PH_VERIFY:
+                return step_verify(d, be, be_ctx, obs);
+        case PH_OFFLINE:
+                return step_offline(d, be, be_ctx, obs);
+        case PH_BIND_DEVDAX:
+                return step_bind_devdax(d, be, be_ctx, obs);
+        }
+        return job_end(d, DEV_FAILED, "internal error: unknown job phase", obs);
+}

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * device: one dax device, what the kernel says about it (facts), what the
+ * policy wants of it, and the job that takes it from one to the other.
+ *
+ * Pure: every look at or change of the system goes through a struct
+ * backend (kernel.c is the real one, the unit tests bring a fake), and
+ * every state change is reported to a struct device_observer (the
+ * manager turns those into journal records and D-Bus signals).
+ *
+ * A job advances in small steps (one memory block at a time) so that the
+ * event loop that drives it stays responsive; device_job_step() does one.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "policy.h"
+
+enum dev_state {
+        /* steady */
+        DEV_UNMANAGED,
+        DEV_DEVDAX,
+        DEV_ONLINE,
+        DEV_REFUSED,
+        DEV_FAILED,
+        /* transient: a job is working on the device */
+        DEV_CHECKING,
+        DEV_BINDING,
+        DEV_ONLINING,
+        DEV_OFFLINING,
+        /* transient: observed at discovery, before a job takes over */
+        DEV_KMEM,       /* on kmem, but not every block online in the zone */
+        DEV_UNBOUND,    /* no driver */
+        _DEV_STATE_MAX,
+};
+
+enum dax_driver {
+        DRV_NONE,
+        DRV_DEVICE_DAX,
+        DRV_KMEM,
+        DRV_OTHER,
+};
+
+#define DEV_MAX_RANGES 16
+
+struct dax_range {
+        uint64_t start, end;    /* inclusive */
+};
+
+/* What sysfs says about a dax device. */
+struct dax_facts {
+        char name[32];          /* dax0.0 */
+        enum dt_source source;
+        enum dax_driver driver;
+        uint64_t size;
+        int target_node;        /* -1: unknown */
+        int numa_node;
+        int region;             /* nd, cxl or dax region number; -1 unknown */
+        char uuid[40];          /* namespace uuid, "" if none */
+        char dax_uuid[40];      /* dax (pfn) uuid, "" if none */
+        char ns_name[64];       /* namespace alt_name, "" if none */
+        int memmap_on_memory;   /* -1: the kernel has no such attribute */
+        dev_t devt;             /* of /dev/daxX.Y; 0 when unknown */
+        unsigned n_ranges;
+        struct dax_range ranges[DEV_MAX_RANGES];
+};
+
+enum block_state {
+        BLOCK_ABSENT,           /* no memoryN: not added (device not on kmem) */
+        BLOCK_OFFLINE,
+        BLOCK_ONLINE,
+        BLOCK_GOING,            /* "going-offline" and the like */
+};
+
+struct block_info {
+        enum block_state state;
+        char zone[16];          /* online: "Movable", "Normal", ... */
+};
+
+/* The kernel as the job sees it.  Every function returns 0 or -errno. */
+struct backend {
+        int (*read_facts)(void *ctx, const char *name, struct dax_facts *ret);
+        int (*block_size)(void *ctx, uint64_t *ret);
+        int (*block_get)(void *ctx, uint64_t block, struct block_info *ret);
+        /* state: "online_movable", "online_kernel" or "offline" */
+        int (*block_set)(void *ctx, uint64_t block, const char *state);
+        /* 0 when per-device memmap_on_memory can be enabled, or -errno
+         * with a sentence in *why (static string). */
+        int (*memmap_supported)(void *ctx, const struct dax_facts *f, const char **why);
+        int (*set_memmap)(void *ctx, const char *name, bool on);
+        /* Moves the device to the driver (DRV_KMEM or DRV_DEVICE_DAX). */
+        int (*bind)(void *ctx, const char *name, enum dax_driver drv);
+        /* Processes holding /dev/NAME open or mapped: "pid 42 (cat)", ...;
+         * returns the count, *ret (malloc'd, comma separated) when > 0. */
+        int (*holders)(void *ctx, const struct dax_facts *f, char **ret);
+        /* /sys/devices/system/memory/auto_online_blocks */
+        int (*auto_online_get)(void *ctx, char *buf, size_t len);
+        int (*auto_online_set)(void *ctx, const char *value);
+        /* MemTotal of a node in bytes, as libnuma reports it; 0 if none. */
+        int (*node_mem)(void *ctx, int node, uint64_t *ret);
+};
+
+/* What a rule asks of a device, copied so a reload cannot pull it away. */
+struct want {
+        char rule[64];          /* "" when no rule matched */
+        enum dt_mode mode;      /* DT_MODE_IGNORE when unmanaged */
+        enum dt_zone zone;
+        int target_node;
+        enum dt_memmap memmap;
+};
+
+struct job;
+
+struct device {
+        char *name;
+        struct dax_facts facts;
+        bool facts_valid;
+        struct want want;
+        enum dev_state state;
+        char *last_error;               /* why refused/failed; NULL else */
+        uint64_t last_transition_usec;  /* CLOCK_REALTIME */
+        unsigned online_blocks, total_blocks;
+        char zone[16];                  /* zone of the online blocks, "" */
+        bool memmap_active;             /* memmap_on_memory reads 1 */
+        struct job *job;
+        bool dirty;                     /* reconcile again when the job ends */
+        void *userdata;                 /* the manager's */
+};
+
+enum device_note {
+        NOTE_REZONED,           /* blocks a competing onliner put elsewhere */
+        NOTE_AUTO_ONLINE_HELD,  /* kernel auto-online held off for a bind */
+        NOTE_MEMMAP,            /* memmap_on_memory decision */
+        NOTE_BLOCK_STUCK,       /* a block that would not move */
+};
+
+struct device_observer {
+        /* d->state is already the new state; reason may be NULL. */
+        void (*transition)(struct device *d, enum dev_state from, const char *reason, void *userdata);
+        void (*note)(struct device *d, enum device_note kind, const char *msg, void *userdata);
+        void *userdata;
+};
+
+const char *dev_state_to_string(enum dev_state s);
+bool dev_state_is_steady(enum dev_state s);
+const char *dax_driver_to_string(enum dax_driver d);
+
+/* The struct want of a matched rule (or of no rule, r == NULL). */
+void want_from_rule(struct want *w, const struct rule *r);
+
+/* Policy facts for policy_match() from device facts. */
+void dev_facts_to_match(const struct dax_facts *f, struct dev_facts *m);
+
+/*
+ * The memory block numbers a device spans once on kmem: each range with
+ * its start rounded up and its end rounded down to a block, as kmem adds
+ * them.  Returns the count; fills up to max entries of blocks.
+ */
+size_t dax_facts_blocks(const struct dax_facts *f, uint64_t block_size, uint64_t *blocks, size_t max);
+
+/*
+ * Looks at the device as it is (facts must be fresh) and returns the
+ * state it is in with respect to what d->want asks: DEV_UNMANAGED,
+ * DEV_DEVDAX, DEV_ONLINE, DEV_KMEM or DEV_UNBOUND.  Also refreshes the
+ * block counters and zone of d.
+ */
+enum dev_state device_observe(struct device *d, const struct backend *be, void *be_ctx);
+
+/*
+ * True when an observed state already is what d->want asks for: nothing
+ * to do.
+ */
+bool device_satisfied(const struct device *d, enum dev_state observed);
+
+/*
+ * Starts a job that takes d to what d->want asks.  The device must not
+ * have a job.  Returns 0, or -ENOMEM.
+ */
+int device_job_start(struct device *d);
+
+/*
+ * Does one step of d's job.  Returns 1 when more steps follow, 0 when the
+ * job has ended (d->state is steady again and d->job is NULL).
+ */
+int device_job_step(struct device *d, const struct backend *be, void *be_ctx,
+                    const struct device_observer *obs);
+
+/* Ends a running job at once, leaving d failed with the reason. */
+void device_job_abort(struct device *d, const char *reason, const struct device_observer *obs);
+
+struct device *device_new(const char *name);
+void device_free(struct device *d);
+
+/* Sets d->state and calls the observer; reason may be NULL. */
+void device_set_state(struct device *d, enum dev_state to, const char *reason,
+                      const struct device_observer *obs);

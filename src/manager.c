@@ -1,0 +1,598 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* manager: see manager.h. */
+
+#include <dirent.h>
+#include <limits.h>
+#include <signal.h>
+#include <syslog.h>
+#include <libudev.h>
+#include <systemd/sd-daemon.h>
+
+#include "audit.h"
+#include "kernel.h"
+#include "manager.h"
+#include "sysfs.h"
+#include "util.h"
+
+struct manager {
+        struct manager_options opts;
+        sd_event *event;
+        sd_event_source *work;
+        struct udev *udev;
+        struct udev_monitor *monitor;
+        sd_event_source *monitor_source;
+
+        struct policy *policy;
+        const struct backend *be;
+        uint64_t block_size;
+
+        struct device **devices;
+        size_t n_devices;
+        struct device **queue;          /* FIFO of devices to reconcile */
+        size_t n_queue;
+        struct device *active;          /* the device whose job runs */
+
+        bool ready;                     /* READY=1 sent */
+        bool auto_online_taken;         /* we wrote offline at start */
+        char auto_online_orig[32];
+        struct device_observer obs;
+        char status[256];
+};
+
+/* Per-device flags the manager keeps in struct device's userdata slot. */
+struct devflags {
+        bool queued;
+        bool force;             /* retry even if refused or failed */
+        bool announced;         /* the "found" record was written */
+};
+
+static struct devflags *flags(struct device *d) {
+        return d->userdata;
+}
+
+static void update_status(struct manager *m) {
+        unsigned count[_DEV_STATE_MAX] = {};
+        struct strbuf b = {};
+
+        for (size_t i = 0; i < m->n_devices; i++)
+                count[m->devices[i]->state]++;
+        /* Steady states first, in the order operators care about. */
+        static const enum dev_state order[] = {
+                DEV_ONLINE, DEV_DEVDAX, DEV_UNMANAGED, DEV_REFUSED, DEV_FAILED,
+                DEV_CHECKING, DEV_BINDING, DEV_ONLINING, DEV_OFFLINING, DEV_KMEM, DEV_UNBOUND,
+        };
+        for (size_t i = 0; i < ELEMENTSOF(order); i++)
+                if (count[order[i]])
+                        strbuf_appendf(&b, "%s%u %s", b.len ? ", " : "", count[order[i]],
+                                       dev_state_to_string(order[i]));
+        if (m->n_devices == 0)
+                strbuf_appendf(&b, "no dax devices");
+        if (!streq(strbuf_str(&b), m->status)) {
+                snprintf(m->status, sizeof(m->status), "%s", strbuf_str(&b));
+                sd_notifyf(0, "STATUS=%s", m->status);
+        }
+        strbuf_free(&b);
+}
+
+static void on_transition(struct device *d, enum dev_state from, const char *reason, void *userdata) {
+        struct manager *m = userdata;
+        audit_transition(d, from, reason);
+        update_status(m);
+}
+
+static void on_note(struct device *d, enum device_note kind, const char *msg, void *userdata) {
+        audit_note(d, kind, msg);
+}
+
+struct device *manager_find_device(struct manager *m, const char *name) {
+        for (size_t i = 0; i < m->n_devices; i++)
+                if (streq(m->devices[i]->name, name))
+                        return m->devices[i];
+        return NULL;
+}
+
+static struct device *device_add(struct manager *m, const char *name) {
+        struct device **a;
+        struct device *d;
+
+        a = realloc(m->devices, (m->n_devices + 1) * sizeof(*a));
+        if (!a)
+                return NULL;
+        m->devices = a;
+        d = device_new(name);
+        if (!d)
+                return NULL;
+        d->userdata = calloc(1, sizeof(struct devflags));
+        if (!d->userdata) {
+                device_free(d);
+                return NULL;
+        }
+        m->devices[m->n_devices++] = d;
+        return d;
+}
+
+static void device_remove(struct manager *m, struct device *d) {
+        if (m->active == d) {
+                device_job_abort(d, "the device went away", &m->obs);
+                m->active = NULL;
+        }
+        for (size_t i = 0; i < m->n_queue; i++)
+                if (m->queue[i] == d) {
+                        memmove(m->queue + i, m->queue + i + 1, (m->n_queue - i - 1) * sizeof(*m->queue));
+                        m->n_queue--;
+                        break;
+                }
+        for (size_t i = 0; i < m->n_devices; i++)
+                if (m->devices[i] == d) {
+                        memmove(m->devices + i, m->devices + i + 1, (m->n_devices - i - 1) * sizeof(*m->devices));
+                        m->n_devices--;
+                        break;
+                }
+        if (flags(d)->announced)
+                audit_removed(d);
+        free(d->userdata);
+        device_free(d);
+        update_status(m);
+}
+
+static void enqueue(struct manager *m, struct device *d, bool force) {
+        struct device **q;
+
+        if (force)
+                flags(d)->force = true;
+        if (m->active == d) {
+                /* The job verifies its own work; only a real change of
+                 * policy (force) must look again when it ends. */
+                if (force)
+                        d->dirty = true;
+                return;
+        }
+        if (flags(d)->queued)
+                return;
+        q = realloc(m->queue, (m->n_queue + 1) * sizeof(*q));
+        if (!q) {
+                log_error("%s: out of memory queueing the device", d->name);
+                return;
+        }
+        m->queue = q;
+        m->queue[m->n_queue++] = d;
+        flags(d)->queued = true;
+        sd_event_source_set_enabled(m->work, SD_EVENT_ON);
+}
+
+static void reconcile(struct manager *m, struct device *d) {
+        struct devflags *fl = flags(d);
+        struct dev_facts mf;
+        const struct rule *rule;
+        enum dev_state observed;
+        bool force;
+        int r;
+
+        force = fl->force;
+        fl->force = false;
+
+        r = m->be->read_facts(NULL, d->name, &d->facts);
+        if (r == -ENOENT) {
+                device_remove(m, d);
+                return;
+        }
+        if (r < 0) {
+                char why[256];
+                snprintf(why, sizeof(why), "cannot read /sys/bus/dax/devices/%s: %s", d->name, strerror(-r));
+                if (d->state != DEV_FAILED || !streq_ptr(d->last_error, why))
+                        device_set_state(d, DEV_FAILED, why, &m->obs);
+                return;
+        }
+        d->facts_valid = true;
+
+        dev_facts_to_match(&d->facts, &mf);
+        rule = policy_match(m->policy, &mf);
+        want_from_rule(&d->want, rule);
+        observed = device_observe(d, m->be, NULL);
+
+        if (!fl->announced) {
+                fl->announced = true;
+                d->state = observed;
+                audit_found(d);
+                update_status(m);
+                force = true;
+        } else if (!force && (d->state == DEV_REFUSED || d->state == DEV_FAILED))
+                /* Only a reload, a rescan, Apply or a new device retries. */
+                return;
+
+        if (d->want.mode == DT_MODE_IGNORE) {
+                if (d->state != DEV_UNMANAGED)
+                        device_set_state(d, DEV_UNMANAGED,
+                                         rule ? "its rule says ignore; left as it is"
+                                              : "no rule matches any more; left as it is",
+                                         &m->obs);
+                return;
+        }
+        if (device_satisfied(d, observed)) {
+                if (d->state != observed)
+                        device_set_state(d, observed, "found as its rule wants", &m->obs);
+                return;
+        }
+        r = device_job_start(d);
+        if (r < 0) {
+                log_error("%s: cannot start a job: %s", d->name, strerror(-r));
+                return;
+        }
+        m->active = d;
+}
+
+static int on_work(sd_event_source *s, void *userdata) {
+        struct manager *m = userdata;
+
+        if (m->active) {
+                struct device *d = m->active;
+                if (device_job_step(d, m->be, NULL, &m->obs) == 0) {
+                        m->active = NULL;
+                        if (d->dirty) {
+                                d->dirty = false;
+                                enqueue(m, d, true);
+                        }
+                }
+        } else if (m->n_queue > 0) {
+                struct device *d = m->queue[0];
+                memmove(m->queue, m->queue + 1, (m->n_queue - 1) * sizeof(*m->queue));
+                m->n_queue--;
+                flags(d)->queued = false;
+                reconcile(m, d);
+        }
+
+        if (!m->active && m->n_queue == 0) {
+                sd_event_source_set_enabled(s, SD_EVENT_OFF);
+                if (!m->ready) {
+                        m->ready = true;
+                        sd_notify(0, "READY=1");
+                        log_info("every dax device reconciled: %s", m->status);
+                }
+        }
+        update_status(m);
+        return 0;
+}
+
+static bool is_dax_name(const char *name) {
+        unsigned a, b;
+        char c;
+        return sscanf(name, "dax%u.%u%c", &a, &b, &c) == 2;
+}
+
+int manager_rescan(struct manager *m) {
+        char path[PATH_MAX];
+        struct dirent *de;
+        DIR *dir;
+        int r;
+
+        r = sysfs_path(path, sizeof(path), "/sys/bus/dax/devices");
+        if (r < 0)
+                return r;
+        dir = opendir(path);
+        if (!dir) {
+                if (errno == ENOENT) {
+                        /* No dax bus (module not loaded) means no devices yet. */
+                        log_info("no dax bus in sysfs yet; waiting for devices");
+                        return 0;
+                }
+                r = -errno;
+                log_error("cannot list %s: %s", path, strerror(-r));
+                return r;
+        }
+        while ((de = readdir(dir))) {
+                struct device *d;
+                if (!is_dax_name(de->d_name))
+                        continue;
+                d = manager_find_device(m, de->d_name);
+                if (!d)
+                        d = device_add(m, de->d_name);
+                if (!d) {
+                        closedir(dir);
+                        return -ENOMEM;
+                }
+                enqueue(m, d, true);
+        }
+        closedir(dir);
+        /* Devices that vanished unseen are found gone when reconciled. */
+        for (size_t i = 0; i < m->n_devices; i++)
+                enqueue(m, m->devices[i], true);
+        return 0;
+}
+
+int manager_apply(struct manager *m, struct device *d) {
+        enqueue(m, d, true);
+        return 0;
+}
+
+static bool device_has_block(struct manager *m, struct device *d, uint64_t block) {
+        if (!d->facts_valid || m->block_size == 0)
+                return false;
+        for (unsigned i = 0; i < d->facts.n_ranges; i++) {
+                uint64_t first = (d->facts.ranges[i].start + m->block_size - 1) / m->block_size;
+                uint64_t end = (d->facts.ranges[i].end + 1) / m->block_size;
+                if (block >= first && block < end)
+                        return true;
+        }
+        return false;
+}
+
+static void handle_uevent(struct manager *m, struct udev_device *u) {
+        const char *subsystem = udev_device_get_subsystem(u);
+        const char *action = udev_device_get_action(u);
+        const char *name = udev_device_get_sysname(u);
+        struct device *d;
+
+        if (!subsystem || !action || !name)
+                return;
+        log_debug("uevent %s %s %s", action, subsystem, name);
+
+        if (streq(subsystem, "dax")) {
+                if (!is_dax_name(name))
+                        return;
+                d = manager_find_device(m, name);
+                if (streq(action, "remove")) {
+                        if (d)
+                                device_remove(m, d);
+                        return;
+                }
+                if (!d)
+                        d = device_add(m, name);
+                if (!d) {
+                        log_error("%s: out of memory adding the device", name);
+                        return;
+                }
+                /* A device that comes back is news: give it a fresh look. */
+                enqueue(m, d, streq(action, "add"));
+                return;
+        }
+
+        if (streq(subsystem, "memory")) {
+                uint64_t block;
+                if (!startswith(name, "memory") || safe_atou64(name + 6, 10, &block) < 0)
+                        return;
+                for (size_t i = 0; i < m->n_devices; i++) {
+                        d = m->devices[i];
+                        if (d == m->active || !device_has_block(m, d, block))
+                                continue;
+                        if (d->state == DEV_ONLINE || d->state == DEV_DEVDAX)
+                                enqueue(m, d, false);
+                }
+        }
+}
+
+static int on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        struct manager *m = userdata;
+        struct udev_device *u;
+
+        for (;;) {
+                errno = 0;
+                u = udev_monitor_receive_device(m->monitor);
+                if (!u)
+                        break;
+                handle_uevent(m, u);
+                udev_device_unref(u);
+        }
+        if (errno == ENOBUFS) {
+                /* Events were lost: look at everything again. */
+                log_warning("udev events were lost (receive buffer full); rescanning every device");
+                manager_rescan(m);
+        }
+        return 0;
+}
+
+static void apply_daemon_settings(struct manager *m) {
+        char cur[32];
+        int r;
+
+        r = m->be->auto_online_get(NULL, cur, sizeof(cur));
+        if (r < 0) {
+                if (m->policy->auto_online_blocks == DT_AUTO_ONLINE_OFFLINE)
+                        log_warning("cannot read /sys/devices/system/memory/auto_online_blocks: %s", strerror(-r));
+                return;
+        }
+        if (m->policy->auto_online_blocks == DT_AUTO_ONLINE_OFFLINE && !streq(cur, "offline")) {
+                r = m->be->auto_online_set(NULL, "offline");
+                if (r < 0) {
+                        log_error("cannot set /sys/devices/system/memory/auto_online_blocks to offline: %s",
+                                  strerror(-r));
+                        return;
+                }
+                if (!m->auto_online_taken)
+                        snprintf(m->auto_online_orig, sizeof(m->auto_online_orig), "%s", cur);
+                m->auto_online_taken = true;
+                const char *f[] = { "DAXTIER_FROM=", NULL, NULL };
+                char from[64];
+                snprintf(from, sizeof(from), "DAXTIER_FROM=%s", cur);
+                f[0] = from;
+                f[1] = "DAXTIER_TO=offline";
+                audit_event(AUDIT_AUTO_ONLINE, LOG_NOTICE, f,
+                            "kernel auto_online_blocks changed from %s to offline ([daemon] auto_online_blocks = offline): daxtierd decides each block's zone",
+                            cur);
+        } else if (m->policy->auto_online_blocks == DT_AUTO_ONLINE_KEEP && m->auto_online_taken) {
+                r = m->be->auto_online_set(NULL, m->auto_online_orig);
+                if (r < 0) {
+                        log_error("cannot restore auto_online_blocks=%s: %s", m->auto_online_orig, strerror(-r));
+                        return;
+                }
+                m->auto_online_taken = false;
+                char to[64];
+                snprintf(to, sizeof(to), "DAXTIER_TO=%s", m->auto_online_orig);
+                const char *f[] = { "DAXTIER_FROM=offline", to, NULL };
+                audit_event(AUDIT_AUTO_ONLINE, LOG_NOTICE, f,
+                            "kernel auto_online_blocks restored to %s ([daemon] auto_online_blocks = keep)",
+                            m->auto_online_orig);
+        }
+}
+
+static int load_policy(struct manager *m, struct policy **ret) {
+        struct config_errors errs = {};
+        int r;
+
+        r = config_load(m->opts.config_path, m->opts.config_optional, m->opts.dropin_dir, ret, &errs);
+        for (size_t i = 0; i < errs.n; i++) {
+                char field[1100];
+                snprintf(field, sizeof(field), "DAXTIER_REASON=%s", errs.msgs[i]);
+                const char *f[] = { field, NULL };
+                audit_event(AUDIT_CONFIG_ERROR, LOG_ERR, f, "configuration error: %s", errs.msgs[i]);
+        }
+        config_errors_clear(&errs);
+        return r;
+}
+
+static void policy_loaded(struct manager *m, const char *how) {
+        struct strbuf files = {};
+        for (size_t i = 0; i < m->policy->n_files; i++)
+                strbuf_appendf(&files, "%s%s", i ? " " : "", m->policy->files[i]);
+        char field[2048];
+        snprintf(field, sizeof(field), "DAXTIER_CONFIG_FILES=%s", strbuf_str(&files));
+        const char *f[] = { field, NULL };
+        audit_event(AUDIT_POLICY_LOADED, LOG_INFO, f, "policy %s: %zu rule%s from %s", how, m->policy->n_rules,
+                    m->policy->n_rules == 1 ? "" : "s", files.len ? strbuf_str(&files) : "(no files)");
+        strbuf_free(&files);
+}
+
+int manager_reload(struct manager *m) {
+        struct policy *p = NULL;
+        int r;
+
+        sd_notify(0, "RELOADING=1\nSTATUS=Reloading the policy");
+        r = load_policy(m, &p);
+        if (r < 0) {
+                audit_event(AUDIT_POLICY_REJECTED, LOG_ERR, NULL,
+                            "reload rejected: the configuration has errors (listed above); the previous policy stays in force");
+                sd_notifyf(0, "READY=1\nSTATUS=%s", m->status);
+                return r;
+        }
+        policy_free(m->policy);
+        m->policy = p;
+        policy_loaded(m, "reloaded");
+        apply_daemon_settings(m);
+        for (size_t i = 0; i < m->n_devices; i++)
+                enqueue(m, m->devices[i], true);
+        sd_notifyf(0, "READY=1\nSTATUS=%s", m->status);
+        return 0;
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        manager_reload(userdata);
+        return 0;
+}
+
+static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        struct manager *m = userdata;
+        sd_notify(0, "STOPPING=1\nSTATUS=Stopping");
+        if (m->active)
+                log_notice("%s: stopping between two steps of its job; the next start picks it up again",
+                           m->active->name);
+        return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+static int setup_monitor(struct manager *m) {
+        int r;
+
+        m->udev = udev_new();
+        if (!m->udev)
+                return -ENOMEM;
+        m->monitor = udev_monitor_new_from_netlink(m->udev, "udev");
+        if (!m->monitor)
+                return -errno ? -errno : -ENOMEM;
+        /* Onlining a large device sends an event per block. */
+        (void) udev_monitor_set_receive_buffer_size(m->monitor, 16 * 1024 * 1024);
+        r = udev_monitor_filter_add_match_subsystem_devtype(m->monitor, "dax", NULL);
+        if (r < 0)
+                return r;
+        r = udev_monitor_filter_add_match_subsystem_devtype(m->monitor, "memory", NULL);
+        if (r < 0)
+                return r;
+        r = udev_monitor_enable_receiving(m->monitor);
+        if (r < 0)
+                return r;
+        r = sd_event_add_io(m->event, &m->monitor_source, udev_monitor_get_fd(m->monitor), EPOLLIN, on_monitor, m);
+        if (r < 0)
+                return r;
+        sd_event_source_set_description(m->monitor_source, "udev-monitor");
+        return 0;
+}
+
+int manager_new(const struct manager_options *opts, struct manager **ret) {
+        struct manager *m;
+        sigset_t mask;
+        int r;
+
+        m = calloc(1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        m->opts = *opts;
+        m->be = &kernel_backend;
+        m->obs = (struct device_observer) { .transition = on_transition, .note = on_note, .userdata = m };
+
+        r = load_policy(m, &m->policy);
+        if (r < 0)
+                goto fail;
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                goto fail;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        if ((r = sd_event_add_signal(m->event, NULL, SIGTERM, on_sigterm, m)) < 0 ||
+            (r = sd_event_add_signal(m->event, NULL, SIGINT, on_sigterm, m)) < 0 ||
+            (r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m)) < 0)
+                goto fail;
+        r = sd_event_set_watchdog(m->event, true);
+        if (r < 0)
+                goto fail;
+
+        r = sd_event_add_defer(m->event, &m->work, on_work, m);
+        if (r < 0)
+                goto fail;
+        /* Jobs yield to signals, udev events and bus calls. */
+        sd_event_source_set_priority(m->work, SD_EVENT_PRIORITY_IDLE);
+        sd_event_source_set_description(m->work, "work-queue");
+        sd_event_source_set_enabled(m->work, SD_EVENT_ON);
+
+        /* Listen before looking, so that nothing slips between the two. */
+        r = setup_monitor(m);
+        if (r < 0) {
+                log_error("cannot listen to udev: %s", strerror(-r));
+                goto fail;
+        }
+        if (m->be->block_size(NULL, &m->block_size) < 0)
+                m->block_size = 0;
+
+        policy_loaded(m, "loaded");
+        apply_daemon_settings(m);
+        r = manager_rescan(m);
+        if (r < 0)
+                goto fail;
+        *ret = m;
+        return 0;
+fail:
+        manager_free(m);
+        return r;
+}
+
+void manager_free(struct manager *m) {
+        if (!m)
+                return;
+        for (size_t i = 0; i < m->n_devices; i++) {
+                free(m->devices[i]->userdata);
+                device_free(m->devices[i]);
+        }
+        free(m->devices);
+        free(m->queue);
+        sd_event_source_unref(m->work);
+        sd_event_source_unref(m->monitor_source);
+        udev_monitor_unref(m->monitor);
+        udev_unref(m->udev);
+        sd_event_unref(m->event);
+        policy_free(m->policy);
+        free(m);
+}
+
+int manager_run(struct manager *m) {
+        return sd_event_loop(m->event);
+}

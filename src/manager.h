@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * manager: owns the sd-event loop and every source in it (signals, the
+ * udev monitor, the work queue), the policy and the device table.
+ *
+ * Devices are reconciled one at a time from a FIFO queue; a device's job
+ * runs one step per loop iteration, so signals, udev events and (later)
+ * D-Bus calls are served between steps.
+ */
+
+#include <stdbool.h>
+#include <systemd/sd-event.h>
+
+#include "device.h"
+#include "policy.h"
+
+struct manager_options {
+        const char *config_path;        /* main file */
+        bool config_optional;           /* the default path may be absent */
+        const char *dropin_dir;
+};
+
+struct manager;
+
+/* Loads the policy and sets up the loop; returns 0 or -errno (-EINVAL:
+ * invalid configuration, already logged). */
+int manager_new(const struct manager_options *opts, struct manager **ret);
+void manager_free(struct manager *m);
+
+/* Runs until SIGTERM/SIGINT; returns the loop's exit code. */
+int manager_run(struct manager *m);
+
+/* Re-reads the policy; keeps the old one if the new one is invalid.
+ * Returns 0 or -EINVAL. */
+int manager_reload(struct manager *m);
+
+/* Enumerates the dax devices again and reconciles every one. */
+int manager_rescan(struct manager *m);
+
+/* Reconciles one device now, even if it is refused or failed. */
+int manager_apply(struct manager *m, struct device *d);
+
+struct device *manager_find_device(struct manager *m, const char *name);

@@ -1,0 +1,2065 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * test-device: unit tests for device.c, the job state machine that takes a
+ * dax device from what the kernel says to what its rule wants.
+ *
+ * device.c reaches the system only through struct backend, so the tests
+ * bring a fake kernel (struct fake below): dax devices with their sysfs
+ * facts, memory blocks that appear when a device binds to kmem and vanish
+ * when it leaves, auto_online_blocks, per-node MemTotal and injectable
+ * failures.  The fake enforces the rules the real kernel enforces and
+ * aborts the test when the daemon does something the kernel would punish
+ * (unbinding kmem while memory is online leaks that memory for good), so
+ * that such a mistake cannot pass unnoticed as "some error path".
+ *
+ * An observer records every transition and note, and every test looks at
+ * the path the device took, the notes, the reason and the fake kernel
+ * state afterwards.
+ */
+
+/* vasprintf(); a no-op when the build already asks for it. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <check.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+
+#include "device.h"
+#include "policy.h"
+#include "util.h"
+
+#define MiB (UINT64_C(1) << 20)
+#define GiB (UINT64_C(1) << 30)
+#define BLOCK_SIZE (128 * MiB)
+/* struct page is 64 bytes per 4 KiB page: 2 MiB of every 128 MiB block
+ * when the memory map lives in the hot-added memory itself. */
+#define VMEMMAP_PER_BLOCK (BLOCK_SIZE / 4096 * 64)
+
+#define MAX_FAKE_DEVS 4
+#define MAX_BLOCKS 2048
+#define MAX_NODES 4
+#define MAX_LOG 4096
+#define MAX_RECORDS 64
+/* More than any job here needs (600 blocks take about 610 steps), few
+ * enough that a job that never ends fails the test quickly. */
+#define MAX_STEPS 10000
+
+/* ---- the fake kernel --------------------------------------------------- */
+
+struct fake_dev {
+        struct dax_facts facts;
+        const char *holders;    /* "pid 42 (sleep)", or NULL when unused */
+};
+
+struct fake_block {
+        enum block_state state;
+        char zone[16];
+        int node;               /* where its memory counts once online */
+        bool memmap;            /* added with memmap_on_memory */
+        /* Injected failures: 0, or the -errno to return. */
+        int get_err;
+        int offline_err;
+        int online_err;
+};
+
+struct fake {
+        struct fake_dev devs[MAX_FAKE_DEVS];
+        size_t n_devs;
+        struct fake_block blocks[MAX_BLOCKS];
+
+        int block_size_err;
+
+        /* read_facts fails with read_facts_err once read_facts_ok_left
+         * more calls have succeeded. */
+        int read_facts_err;
+        unsigned read_facts_ok_left;
+
+        int memmap_err;         /* memmap_supported() */
+        const char *memmap_why;
+        int set_memmap_err;
+
+        int bind_err;
+        bool bind_ignored;      /* bind "succeeds" but the driver stays */
+
+        int holders_err;
+
+        char auto_online[32];
+        int auto_online_get_err;
+        const char *auto_online_fail_value;     /* setting this fails... */
+        int auto_online_set_err;                /* ...with this */
+        char auto_online_writes[16][32];
+        size_t n_auto_online_writes;
+
+        /* A competing onliner (a udev rule): onlines every new block in
+         * this zone as soon as kmem adds it, whatever auto_online says. */
+        const char *udev_zone;
+
+        /* A competitor that strikes once, right after the daemon's
+         * race_after_sets-th successful block_set: it moves race_block,
+         * which must be online by then, to race_zone. */
+        unsigned race_after_sets;
+        uint64_t race_block;
+        const char *race_zone;
+        unsigned n_sets;
+
+        uint64_t node_mem[MAX_NODES];
+        bool node_mem_frozen;   /* MemTotal does not follow onlining */
+        int node_mem_err;
+        /* Other memory of the target node that goes away (hot-removed by
+         * someone else) while the device binds to kmem. */
+        uint64_t node_mem_lost_at_bind;
+
+        /* Every call that changes something, in order: "bind dax0.0 kmem",
+         * "block_set 32 online_movable", "set_memmap dax0.0 1",
+         * "auto_online_set offline". */
+        char log[MAX_LOG][48];
+        size_t n_log;
+};
+
+static struct fake fk;
+
+static void fake_log(struct fake *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void fake_log(struct fake *f, const char *fmt, ...) {
+        va_list ap;
+
+        ck_assert_msg(f->n_log < MAX_LOG, "fake call log is full");
+        va_start(ap, fmt);
+        vsnprintf(f->log[f->n_log], sizeof(f->log[0]), fmt, ap);
+        va_end(ap);
+        f->n_log++;
+}
+
+static struct fake_dev *fake_find(struct fake *f, const char *name) {
+        for (size_t i = 0; i < f->n_devs; i++)
+                if (streq(f->devs[i].facts.name, name))
+                        return &f->devs[i];
+        return NULL;
+}
+
+/* A device of size bytes at start, on device_dax, on a 6.8+ kernel
+ * (memmap_on_memory attribute present, reading 0). */
+static struct fake_dev *fake_add_dev(const char *name, uint64_t start, uint64_t size, int target_node) {
+        struct fake_dev *fd;
+
+        ck_assert_uint_lt(fk.n_devs, MAX_FAKE_DEVS);
+        fd = &fk.devs[fk.n_devs];
+        fd->facts = (struct dax_facts) {
+                .source = DT_SOURCE_HMEM,
+                .driver = DRV_DEVICE_DAX,
+                .size = size,
+                .target_node = target_node,
+                .numa_node = 0,
+                .region = (int) fk.n_devs,
+                .memmap_on_memory = 0,
+                .devt = makedev(252, (unsigned) fk.n_devs),
+                .n_ranges = 1,
+                .ranges = { { start, start + size - 1 } },
+        };
+        snprintf(fd->facts.name, sizeof(fd->facts.name), "%s", name);
+        fk.n_devs++;
+        return fd;
+}
+
+static void block_account(struct fake *f, struct fake_block *b, bool up) {
+        uint64_t bytes = BLOCK_SIZE - (b->memmap ? VMEMMAP_PER_BLOCK : 0);
+
+        if (f->node_mem_frozen)
+                return;
+        ck_assert_int_ge(b->node, 0);
+        ck_assert_int_lt(b->node, MAX_NODES);
+        if (up)
+                f->node_mem[b->node] += bytes;
+        else {
+                ck_assert_uint_ge(f->node_mem[b->node], bytes);
+                f->node_mem[b->node] -= bytes;
+        }
+}
+
+static void block_go_online(struct fake *f, struct fake_block *b, const char *zone) {
+        b->state = BLOCK_ONLINE;
+        snprintf(b->zone, sizeof(b->zone), "%s", zone);
+        block_account(f, b, true);
+}
+
+/*
+ * What kmem does when it takes the device: add its blocks, which the
+ * kernel's auto-online (or a udev rule) may online at once.  Also used
+ * by tests to start with a device that is already on kmem, then with
+ * initial == BLOCK_OFFLINE or BLOCK_ONLINE in zone.
+ */
+static void fake_kmem_add(struct fake *f, struct fake_dev *fd, enum block_state initial, const char *zone) {
+        uint64_t list[MAX_BLOCKS];
+        size_t n = dax_facts_blocks(&fd->facts, BLOCK_SIZE, list, MAX_BLOCKS);
+
+        ck_assert_uint_le(n, MAX_BLOCKS);
+        fd->facts.driver = DRV_KMEM;
+        for (size_t i = 0; i < n; i++) {
+                struct fake_block *b;
+
+                ck_assert_uint_lt(list[i], MAX_BLOCKS);
+                b = &f->blocks[list[i]];
+                ck_assert_msg(b->state == BLOCK_ABSENT, "memory%llu added twice", (unsigned long long) list[i]);
+                b->state = BLOCK_OFFLINE;
+                b->zone[0] = 0;
+                b->node = fd->facts.target_node;
+                b->memmap = fd->facts.memmap_on_memory == 1;
+                if (initial == BLOCK_ONLINE)
+                        block_go_online(f, b, zone);
+        }
+}
+
+/* Puts a device straight on kmem, its blocks in the given state. */
+static void fake_on_kmem(struct fake_dev *fd, enum block_state st, const char *zone) {
+        fake_kmem_add(&fk, fd, st, zone);
+}
+
+static int fake_read_facts(void *ctx, const char *name, struct dax_facts *ret) {
+        struct fake *f = ctx;
+        struct fake_dev *fd;
+
+        if (f->read_facts_err) {
+                if (f->read_facts_ok_left == 0) {
+                        /* kernel.c resets the facts before it reads them. */
+                        *ret = (struct dax_facts) { .target_node = -1, .numa_node = -1, .region = -1,
+                                                    .memmap_on_memory = -1 };
+                        snprintf(ret->name, sizeof(ret->name), "%s", name);
+                        return f->read_facts_err;
+                }
+                f->read_facts_ok_left--;
+        }
+        fd = fake_find(f, name);
+        if (!fd)
+                return -ENOENT;
+        *ret = fd->facts;
+        return 0;
+}
+
+static int fake_block_size(void *ctx, uint64_t *ret) {
+        struct fake *f = ctx;
+
+        if (f->block_size_err)
+                return f->block_size_err;
+        *ret = BLOCK_SIZE;
+        return 0;
+}
+
+static int fake_block_get(void *ctx, uint64_t block, struct block_info *ret) {
+        struct fake *f = ctx;
+        struct fake_block *b;
+
+        *ret = (struct block_info) {};
+        if (block >= MAX_BLOCKS) {
+                ret->state = BLOCK_ABSENT;
+                return 0;
+        }
+        b = &f->blocks[block];
+        if (b->get_err)
+                return b->get_err;
+        ret->state = b->state;
+        if (b->state == BLOCK_ONLINE)
+                snprintf(ret->zone, sizeof(ret->zone), "%s", b->zone);
+        return 0;
+}
+
+static void fake_race(struct fake *f) {
+        struct fake_block *b;
+
+        if (++f->n_sets != f->race_after_sets)
+                return;
+        b = &f->blocks[f->race_block];
+        ck_assert_int_eq(b->state, BLOCK_ONLINE);
+        snprintf(b->zone, sizeof(b->zone), "%s", f->race_zone);
+}
+
+static int fake_block_set(void *ctx, uint64_t block, const char *state) {
+        struct fake *f = ctx;
+        struct fake_block *b;
+
+        fake_log(f, "block_set %llu %s", (unsigned long long) block, state);
+        /* No memoryN directory: the daemon looked at the state first and
+         * must not write to a block that is not there. */
+        ck_assert_msg(block < MAX_BLOCKS && f->blocks[block].state != BLOCK_ABSENT,
+                      "block_set on memory%llu, which does not exist", (unsigned long long) block);
+        b = &f->blocks[block];
+
+        if (streq(state, "offline")) {
+                if (b->offline_err)
+                        return b->offline_err;
+                /* The kernel answers -EINVAL; the daemon checks first. */
+                ck_assert_msg(b->state == BLOCK_ONLINE, "offlining memory%llu, which is not online",
+                              (unsigned long long) block);
+                block_account(f, b, false);
+                b->state = BLOCK_OFFLINE;
+                b->zone[0] = 0;
+                fake_race(f);
+                return 0;
+        }
+        if (streq(state, "online_movable") || streq(state, "online_kernel")) {
+                if (b->online_err)
+                        return b->online_err;
+                ck_assert_msg(b->state == BLOCK_OFFLINE, "onlining memory%llu, which is not offline",
+                              (unsigned long long) block);
+                block_go_online(f, b, streq(state, "online_movable") ? "Movable" : "Normal");
+                fake_race(f);
+                return 0;
+        }
+        ck_abort_msg("block_set memory%llu to '%s': not a state the daemon should write",
+                     (unsigned long long) block, state);
+        return -EINVAL;
+}
+
+static int fake_memmap_supported(void *ctx, const struct dax_facts *fa, const char **why) {
+        struct fake *f = ctx;
+
+        if (f->memmap_err) {
+                *why = f->memmap_why;
+                return f->memmap_err;
+        }
+        if (fa->memmap_on_memory < 0) {
+                *why = "no per-device memmap_on_memory (fake kernel)";
+                return -EOPNOTSUPP;
+        }
+        return 0;
+}
+
+static int fake_set_memmap(void *ctx, const char *name, bool on) {
+        struct fake *f = ctx;
+        struct fake_dev *fd = fake_find(f, name);
+
+        fake_log(f, "set_memmap %s %d", name, on);
+        if (!fd)
+                return -ENODEV;
+        if (fd->facts.memmap_on_memory < 0)
+                return -ENOENT;
+        /* The kernel refuses to change it under kmem. */
+        if (fd->facts.driver == DRV_KMEM)
+                return -EBUSY;
+        if (f->set_memmap_err)
+                return f->set_memmap_err;
+        fd->facts.memmap_on_memory = on;
+        return 0;
+}
+
+static int fake_bind(void *ctx, const char *name, enum dax_driver drv) {
+        struct fake *f = ctx;
+        struct fake_dev *fd = fake_find(f, name);
+        uint64_t list[MAX_BLOCKS];
+        size_t n;
+
+        fake_log(f, "bind %s %s", name, dax_driver_to_string(drv));
+        if (!fd)
+                return -ENODEV;
+        ck_assert_msg(drv == DRV_KMEM || drv == DRV_DEVICE_DAX, "bind %s to %s", name, dax_driver_to_string(drv));
+        if (f->bind_err)
+                return f->bind_err;
+        if (f->bind_ignored)
+                return 0;
+
+        if (drv == DRV_KMEM) {
+                ck_assert_msg(fd->facts.driver != DRV_KMEM, "%s bound to kmem while on kmem", name);
+                /* kmem rejects a device without a valid target node. */
+                if (fd->facts.target_node < 0)
+                        return -EINVAL;
+                fake_kmem_add(f, fd, BLOCK_OFFLINE, NULL);
+                ck_assert_uint_ge(f->node_mem[fd->facts.target_node], f->node_mem_lost_at_bind);
+                f->node_mem[fd->facts.target_node] -= f->node_mem_lost_at_bind;
+                n = dax_facts_blocks(&fd->facts, BLOCK_SIZE, list, MAX_BLOCKS);
+                for (size_t i = 0; i < n; i++) {
+                        struct fake_block *b = &f->blocks[list[i]];
+                        const char *zone = NULL;
+
+                        if (streq(f->auto_online, "online") || streq(f->auto_online, "online_kernel"))
+                                zone = "Normal";
+                        else if (streq(f->auto_online, "online_movable"))
+                                zone = "Movable";
+                        else if (f->udev_zone)
+                                zone = f->udev_zone;
+                        if (zone)
+                                block_go_online(f, b, zone);
+                }
+                return 0;
+        }
+
+        if (fd->facts.driver == DRV_KMEM) {
+                n = dax_facts_blocks(&fd->facts, BLOCK_SIZE, list, MAX_BLOCKS);
+                /* Leaving kmem with online memory: the kernel cannot hot
+                 * remove it and leaks it until reboot. */
+                for (size_t i = 0; i < n; i++)
+                        ck_assert_msg(f->blocks[list[i]].state == BLOCK_OFFLINE,
+                                      "%s leaves kmem while memory%llu is %s: the kernel would leave that memory behind",
+                                      name, (unsigned long long) list[i],
+                                      f->blocks[list[i]].state == BLOCK_ONLINE ? "online" : "not offline");
+                for (size_t i = 0; i < n; i++)
+                        f->blocks[list[i]] = (struct fake_block) {};
+        }
+        fd->facts.driver = DRV_DEVICE_DAX;
+        return 0;
+}
+
+static int fake_holders(void *ctx, const struct dax_facts *fa, char **ret) {
+        struct fake *f = ctx;
+        struct fake_dev *fd = fake_find(f, fa->name);
+        int n = 1;
+
+        if (f->holders_err)
+                return f->holders_err;
+        if (!fd || !fd->holders)
+                return 0;
+        for (const char *p = fd->holders; *p; p++)
+                if (*p == ',')
+                        n++;
+        *ret = strdup(fd->holders);
+        ck_assert_ptr_nonnull(*ret);
+        return n;
+}
+
+static int fake_auto_online_get(void *ctx, char *buf, size_t len) {
+        struct fake *f = ctx;
+
+        if (f->auto_online_get_err)
+                return f->auto_online_get_err;
+        snprintf(buf, len, "%s", f->auto_online);
+        return 0;
+}
+
+static int fake_auto_online_set(void *ctx, const char *value) {
+        struct fake *f = ctx;
+
+        fake_log(f, "auto_online_set %s", value);
+        ck_assert_uint_lt(f->n_auto_online_writes, ELEMENTSOF(f->auto_online_writes));
+        snprintf(f->auto_online_writes[f->n_auto_online_writes++], sizeof(f->auto_online_writes[0]), "%s", value);
+        if (f->auto_online_fail_value && streq(value, f->auto_online_fail_value))
+                return f->auto_online_set_err;
+        ck_assert_msg(streq(value, "offline") || streq(value, "online") || streq(value, "online_kernel") ||
+                      streq(value, "online_movable"), "auto_online_blocks set to '%s'", value);
+        snprintf(f->auto_online, sizeof(f->auto_online), "%s", value);
+        return 0;
+}
+
+static int fake_node_mem(void *ctx, int node, uint64_t *ret) {
+        struct fake *f = ctx;
+
+        if (f->node_mem_err)
+                return f->node_mem_err;
+        ck_assert_int_ge(node, 0);
+        *ret = node < MAX_NODES ? f->node_mem[node] : 0;
+        return 0;
+}
+
+static const struct backend fake_backend = {
+        .read_facts = fake_read_facts,
+        .block_size = fake_block_size,
+        .block_get = fake_block_get,
+        .block_set = fake_block_set,
+        .memmap_supported = fake_memmap_supported,
+        .set_memmap = fake_set_memmap,
+        .bind = fake_bind,
+        .holders = fake_holders,
+        .auto_online_get = fake_auto_online_get,
+        .auto_online_set = fake_auto_online_set,
+        .node_mem = fake_node_mem,
+};
+
+/* Index of the first log entry equal to the formatted string, or -1. */
+static long log_find(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static long log_find(const char *fmt, ...) {
+        char want[48];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(want, sizeof(want), fmt, ap);
+        va_end(ap);
+        for (size_t i = 0; i < fk.n_log; i++)
+                if (streq(fk.log[i], want))
+                        return (long) i;
+        return -1;
+}
+
+static size_t log_count_prefix(const char *prefix) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < fk.n_log; i++)
+                if (startswith(fk.log[i], prefix))
+                        n++;
+        return n;
+}
+
+/* ---- the observer ------------------------------------------------------ */
+
+struct rec_transition {
+        enum dev_state from, to;
+        char *reason;
+};
+
+struct rec_note {
+        enum device_note kind;
+        char *msg;
+};
+
+struct recorder {
+        struct rec_transition trans[MAX_RECORDS];
+        size_t n_trans;
+        struct rec_note notes[MAX_RECORDS];
+        size_t n_notes;
+};
+
+static struct recorder rec;
+static struct device *dut;      /* the device under test */
+
+static void on_transition(struct device *d, enum dev_state from, const char *reason, void *userdata) {
+        struct recorder *r = userdata;
+
+        ck_assert_ptr_eq(d, dut);
+        ck_assert_uint_lt(r->n_trans, MAX_RECORDS);
+        /* device.h: the state is already the new one, and a refused or
+         * failed device carries the reason as its last error. */
+        if (d->state == DEV_REFUSED || d->state == DEV_FAILED)
+                ck_assert_pstr_eq(d->last_error, reason);
+        r->trans[r->n_trans++] = (struct rec_transition) {
+                .from = from,
+                .to = d->state,
+                .reason = reason ? strdup(reason) : NULL,
+        };
+}
+
+static void on_note(struct device *d, enum device_note kind, const char *msg, void *userdata) {
+        struct recorder *r = userdata;
+
+        ck_assert_ptr_eq(d, dut);
+        ck_assert_ptr_nonnull(msg);
+        ck_assert_uint_lt(r->n_notes, MAX_RECORDS);
+        r->notes[r->n_notes++] = (struct rec_note) { .kind = kind, .msg = strdup(msg) };
+}
+
+static const struct device_observer observer = {
+        .transition = on_transition,
+        .note = on_note,
+        .userdata = &rec,
+};
+
+/*
+ * The states the device went through, "devdax checking binding online",
+ * starting from the first transition's from; also checks that every
+ * transition starts where the previous one ended.
+ */
+static const char *path(void) {
+        static char buf[512];
+        size_t len = 0;
+
+        buf[0] = 0;
+        for (size_t i = 0; i < rec.n_trans; i++) {
+                if (i == 0)
+                        len += (size_t) snprintf(buf + len, sizeof(buf) - len, "%s",
+                                                 dev_state_to_string(rec.trans[0].from));
+                else
+                        ck_assert_msg(rec.trans[i].from == rec.trans[i - 1].to,
+                                      "transition %zu starts at %s, but the previous one ended at %s", i,
+                                      dev_state_to_string(rec.trans[i].from),
+                                      dev_state_to_string(rec.trans[i - 1].to));
+                len += (size_t) snprintf(buf + len, sizeof(buf) - len, " %s", dev_state_to_string(rec.trans[i].to));
+                ck_assert_uint_lt(len, sizeof(buf));
+        }
+        return buf;
+}
+
+static const char *last_reason(void) {
+        ck_assert_uint_gt(rec.n_trans, 0);
+        return rec.trans[rec.n_trans - 1].reason;
+}
+
+static size_t note_count(enum device_note kind) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < rec.n_notes; i++)
+                if (rec.notes[i].kind == kind)
+                        n++;
+        return n;
+}
+
+/* The first note of that kind, or NULL. */
+static const char *note_msg(enum device_note kind) {
+        for (size_t i = 0; i < rec.n_notes; i++)
+                if (rec.notes[i].kind == kind)
+                        return rec.notes[i].msg;
+        return NULL;
+}
+
+static size_t count_substr(const char *hay, const char *needle) {
+        size_t n = 0;
+
+        for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+                n++;
+        return n;
+}
+
+#define ck_assert_contains(hay, needle)                                                       \
+        do {                                                                                  \
+                const char *_h = (hay), *_n = (needle);                                       \
+                ck_assert_msg(_h && strstr(_h, _n), "\"%s\" does not contain \"%s\"",         \
+                              _h ? _h : "(null)", _n);                                        \
+        } while (0)
+
+#define ck_assert_not_contains(hay, needle)                                                   \
+        do {                                                                                  \
+                const char *_h = (hay), *_n = (needle);                                       \
+                ck_assert_msg(_h && !strstr(_h, _n), "\"%s\" contains \"%s\"",                \
+                              _h ? _h : "(null)", _n);                                        \
+        } while (0)
+
+/* ---- driving jobs ------------------------------------------------------ */
+
+static struct rule make_rule(enum dt_mode mode, enum dt_zone zone, int target_node, enum dt_memmap memmap) {
+        static char name[] = "tier";
+
+        return (struct rule) {
+                .name = name,
+                .mode = mode,
+                .zone = zone,
+                .target_node = target_node,
+                .memmap_on_memory = memmap,
+        };
+}
+
+/*
+ * What the manager does before it starts a job: fresh facts, the rule's
+ * want, and the observed state (which is the device's state when the
+ * manager first announces it).
+ */
+static enum dev_state prepare(struct device *d, const struct rule *r) {
+        enum dev_state st;
+
+        ck_assert_int_eq(fake_read_facts(&fk, d->name, &d->facts), 0);
+        d->facts_valid = true;
+        want_from_rule(&d->want, r);
+        st = device_observe(d, &fake_backend, &fk);
+        d->state = st;
+        return st;
+}
+
+/* Runs a whole job; returns the number of steps it took. */
+static unsigned run_job(struct device *d) {
+        unsigned steps = 0;
+        int r;
+
+        ck_assert_ptr_null(d->job);
+        ck_assert_int_eq(device_job_start(d), 0);
+        do {
+                ck_assert_msg(steps < MAX_STEPS, "%s: job still running after %u steps (state %s)", d->name,
+                              steps, dev_state_to_string(d->state));
+                r = device_job_step(d, &fake_backend, &fk, &observer);
+                ck_assert_msg(r == 0 || r == 1, "device_job_step() returned %d", r);
+                steps++;
+                if (r == 1)
+                        ck_assert_msg(!dev_state_is_steady(d->state), "job running in steady state %s",
+                                      dev_state_to_string(d->state));
+        } while (r == 1);
+        ck_assert_ptr_null(d->job);
+        ck_assert_msg(dev_state_is_steady(d->state), "job ended in %s", dev_state_to_string(d->state));
+        /* A finished job stays finished. */
+        ck_assert_int_eq(device_job_step(d, &fake_backend, &fk, &observer), 0);
+        return steps;
+}
+
+static struct rule rule_ram(enum dt_zone zone) {
+        return make_rule(DT_MODE_SYSTEM_RAM, zone, -1, DT_MEMMAP_NO);
+}
+
+static struct fake_dev *fdev;   /* dax0.0 in the fake */
+
+/* Blocks of dax0.0 as set up in setup(): 1 GiB at 4 GiB. */
+#define FIRST_BLOCK 32
+#define LAST_BLOCK 39
+#define N_BLOCKS 8
+
+static void expect_blocks(enum block_state st, const char *zone) {
+        for (unsigned b = FIRST_BLOCK; b <= LAST_BLOCK; b++) {
+                ck_assert_msg(fk.blocks[b].state == st, "memory%u is in state %d, expected %d", b,
+                              fk.blocks[b].state, st);
+                if (zone)
+                        ck_assert_str_eq(fk.blocks[b].zone, zone);
+        }
+        /* Neighbours belong to nobody and must stay untouched. */
+        ck_assert_int_eq(fk.blocks[FIRST_BLOCK - 1].state, BLOCK_ABSENT);
+        ck_assert_int_eq(fk.blocks[LAST_BLOCK + 1].state, BLOCK_ABSENT);
+}
+
+static void setup(void) {
+        memset(&fk, 0, sizeof(fk));
+        memset(&rec, 0, sizeof(rec));
+        snprintf(fk.auto_online, sizeof(fk.auto_online), "offline");
+        fk.node_mem[0] = 16 * GiB;
+        /* A CPU-less memory node, empty until the device is onlined. */
+        fk.node_mem[1] = 0;
+        fdev = fake_add_dev("dax0.0", 4 * GiB, 1 * GiB, 1);
+        dut = device_new("dax0.0");
+        ck_assert_ptr_nonnull(dut);
+}
+
+static void teardown(void) {
+        for (size_t i = 0; i < rec.n_trans; i++)
+                free(rec.trans[i].reason);
+        for (size_t i = 0; i < rec.n_notes; i++)
+                free(rec.notes[i].msg);
+        memset(&rec, 0, sizeof(rec));
+        device_free(dut);
+        dut = NULL;
+        fdev = NULL;
+}
+
+/* ---- 1, 2: devdax to system-ram ---------------------------------------- */
+
+START_TEST(test_devdax_to_movable) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        ck_assert_int_eq(prepare(dut, &r), DEV_DEVDAX);
+        ck_assert(!device_satisfied(dut, DEV_DEVDAX));
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking binding onlining online");
+        ck_assert_pstr_eq(rec.trans[1].reason, "to kmem");
+        ck_assert_ptr_null(dut->last_error);
+        ck_assert_int_eq(fdev->facts.driver, DRV_KMEM);
+        expect_blocks(BLOCK_ONLINE, "Movable");
+        for (unsigned b = FIRST_BLOCK; b <= LAST_BLOCK; b++)
+                ck_assert_int_ge(log_find("block_set %u online_movable", b), 0);
+        ck_assert_uint_eq(log_count_prefix("block_set "), N_BLOCKS);
+        ck_assert_uint_eq(dut->online_blocks, N_BLOCKS);
+        ck_assert_uint_eq(dut->total_blocks, N_BLOCKS);
+        ck_assert_str_eq(dut->zone, "Movable");
+        ck_assert(device_satisfied(dut, device_observe(dut, &fake_backend, &fk)));
+        /* The memory landed on the target node, and only there. */
+        ck_assert_uint_eq(fk.node_mem[1], N_BLOCKS * BLOCK_SIZE);
+        ck_assert_uint_eq(fk.node_mem[0], 16 * GiB);
+        ck_assert_uint_eq(rec.n_notes, 0);
+        ck_assert_uint_eq(fk.n_auto_online_writes, 0);
+}
+END_TEST
+
+START_TEST(test_zone_normal) {
+        struct rule r = rule_ram(DT_ZONE_NORMAL);
+
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking binding onlining online");
+        expect_blocks(BLOCK_ONLINE, "Normal");
+        ck_assert_uint_eq(log_count_prefix("block_set "), N_BLOCKS);
+        ck_assert_int_ge(log_find("block_set %u online_kernel", FIRST_BLOCK), 0);
+        for (size_t i = 0; i < fk.n_log; i++)
+                ck_assert_not_contains(fk.log[i], "online_movable");
+        ck_assert_str_eq(dut->zone, "Normal");
+        ck_assert_int_eq(device_observe(dut, &fake_backend, &fk), DEV_ONLINE);
+}
+END_TEST
+
+START_TEST(test_unbound_to_ram) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fdev->facts.driver = DRV_NONE;
+        ck_assert_int_eq(prepare(dut, &r), DEV_UNBOUND);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "unbound checking binding onlining online");
+        expect_blocks(BLOCK_ONLINE, "Movable");
+}
+END_TEST
+
+/* A device far larger than device_observe()'s on-stack block list. */
+START_TEST(test_large_device) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+        unsigned steps;
+
+        fdev->facts.size = 600 * BLOCK_SIZE;
+        fdev->facts.ranges[0].end = fdev->facts.ranges[0].start + fdev->facts.size - 1;
+        prepare(dut, &r);
+        ck_assert_uint_eq(dut->total_blocks, 600);
+        steps = run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking binding onlining online");
+        /* One block per step, so that the event loop stays responsive. */
+        ck_assert_uint_ge(steps, 600);
+        ck_assert_uint_eq(log_count_prefix("block_set "), 600);
+        ck_assert_uint_eq(dut->online_blocks, 600);
+        ck_assert_uint_eq(dut->total_blocks, 600);
+        ck_assert_int_eq(fk.blocks[FIRST_BLOCK + 599].state, BLOCK_ONLINE);
+        ck_assert_int_eq(fk.blocks[FIRST_BLOCK + 600].state, BLOCK_ABSENT);
+        ck_assert_uint_eq(fk.node_mem[1], 600 * BLOCK_SIZE);
+}
+END_TEST
+
+/* ---- 3, 4: refusals before anything is touched ------------------------- */
+
+static void expect_untouched(void) {
+        ck_assert_int_eq(fdev->facts.driver, DRV_DEVICE_DAX);
+        ck_assert_uint_eq(fk.n_log, 0);
+        expect_blocks(BLOCK_ABSENT, NULL);
+        ck_assert_uint_eq(fk.node_mem[1], 0);
+}
+
+START_TEST(test_target_node_mismatch) {
+        struct rule r = make_rule(DT_MODE_SYSTEM_RAM, DT_ZONE_MOVABLE, 2, DT_MEMMAP_NO);
+
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking refused");
+        ck_assert_contains(last_reason(), "node 1");
+        ck_assert_contains(last_reason(), "node 2");
+        ck_assert_contains(last_reason(), "tier");
+        ck_assert_pstr_eq(dut->last_error, last_reason());
+        expect_untouched();
+}
+END_TEST
+
+START_TEST(test_target_node_match) {
+        struct rule r = make_rule(DT_MODE_SYSTEM_RAM, DT_ZONE_MOVABLE, 1, DT_MEMMAP_NO);
+
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking binding onlining online");
+}
+END_TEST
+
+START_TEST(test_holders) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fdev->holders = "pid 42 (sleep)";
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking refused");
+        ck_assert_contains(last_reason(), "pid 42 (sleep)");
+        ck_assert_contains(last_reason(), "/dev/dax0.0");
+        expect_untouched();
+}
+END_TEST
+
+START_TEST(test_holders_unknown) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        /* Not knowing is no licence to pull the device away. */
+        fk.holders_err = -EACCES;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking refused");
+        ck_assert_contains(last_reason(), strerror(EACCES));
+        expect_untouched();
+}
+END_TEST
+
+/* Refused once, then the holder goes away: the next job succeeds and the
+ * old reason no longer sticks to the device. */
+START_TEST(test_retry_after_refusal) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fdev->holders = "pid 42 (sleep), pid 43 (cat)";
+        prepare(dut, &r);
+        run_job(dut);
+        ck_assert_int_eq(dut->state, DEV_REFUSED);
+        ck_assert_contains(dut->last_error, "pid 43 (cat)");
+
+        fdev->holders = NULL;
+        run_job(dut);
+        ck_assert_str_eq(path(), "devdax checking refused checking binding onlining online");
+        ck_assert_ptr_null(dut->last_error);
+}
+END_TEST
+
+/* ---- 5: memmap_on_memory ----------------------------------------------- */
+
+#define WHY_NO_MEMMAP "memory_hotplug.memmap_on_memory is off"
+
+START_TEST(test_memmap_yes_unsupported) {
+        struct rule r = make_rule(DT_MODE_SYSTEM_RAM, DT_ZONE_MOVABLE, -1, DT_MEMMAP_YES);
+
+        fk.memmap_err = -EOPNOTSUPP;
+        fk.memmap_why = WHY_NO_MEMMAP;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking refused");
+        ck_assert_contains(last_reason(), "memmap_on_memory=yes");
+        ck_assert_contains(last_reason(), WHY_NO_MEMMAP);
+        expect_untouched();
+}
+END_TEST
+
+START_TEST(test_memmap_yes_no_attribute) {
+        struct rule r = make_rule(DT_MODE_SYSTEM_RAM, DT_ZONE_MOVABLE, -1, DT_MEMMAP_YES);
+
+        /* A kernel before 6.8: the fake says why. */
+        fdev->facts.memmap_on_memory = -1;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking refused");
+        ck_assert_contains(last_reason(), "no per-device memmap_on_memory");
+        expect_untouched();
+}
+END_TEST
+
+START_TEST(test_memmap_auto_unsupported) {
+        struct rule r = make_rule(DT_MODE_SYSTEM_RAM, DT_ZONE_MOVABLE, -1, DT_MEMMAP_AUTO);
+
+        fk.memmap_err = -EOPNOTSUPP;
+        fk.memmap_why = WHY_NO_MEMMAP;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking binding onlining online");
+        /* Said once, not once per phase. */
+        ck_assert_uint_eq(note_count(NOTE_MEMMAP), 1);
+        ck_assert_contains(note_msg(NOTE_MEMMAP), WHY_NO_MEMMAP);
+        ck_assert_int_eq(log_count_prefix("set_memmap "), 0);
+        ck_assert_int_eq(fdev->facts.memmap_on_memory, 0);
+        ck_assert(!dut->memmap_active);
+        expect_blocks(BLOCK_ONLINE, "Movable");
+}
+END_TEST
+
+START_TEST(test_memmap_yes_supported) {
+        struct rule r = make_rule(DT_MODE_SYSTEM_RAM, DT_ZONE_MOVABLE, -1, DT_MEMMAP_YES);
+        long set, bind;
+
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking binding onlining online");
+        set = log_find("set_memmap dax0.0 1");
+        bind = log_find("bind dax0.0 kmem");
+        ck_assert_int_ge(set, 0);
+        ck_assert_int_ge(bind, 0);
+        /* It only takes effect when kmem adds the memory. */
+        ck_assert_int_lt(set, bind);
+        ck_assert_int_eq(fdev->facts.memmap_on_memory, 1);
+        ck_assert_int_eq(dut->facts.memmap_on_memory, 1);
+        ck_assert(dut->memmap_active);
+        ck_assert_contains(note_msg(NOTE_MEMMAP), "enabled");
+        /* The memory map eats into the new memory; the node check must
+         * allow for that. */
+        ck_assert_uint_eq(fk.node_mem[1], N_BLOCKS * (BLOCK_SIZE - VMEMMAP_PER_BLOCK));
+        expect_blocks(BLOCK_ONLINE, "Movable");
+}
+END_TEST
+
+START_TEST(test_memmap_no_clears_leftover) {
+        struct rule r = make_rule(DT_MODE_SYSTEM_RAM, DT_ZONE_MOVABLE, -1, DT_MEMMAP_NO);
+
+        fdev->facts.memmap_on_memory = 1;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking binding onlining online");
+        ck_assert_int_ge(log_find("set_memmap dax0.0 0"), 0);
+        ck_assert_int_lt(log_find("set_memmap dax0.0 0"), log_find("bind dax0.0 kmem"));
+        ck_assert_int_eq(fdev->facts.memmap_on_memory, 0);
+        ck_assert(!dut->memmap_active);
+}
+END_TEST
+
+START_TEST(test_memmap_set_refused) {
+        struct rule yes = make_rule(DT_MODE_SYSTEM_RAM, DT_ZONE_MOVABLE, -1, DT_MEMMAP_YES);
+        struct rule aut = make_rule(DT_MODE_SYSTEM_RAM, DT_ZONE_MOVABLE, -1, DT_MEMMAP_AUTO);
+
+        fk.set_memmap_err = -EINVAL;
+        prepare(dut, &yes);
+        run_job(dut);
+        ck_assert_str_eq(path(), "devdax checking binding refused");
+        ck_assert_contains(last_reason(), "refused");
+        ck_assert_contains(last_reason(), strerror(EINVAL));
+        ck_assert_int_lt(log_find("bind dax0.0 kmem"), 0);
+        ck_assert_int_eq(fdev->facts.driver, DRV_DEVICE_DAX);
+
+        /* auto: go on without it, and say so. */
+        want_from_rule(&dut->want, &aut);
+        run_job(dut);
+        ck_assert_int_eq(dut->state, DEV_ONLINE);
+        ck_assert_contains(note_msg(NOTE_MEMMAP), "auto");
+        ck_assert_contains(note_msg(NOTE_MEMMAP), strerror(EINVAL));
+        ck_assert_int_eq(fdev->facts.memmap_on_memory, 0);
+}
+END_TEST
+
+START_TEST(test_memmap_yes_already_on_kmem) {
+        struct rule r = make_rule(DT_MODE_SYSTEM_RAM, DT_ZONE_MOVABLE, -1, DT_MEMMAP_YES);
+
+        fake_on_kmem(fdev, BLOCK_OFFLINE, NULL);
+        ck_assert_int_eq(prepare(dut, &r), DEV_KMEM);
+        run_job(dut);
+
+        /* Changing it would need an unbind; the blocks go online now and
+         * the note says when it takes effect. */
+        ck_assert_str_eq(path(), "kmem checking onlining online");
+        ck_assert_contains(note_msg(NOTE_MEMMAP), "next time");
+        ck_assert_int_eq(log_count_prefix("set_memmap "), 0);
+        expect_blocks(BLOCK_ONLINE, "Movable");
+}
+END_TEST
+
+/* ---- 6: kernel auto-online --------------------------------------------- */
+
+static void expect_held_around_bind(const char *held) {
+        long off, bind, restore;
+
+        ck_assert_uint_eq(fk.n_auto_online_writes, 2);
+        ck_assert_str_eq(fk.auto_online_writes[0], "offline");
+        ck_assert_str_eq(fk.auto_online_writes[1], held);
+        off = log_find("auto_online_set offline");
+        bind = log_find("bind dax0.0 kmem");
+        restore = log_find("auto_online_set %s", held);
+        ck_assert_int_ge(off, 0);
+        ck_assert_int_lt(off, bind);
+        ck_assert_int_lt(bind, restore);
+        /* Restored before the first block is touched: the hold is for the
+         * bind only. */
+        ck_assert_int_lt(restore, log_find("block_set %d online_movable", FIRST_BLOCK));
+        ck_assert_str_eq(fk.auto_online, held);
+}
+
+START_TEST(test_auto_online_held) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        snprintf(fk.auto_online, sizeof(fk.auto_online), "online");
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking binding onlining online");
+        expect_held_around_bind("online");
+        expect_blocks(BLOCK_ONLINE, "Movable");
+        ck_assert_uint_eq(note_count(NOTE_AUTO_ONLINE_HELD), 1);
+        ck_assert_contains(note_msg(NOTE_AUTO_ONLINE_HELD), "online");
+        ck_assert_contains(note_msg(NOTE_AUTO_ONLINE_HELD), "dax0.0");
+        /* Nothing was onlined behind the daemon's back. */
+        ck_assert_uint_eq(note_count(NOTE_REZONED), 0);
+        ck_assert_uint_eq(fk.node_mem[1], N_BLOCKS * BLOCK_SIZE);
+}
+END_TEST
+
+START_TEST(test_auto_online_movable_held) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        snprintf(fk.auto_online, sizeof(fk.auto_online), "online_movable");
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_int_eq(dut->state, DEV_ONLINE);
+        expect_held_around_bind("online_movable");
+}
+END_TEST
+
+START_TEST(test_auto_online_already_offline) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_int_eq(dut->state, DEV_ONLINE);
+        ck_assert_uint_eq(fk.n_auto_online_writes, 0);
+        ck_assert_uint_eq(note_count(NOTE_AUTO_ONLINE_HELD), 0);
+}
+END_TEST
+
+/* The hold fails: the kernel onlines every block in Normal during the
+ * bind, and the daemon moves them where the rule wants them. */
+START_TEST(test_auto_online_hold_fails) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        snprintf(fk.auto_online, sizeof(fk.auto_online), "online");
+        fk.auto_online_fail_value = "offline";
+        fk.auto_online_set_err = -EPERM;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking binding onlining online");
+        /* Nothing to restore: it was never changed. */
+        ck_assert_uint_eq(fk.n_auto_online_writes, 1);
+        ck_assert_str_eq(fk.auto_online, "online");
+        ck_assert_contains(note_msg(NOTE_AUTO_ONLINE_HELD), "cannot hold");
+        ck_assert_contains(note_msg(NOTE_AUTO_ONLINE_HELD), strerror(EPERM));
+        ck_assert_contains(note_msg(NOTE_REZONED), "8 of 8");
+        ck_assert_contains(note_msg(NOTE_REZONED), "Normal");
+        expect_blocks(BLOCK_ONLINE, "Movable");
+        ck_assert_uint_eq(fk.node_mem[1], N_BLOCKS * BLOCK_SIZE);
+}
+END_TEST
+
+START_TEST(test_auto_online_restore_fails) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        snprintf(fk.auto_online, sizeof(fk.auto_online), "online_kernel");
+        fk.auto_online_fail_value = "online_kernel";
+        fk.auto_online_set_err = -EIO;
+        prepare(dut, &r);
+        run_job(dut);
+
+        /* The device itself is fine; the administrator must hear that the
+         * system setting is not what it was. */
+        ck_assert_int_eq(dut->state, DEV_ONLINE);
+        ck_assert_uint_eq(note_count(NOTE_AUTO_ONLINE_HELD), 2);
+        ck_assert_contains(rec.notes[rec.n_notes - 1].msg, "cannot restore auto_online_blocks=online_kernel");
+}
+END_TEST
+
+/* ---- 7: competing onliners and stuck blocks ---------------------------- */
+
+START_TEST(test_rezone_normal_to_movable) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fake_on_kmem(fdev, BLOCK_ONLINE, "Normal");
+        ck_assert_int_eq(prepare(dut, &r), DEV_KMEM);
+        ck_assert_str_eq(dut->zone, "Normal");
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "kmem checking onlining online");
+        expect_blocks(BLOCK_ONLINE, "Movable");
+        ck_assert_uint_eq(note_count(NOTE_REZONED), 1);
+        ck_assert_contains(note_msg(NOTE_REZONED), "8 of 8");
+        ck_assert_contains(note_msg(NOTE_REZONED), "Normal");
+        ck_assert_contains(note_msg(NOTE_REZONED), "Movable");
+        /* Each block: out of Normal, then into Movable. */
+        for (unsigned b = FIRST_BLOCK; b <= LAST_BLOCK; b++) {
+                long off = log_find("block_set %u offline", b);
+                ck_assert_int_ge(off, 0);
+                ck_assert_int_lt(off, log_find("block_set %u online_movable", b));
+        }
+        ck_assert_uint_eq(fk.node_mem[1], N_BLOCKS * BLOCK_SIZE);
+        ck_assert_uint_eq(note_count(NOTE_BLOCK_STUCK), 0);
+}
+END_TEST
+
+START_TEST(test_rezone_movable_to_normal) {
+        struct rule r = rule_ram(DT_ZONE_NORMAL);
+
+        fake_on_kmem(fdev, BLOCK_ONLINE, "Movable");
+        ck_assert_int_eq(prepare(dut, &r), DEV_KMEM);
+        run_job(dut);
+
+        ck_assert_int_eq(dut->state, DEV_ONLINE);
+        expect_blocks(BLOCK_ONLINE, "Normal");
+        ck_assert_contains(note_msg(NOTE_REZONED), "moved to Normal");
+}
+END_TEST
+
+/* A udev rule onlines new blocks in Normal the moment kmem adds them. */
+START_TEST(test_rezone_after_udev_onliner) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fk.udev_zone = "Normal";
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking binding onlining online");
+        ck_assert_contains(note_msg(NOTE_REZONED), "8 of 8");
+        expect_blocks(BLOCK_ONLINE, "Movable");
+}
+END_TEST
+
+START_TEST(test_rezone_block_stuck) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fake_on_kmem(fdev, BLOCK_ONLINE, "Normal");
+        fk.blocks[34].offline_err = -EBUSY;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "kmem checking onlining failed");
+        ck_assert_contains(note_msg(NOTE_REZONED), "7 of 8");
+        ck_assert_uint_eq(note_count(NOTE_BLOCK_STUCK), 1);
+        ck_assert_contains(note_msg(NOTE_BLOCK_STUCK), "memory34");
+        ck_assert_contains(last_reason(), "memory34");
+        ck_assert_contains(last_reason(), strerror(EBUSY));
+        ck_assert_contains(last_reason(), "1 of 8");
+        ck_assert_not_contains(last_reason(), "memory35");
+        /* The others were still moved. */
+        ck_assert_str_eq(fk.blocks[34].zone, "Normal");
+        ck_assert_str_eq(fk.blocks[33].zone, "Movable");
+        ck_assert_str_eq(fk.blocks[35].zone, "Movable");
+        ck_assert_uint_eq(dut->online_blocks, N_BLOCKS);
+}
+END_TEST
+
+START_TEST(test_online_block_fails) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fk.blocks[36].online_err = -ENOMEM;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking binding onlining failed");
+        ck_assert_contains(note_msg(NOTE_BLOCK_STUCK), "memory36");
+        ck_assert_contains(last_reason(), "memory36");
+        ck_assert_contains(last_reason(), "online_movable");
+        ck_assert_contains(last_reason(), strerror(ENOMEM));
+        ck_assert_int_eq(fk.blocks[36].state, BLOCK_OFFLINE);
+        ck_assert_int_eq(fk.blocks[37].state, BLOCK_ONLINE);
+}
+END_TEST
+
+/*
+ * A competitor moves block 32 back to Normal after the daemon put it in
+ * Movable: the job fails, and its reason must not claim that every block
+ * is online in Movable (it once did, counting blocks in any zone).
+ */
+START_TEST(test_competitor_after_onlining) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fk.race_after_sets = N_BLOCKS;
+        fk.race_block = FIRST_BLOCK;
+        fk.race_zone = "Normal";
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking binding onlining failed");
+        ck_assert_str_eq(fk.blocks[FIRST_BLOCK].zone, "Normal");
+        ck_assert_contains(last_reason(), "Movable");
+        ck_assert_not_contains(last_reason(), "8 of 8 blocks online");
+}
+END_TEST
+
+/* A block whose state cannot be read is not online as far as the daemon
+ * can tell: failed, not "online". */
+START_TEST(test_online_block_unreadable) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fake_on_kmem(fdev, BLOCK_OFFLINE, NULL);
+        fk.blocks[33].get_err = -EIO;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_int_eq(dut->state, DEV_FAILED);
+        ck_assert_contains(last_reason(), "memory33");
+}
+END_TEST
+
+/* The list of stuck blocks in the reason is capped, the count is not. */
+START_TEST(test_many_stuck_blocks) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fdev->facts.size = 24 * BLOCK_SIZE;
+        fdev->facts.ranges[0].end = fdev->facts.ranges[0].start + fdev->facts.size - 1;
+        for (unsigned b = FIRST_BLOCK; b < FIRST_BLOCK + 20; b++)
+                fk.blocks[b].online_err = -ENOMEM;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_int_eq(dut->state, DEV_FAILED);
+        ck_assert_contains(last_reason(), "20 of 24");
+        ck_assert_contains(last_reason(), ", ...");
+        /* "memory" alone would also count strerror(ENOMEM). */
+        ck_assert_uint_eq(count_substr(last_reason(), "(online_movable: "), 16);
+        ck_assert_contains(note_msg(NOTE_BLOCK_STUCK), "20 blocks");
+}
+END_TEST
+
+START_TEST(test_partly_online) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fake_on_kmem(fdev, BLOCK_OFFLINE, NULL);
+        for (unsigned b = FIRST_BLOCK; b < FIRST_BLOCK + 3; b++)
+                block_go_online(&fk, &fk.blocks[b], "Movable");
+        ck_assert_int_eq(prepare(dut, &r), DEV_KMEM);
+        ck_assert_uint_eq(dut->online_blocks, 3);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "kmem checking onlining online");
+        /* Only the offline ones are written to; the node grew by them. */
+        ck_assert_uint_eq(log_count_prefix("block_set "), N_BLOCKS - 3);
+        expect_blocks(BLOCK_ONLINE, "Movable");
+        ck_assert_uint_eq(fk.node_mem[1], N_BLOCKS * BLOCK_SIZE);
+        ck_assert_uint_eq(rec.n_notes, 0);
+}
+END_TEST
+
+/* Already what the rule wants: the job looks and changes nothing. */
+START_TEST(test_already_online) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fake_on_kmem(fdev, BLOCK_ONLINE, "Movable");
+        ck_assert_int_eq(prepare(dut, &r), DEV_ONLINE);
+        ck_assert(device_satisfied(dut, DEV_ONLINE));
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "online checking onlining online");
+        ck_assert_uint_eq(fk.n_log, 0);
+}
+END_TEST
+
+/* ---- 8: system-ram to devdax ------------------------------------------- */
+
+START_TEST(test_ram_to_devdax) {
+        struct rule r = make_rule(DT_MODE_DEVDAX, DT_ZONE_MOVABLE, -1, DT_MEMMAP_NO);
+        long bind;
+
+        fake_on_kmem(fdev, BLOCK_ONLINE, "Movable");
+        ck_assert_uint_eq(fk.node_mem[1], N_BLOCKS * BLOCK_SIZE);
+        ck_assert_int_eq(prepare(dut, &r), DEV_ONLINE);
+        ck_assert(!device_satisfied(dut, DEV_ONLINE));
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "online checking offlining binding devdax");
+        ck_assert_pstr_eq(rec.trans[2].reason, "to device_dax");
+        bind = log_find("bind dax0.0 device_dax");
+        ck_assert_int_ge(bind, 0);
+        for (unsigned b = FIRST_BLOCK; b <= LAST_BLOCK; b++) {
+                long off = log_find("block_set %u offline", b);
+                ck_assert_int_ge(off, 0);
+                ck_assert_int_lt(off, bind);
+        }
+        ck_assert_int_eq(fdev->facts.driver, DRV_DEVICE_DAX);
+        expect_blocks(BLOCK_ABSENT, NULL);
+        ck_assert_uint_eq(fk.node_mem[1], 0);
+        ck_assert_uint_eq(dut->online_blocks, 0);
+        ck_assert_uint_eq(dut->total_blocks, N_BLOCKS);
+        ck_assert(device_satisfied(dut, device_observe(dut, &fake_backend, &fk)));
+        ck_assert_ptr_null(dut->last_error);
+}
+END_TEST
+
+START_TEST(test_ram_to_devdax_partly_offline) {
+        struct rule r = make_rule(DT_MODE_DEVDAX, DT_ZONE_MOVABLE, -1, DT_MEMMAP_NO);
+
+        fake_on_kmem(fdev, BLOCK_OFFLINE, NULL);
+        block_go_online(&fk, &fk.blocks[38], "Normal");
+        ck_assert_int_eq(prepare(dut, &r), DEV_KMEM);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "kmem checking offlining binding devdax");
+        /* Offline blocks are left as they are. */
+        ck_assert_uint_eq(log_count_prefix("block_set "), 1);
+        ck_assert_int_ge(log_find("block_set 38 offline"), 0);
+        ck_assert_int_eq(fdev->facts.driver, DRV_DEVICE_DAX);
+}
+END_TEST
+
+START_TEST(test_ram_to_devdax_block_stuck) {
+        struct rule r = make_rule(DT_MODE_DEVDAX, DT_ZONE_MOVABLE, -1, DT_MEMMAP_NO);
+
+        fake_on_kmem(fdev, BLOCK_ONLINE, "Movable");
+        fk.blocks[35].offline_err = -EBUSY;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "online checking offlining failed");
+        ck_assert_contains(last_reason(), "memory35");
+        ck_assert_contains(last_reason(), "stays on kmem");
+        ck_assert_contains(note_msg(NOTE_BLOCK_STUCK), "memory35");
+        /* Not unbound: the memory would be lost until reboot. */
+        ck_assert_int_lt(log_find("bind dax0.0 device_dax"), 0);
+        ck_assert_int_eq(fdev->facts.driver, DRV_KMEM);
+        ck_assert_int_eq(fk.blocks[35].state, BLOCK_ONLINE);
+        ck_assert_int_eq(fk.blocks[34].state, BLOCK_OFFLINE);
+        ck_assert_int_eq(fk.blocks[36].state, BLOCK_OFFLINE);
+}
+END_TEST
+
+/*
+ * A block whose state cannot be read may be online: unbinding kmem then
+ * would strand its memory until reboot.  The job must fail with the
+ * device still on kmem (fake_bind() asserts that no block is online).
+ */
+START_TEST(test_ram_to_devdax_block_unreadable) {
+        struct rule r = make_rule(DT_MODE_DEVDAX, DT_ZONE_MOVABLE, -1, DT_MEMMAP_NO);
+
+        fake_on_kmem(fdev, BLOCK_ONLINE, "Movable");
+        fk.blocks[35].get_err = -EIO;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_int_eq(dut->state, DEV_FAILED);
+        ck_assert_contains(last_reason(), "memory35");
+        ck_assert_int_eq(fdev->facts.driver, DRV_KMEM);
+}
+END_TEST
+
+START_TEST(test_unbound_to_devdax) {
+        struct rule r = make_rule(DT_MODE_DEVDAX, DT_ZONE_MOVABLE, -1, DT_MEMMAP_NO);
+
+        fdev->facts.driver = DRV_NONE;
+        ck_assert_int_eq(prepare(dut, &r), DEV_UNBOUND);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "unbound checking binding devdax");
+        ck_assert_int_eq(fdev->facts.driver, DRV_DEVICE_DAX);
+        ck_assert_uint_eq(log_count_prefix("block_set "), 0);
+}
+END_TEST
+
+START_TEST(test_devdax_stays_devdax) {
+        struct rule r = make_rule(DT_MODE_DEVDAX, DT_ZONE_MOVABLE, -1, DT_MEMMAP_NO);
+
+        ck_assert_int_eq(prepare(dut, &r), DEV_DEVDAX);
+        ck_assert(device_satisfied(dut, DEV_DEVDAX));
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking devdax");
+        ck_assert_uint_eq(fk.n_log, 0);
+}
+END_TEST
+
+START_TEST(test_devdax_bind_fails) {
+        struct rule r = make_rule(DT_MODE_DEVDAX, DT_ZONE_MOVABLE, -1, DT_MEMMAP_NO);
+
+        fake_on_kmem(fdev, BLOCK_ONLINE, "Movable");
+        fk.bind_err = -EIO;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "online checking offlining binding failed");
+        ck_assert_contains(last_reason(), "device_dax");
+        ck_assert_contains(last_reason(), strerror(EIO));
+        ck_assert_int_eq(fdev->facts.driver, DRV_KMEM);
+        expect_blocks(BLOCK_OFFLINE, NULL);
+}
+END_TEST
+
+/* ---- 9: verification of the node's memory ------------------------------ */
+
+START_TEST(test_node_mem_not_growing) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fk.node_mem_frozen = true;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking binding onlining failed");
+        ck_assert_contains(last_reason(), "node 1");
+        ck_assert_contains(last_reason(), "changed by 0 bytes");
+}
+END_TEST
+
+/*
+ * The node ends up with less memory than before the job (other memory of
+ * the node went away meanwhile): failed, and the reason shows a negative
+ * change rather than a wrapped-around unsigned number.
+ */
+START_TEST(test_node_mem_shrank) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fk.node_mem[1] = 4 * GiB;
+        fk.node_mem_lost_at_bind = 2 * GiB;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking binding onlining failed");
+        ck_assert_contains(last_reason(), "node 1");
+        ck_assert_not_contains(last_reason(), "18446744");
+}
+END_TEST
+
+START_TEST(test_node_mem_unreadable) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fk.node_mem_err = -EOPNOTSUPP;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_int_eq(dut->state, DEV_FAILED);
+        ck_assert_contains(last_reason(), "node 1");
+        ck_assert_contains(last_reason(), strerror(EOPNOTSUPP));
+}
+END_TEST
+
+/* ---- 10: device_observe() ---------------------------------------------- */
+
+START_TEST(test_observe_unmanaged) {
+        struct rule ign = make_rule(DT_MODE_IGNORE, DT_ZONE_MOVABLE, -1, DT_MEMMAP_NO);
+
+        /* ignore wins over whatever the device looks like, but the
+         * counters are still filled in for status output. */
+        fake_on_kmem(fdev, BLOCK_ONLINE, "Movable");
+        ck_assert_int_eq(prepare(dut, NULL), DEV_UNMANAGED);
+        ck_assert_int_eq(dut->want.mode, DT_MODE_IGNORE);
+        ck_assert_uint_eq(dut->online_blocks, N_BLOCKS);
+        ck_assert_uint_eq(dut->total_blocks, N_BLOCKS);
+        ck_assert(device_satisfied(dut, DEV_UNMANAGED));
+        ck_assert(device_satisfied(dut, DEV_KMEM));
+
+        ck_assert_int_eq(prepare(dut, &ign), DEV_UNMANAGED);
+        ck_assert_str_eq(dut->want.rule, "tier");
+}
+END_TEST
+
+START_TEST(test_observe_kmem_partly_offline) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fake_on_kmem(fdev, BLOCK_OFFLINE, NULL);
+        block_go_online(&fk, &fk.blocks[32], "Movable");
+        block_go_online(&fk, &fk.blocks[39], "Movable");
+        ck_assert_int_eq(prepare(dut, &r), DEV_KMEM);
+        ck_assert_uint_eq(dut->online_blocks, 2);
+        ck_assert_uint_eq(dut->total_blocks, N_BLOCKS);
+        ck_assert_str_eq(dut->zone, "Movable");
+        ck_assert(!device_satisfied(dut, DEV_KMEM));
+}
+END_TEST
+
+START_TEST(test_observe_online_in_zone) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fake_on_kmem(fdev, BLOCK_ONLINE, "Movable");
+        fdev->facts.memmap_on_memory = 1;
+        ck_assert_int_eq(prepare(dut, &r), DEV_ONLINE);
+        ck_assert_uint_eq(dut->online_blocks, N_BLOCKS);
+        ck_assert_str_eq(dut->zone, "Movable");
+        ck_assert(dut->memmap_active);
+}
+END_TEST
+
+START_TEST(test_observe_wrong_zone) {
+        struct rule mov = rule_ram(DT_ZONE_MOVABLE);
+        struct rule nor = rule_ram(DT_ZONE_NORMAL);
+
+        fake_on_kmem(fdev, BLOCK_ONLINE, "Normal");
+        ck_assert_int_eq(prepare(dut, &mov), DEV_KMEM);
+        ck_assert_uint_eq(dut->online_blocks, N_BLOCKS);
+        ck_assert_str_eq(dut->zone, "Normal");
+        ck_assert_int_eq(prepare(dut, &nor), DEV_ONLINE);
+}
+END_TEST
+
+START_TEST(test_observe_mixed_zones) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fake_on_kmem(fdev, BLOCK_ONLINE, "Movable");
+        snprintf(fk.blocks[36].zone, sizeof(fk.blocks[36].zone), "Normal");
+        ck_assert_int_eq(prepare(dut, &r), DEV_KMEM);
+        ck_assert_str_eq(dut->zone, "mixed");
+        ck_assert_uint_eq(dut->online_blocks, N_BLOCKS);
+}
+END_TEST
+
+START_TEST(test_observe_unbound) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fdev->facts.driver = DRV_NONE;
+        ck_assert_int_eq(prepare(dut, &r), DEV_UNBOUND);
+        ck_assert_uint_eq(dut->online_blocks, 0);
+        ck_assert_uint_eq(dut->total_blocks, N_BLOCKS);
+        ck_assert_str_eq(dut->zone, "");
+}
+END_TEST
+
+START_TEST(test_observe_devdax) {
+        struct rule ram = rule_ram(DT_ZONE_MOVABLE);
+        struct rule dax = make_rule(DT_MODE_DEVDAX, DT_ZONE_MOVABLE, -1, DT_MEMMAP_NO);
+
+        ck_assert_int_eq(prepare(dut, &ram), DEV_DEVDAX);
+        ck_assert_uint_eq(dut->online_blocks, 0);
+        ck_assert_uint_eq(dut->total_blocks, N_BLOCKS);
+        ck_assert(!dut->memmap_active);
+        ck_assert(!device_satisfied(dut, DEV_DEVDAX));
+        ck_assert_int_eq(prepare(dut, &dax), DEV_DEVDAX);
+        ck_assert(device_satisfied(dut, DEV_DEVDAX));
+        ck_assert(!device_satisfied(dut, DEV_ONLINE));
+}
+END_TEST
+
+/* Old counters must not survive a look that finds less. */
+START_TEST(test_observe_resets_counters) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fake_on_kmem(fdev, BLOCK_ONLINE, "Movable");
+        prepare(dut, &r);
+        ck_assert_uint_eq(dut->online_blocks, N_BLOCKS);
+        fk.block_size_err = -EIO;
+        ck_assert_int_eq(device_observe(dut, &fake_backend, &fk), DEV_KMEM);
+        ck_assert_uint_eq(dut->online_blocks, 0);
+        ck_assert_uint_eq(dut->total_blocks, 0);
+        ck_assert_str_eq(dut->zone, "");
+}
+END_TEST
+
+START_TEST(test_observe_large_online) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fdev->facts.size = 600 * BLOCK_SIZE;
+        fdev->facts.ranges[0].end = fdev->facts.ranges[0].start + fdev->facts.size - 1;
+        fake_on_kmem(fdev, BLOCK_ONLINE, "Movable");
+        ck_assert_int_eq(prepare(dut, &r), DEV_ONLINE);
+        ck_assert_uint_eq(dut->online_blocks, 600);
+        ck_assert_uint_eq(dut->total_blocks, 600);
+        /* The last block, beyond the first 512, counts too. */
+        fk.blocks[FIRST_BLOCK + 599].state = BLOCK_OFFLINE;
+        ck_assert_int_eq(device_observe(dut, &fake_backend, &fk), DEV_KMEM);
+        ck_assert_uint_eq(dut->online_blocks, 599);
+}
+END_TEST
+
+/* ---- 11: dax_facts_blocks() -------------------------------------------- */
+
+static struct dax_facts facts_ranges(const struct dax_range *ranges, unsigned n) {
+        struct dax_facts f = { .target_node = -1, .numa_node = -1, .memmap_on_memory = -1 };
+
+        ck_assert_uint_le(n, DEV_MAX_RANGES);
+        for (unsigned i = 0; i < n; i++) {
+                f.ranges[i] = ranges[i];
+                f.size += ranges[i].end - ranges[i].start + 1;
+        }
+        f.n_ranges = n;
+        return f;
+}
+
+START_TEST(test_blocks_aligned) {
+        struct dax_range rg[] = { { 4 * GiB, 5 * GiB - 1 } };
+        struct dax_facts f = facts_ranges(rg, 1);
+        uint64_t b[16];
+
+        ck_assert_uint_eq(dax_facts_blocks(&f, BLOCK_SIZE, b, ELEMENTSOF(b)), 8);
+        for (unsigned i = 0; i < 8; i++)
+                ck_assert_uint_eq(b[i], 32 + i);
+}
+END_TEST
+
+START_TEST(test_blocks_unaligned_start) {
+        /* The partial first block is not added by kmem. */
+        struct dax_range rg[] = { { 4 * GiB + 1 * MiB, 5 * GiB - 1 } };
+        struct dax_facts f = facts_ranges(rg, 1);
+        uint64_t b[16];
+
+        ck_assert_uint_eq(dax_facts_blocks(&f, BLOCK_SIZE, b, ELEMENTSOF(b)), 7);
+        ck_assert_uint_eq(b[0], 33);
+        ck_assert_uint_eq(b[6], 39);
+
+        /* One byte past the boundary is enough to lose the block. */
+        f.ranges[0].start = 4 * GiB + 1;
+        ck_assert_uint_eq(dax_facts_blocks(&f, BLOCK_SIZE, b, ELEMENTSOF(b)), 7);
+        ck_assert_uint_eq(b[0], 33);
+}
+END_TEST
+
+START_TEST(test_blocks_unaligned_end) {
+        struct dax_range rg[] = { { 4 * GiB, 5 * GiB - 1 * MiB - 1 } };
+        struct dax_facts f = facts_ranges(rg, 1);
+        uint64_t b[16];
+
+        ck_assert_uint_eq(dax_facts_blocks(&f, BLOCK_SIZE, b, ELEMENTSOF(b)), 7);
+        ck_assert_uint_eq(b[0], 32);
+        ck_assert_uint_eq(b[6], 38);
+
+        /* Ending one byte short of the boundary loses the block too. */
+        f.ranges[0].end = 5 * GiB - 2;
+        ck_assert_uint_eq(dax_facts_blocks(&f, BLOCK_SIZE, b, ELEMENTSOF(b)), 7);
+}
+END_TEST
+
+START_TEST(test_blocks_multiple_ranges) {
+        struct dax_range rg[] = {
+                { 4 * GiB, 4 * GiB + 256 * MiB - 1 },                   /* 32, 33 */
+                { 8 * GiB + 64 * MiB, 8 * GiB + 576 * MiB - 1 },        /* 65, 66, 67 */
+                { 16 * GiB, 16 * GiB + 64 * MiB - 1 },                  /* none */
+                { 32 * GiB - 64 * MiB, 32 * GiB + 192 * MiB - 1 },      /* 256 */
+        };
+        struct dax_facts f = facts_ranges(rg, ELEMENTSOF(rg));
+        const uint64_t want[] = { 32, 33, 65, 66, 67, 256 };
+        uint64_t b[16];
+
+        ck_assert_uint_eq(dax_facts_blocks(&f, BLOCK_SIZE, b, ELEMENTSOF(b)), ELEMENTSOF(want));
+        for (size_t i = 0; i < ELEMENTSOF(want); i++)
+                ck_assert_uint_eq(b[i], want[i]);
+}
+END_TEST
+
+START_TEST(test_blocks_truncated_and_degenerate) {
+        struct dax_range rg[] = { { 4 * GiB, 5 * GiB - 1 } };
+        struct dax_facts f = facts_ranges(rg, 1);
+        uint64_t b[4] = { 0, 0, 0, 0xdead };
+
+        /* The count is the whole count; only max entries are written. */
+        ck_assert_uint_eq(dax_facts_blocks(&f, BLOCK_SIZE, b, 3), 8);
+        ck_assert_uint_eq(b[2], 34);
+        ck_assert_uint_eq(b[3], 0xdead);
+        ck_assert_uint_eq(dax_facts_blocks(&f, BLOCK_SIZE, NULL, 0), 8);
+        /* An unknown block size means no blocks, not a division by zero. */
+        ck_assert_uint_eq(dax_facts_blocks(&f, 0, b, 3), 0);
+        f.n_ranges = 0;
+        ck_assert_uint_eq(dax_facts_blocks(&f, BLOCK_SIZE, b, 3), 0);
+}
+END_TEST
+
+START_TEST(test_blocks_smaller_than_block) {
+        struct dax_range aligned[] = { { 4 * GiB, 4 * GiB + 64 * MiB - 1 } };
+        /* A whole block's worth of bytes, but straddling a boundary. */
+        struct dax_range straddling[] = { { 4 * GiB + 64 * MiB, 4 * GiB + 192 * MiB - 1 } };
+        struct dax_facts f;
+        uint64_t b[4];
+
+        f = facts_ranges(aligned, 1);
+        ck_assert_uint_eq(dax_facts_blocks(&f, BLOCK_SIZE, b, ELEMENTSOF(b)), 0);
+        f = facts_ranges(straddling, 1);
+        ck_assert_uint_eq(dax_facts_blocks(&f, BLOCK_SIZE, b, ELEMENTSOF(b)), 0);
+}
+END_TEST
+
+START_TEST(test_small_device_refused) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fdev->facts.size = 64 * MiB;
+        fdev->facts.ranges[0].end = fdev->facts.ranges[0].start + fdev->facts.size - 1;
+        ck_assert_int_eq(prepare(dut, &r), DEV_DEVDAX);
+        ck_assert_uint_eq(dut->total_blocks, 0);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking refused");
+        ck_assert_contains(last_reason(), "no whole memory block");
+        ck_assert_contains(last_reason(), "67108864");
+        expect_untouched();
+}
+END_TEST
+
+START_TEST(test_block_size_unknown) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        prepare(dut, &r);
+        fk.block_size_err = -ENOENT;
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking failed");
+        ck_assert_contains(last_reason(), "memory blocks");
+        ck_assert_contains(last_reason(), strerror(ENOENT));
+        expect_untouched();
+}
+END_TEST
+
+/* ---- 12: a foreign driver ---------------------------------------------- */
+
+START_TEST(test_other_driver_refused) {
+        struct rule ram = rule_ram(DT_ZONE_MOVABLE);
+        struct rule dax = make_rule(DT_MODE_DEVDAX, DT_ZONE_MOVABLE, -1, DT_MEMMAP_NO);
+
+        fdev->facts.driver = DRV_OTHER;
+        prepare(dut, &ram);
+        run_job(dut);
+        ck_assert_int_eq(dut->state, DEV_REFUSED);
+        ck_assert_contains(last_reason(), "neither device_dax nor kmem");
+        ck_assert_contains(last_reason(), "dax0.0");
+
+        /* Neither direction takes it from its driver. */
+        prepare(dut, &dax);
+        run_job(dut);
+        ck_assert_int_eq(dut->state, DEV_REFUSED);
+        ck_assert_uint_eq(fk.n_log, 0);
+        ck_assert_int_eq(fdev->facts.driver, DRV_OTHER);
+}
+END_TEST
+
+/* ---- 13: bind failures ------------------------------------------------- */
+
+START_TEST(test_bind_fails) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        snprintf(fk.auto_online, sizeof(fk.auto_online), "online");
+        fk.bind_err = -EIO;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking binding failed");
+        ck_assert_contains(last_reason(), "binding dax0.0 to kmem failed");
+        ck_assert_contains(last_reason(), strerror(EIO));
+        /* The hold ends with the bind, whatever became of it. */
+        ck_assert_uint_eq(fk.n_auto_online_writes, 2);
+        ck_assert_str_eq(fk.auto_online_writes[0], "offline");
+        ck_assert_str_eq(fk.auto_online_writes[1], "online");
+        ck_assert_str_eq(fk.auto_online, "online");
+        ck_assert_int_eq(fdev->facts.driver, DRV_DEVICE_DAX);
+        expect_blocks(BLOCK_ABSENT, NULL);
+}
+END_TEST
+
+START_TEST(test_bind_does_not_take) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fk.bind_ignored = true;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking binding failed");
+        ck_assert_contains(last_reason(), "device_dax, not kmem");
+}
+END_TEST
+
+START_TEST(test_bind_kmem_rejects_node) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        /* kmem refuses a device without a target node. */
+        fdev->facts.target_node = -1;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_int_eq(dut->state, DEV_FAILED);
+        ck_assert_contains(last_reason(), strerror(EINVAL));
+        expect_blocks(BLOCK_ABSENT, NULL);
+}
+END_TEST
+
+/* ---- 14: names and steadiness ------------------------------------------ */
+
+START_TEST(test_state_strings) {
+        static const struct {
+                enum dev_state s;
+                const char *name;
+                bool steady;
+        } table[] = {
+                { DEV_UNMANAGED, "unmanaged", true },
+                { DEV_DEVDAX, "devdax", true },
+                { DEV_ONLINE, "online", true },
+                { DEV_REFUSED, "refused", true },
+                { DEV_FAILED, "failed", true },
+                { DEV_CHECKING, "checking", false },
+                { DEV_BINDING, "binding", false },
+                { DEV_ONLINING, "onlining", false },
+                { DEV_OFFLINING, "offlining", false },
+                { DEV_KMEM, "kmem", false },
+                { DEV_UNBOUND, "unbound", false },
+        };
+
+        /* Every state is in the table: a new one must be named here. */
+        ck_assert_uint_eq(ELEMENTSOF(table), _DEV_STATE_MAX);
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                ck_assert_str_eq(dev_state_to_string(table[i].s), table[i].name);
+                ck_assert_msg(dev_state_is_steady(table[i].s) == table[i].steady, "%s steady: %d",
+                              table[i].name, dev_state_is_steady(table[i].s));
+        }
+        ck_assert_str_eq(dev_state_to_string(_DEV_STATE_MAX), "invalid");
+        ck_assert_str_eq(dev_state_to_string((enum dev_state) 1000), "invalid");
+
+        ck_assert_str_eq(dax_driver_to_string(DRV_NONE), "none");
+        ck_assert_str_eq(dax_driver_to_string(DRV_DEVICE_DAX), "device_dax");
+        ck_assert_str_eq(dax_driver_to_string(DRV_KMEM), "kmem");
+        ck_assert_str_eq(dax_driver_to_string(DRV_OTHER), "other");
+}
+END_TEST
+
+START_TEST(test_want_and_match) {
+        struct rule r = make_rule(DT_MODE_SYSTEM_RAM, DT_ZONE_NORMAL, 3, DT_MEMMAP_AUTO);
+        struct want w;
+        struct dev_facts m;
+
+        want_from_rule(&w, &r);
+        ck_assert_str_eq(w.rule, "tier");
+        ck_assert_int_eq(w.mode, DT_MODE_SYSTEM_RAM);
+        ck_assert_int_eq(w.zone, DT_ZONE_NORMAL);
+        ck_assert_int_eq(w.target_node, 3);
+        ck_assert_int_eq(w.memmap, DT_MEMMAP_AUTO);
+        want_from_rule(&w, NULL);
+        ck_assert_str_eq(w.rule, "");
+        ck_assert_int_eq(w.mode, DT_MODE_IGNORE);
+        ck_assert_int_eq(w.target_node, -1);
+
+        /* Empty ids are "unknown" to the matcher. */
+        dev_facts_to_match(&fdev->facts, &m);
+        ck_assert_str_eq(m.name, "dax0.0");
+        ck_assert_ptr_null(m.uuid);
+        ck_assert_ptr_null(m.dax_uuid);
+        ck_assert_int_eq(m.target_node, 1);
+        ck_assert_uint_eq(m.size, 1 * GiB);
+        snprintf(fdev->facts.uuid, sizeof(fdev->facts.uuid), "1e0c9f9a-0b2d-4c57-9a3a-6c2d5b8e7f10");
+        dev_facts_to_match(&fdev->facts, &m);
+        ck_assert_pstr_eq(m.uuid, "1e0c9f9a-0b2d-4c57-9a3a-6c2d5b8e7f10");
+}
+END_TEST
+
+START_TEST(test_device_new) {
+        ck_assert_str_eq(dut->name, "dax0.0");
+        ck_assert_int_eq(dut->state, DEV_UNMANAGED);
+        ck_assert_int_eq(dut->want.mode, DT_MODE_IGNORE);
+        ck_assert_int_eq(dut->want.target_node, -1);
+        ck_assert_ptr_null(dut->job);
+        ck_assert_ptr_null(dut->last_error);
+        device_free(NULL);
+}
+END_TEST
+
+/* ---- 15: abort --------------------------------------------------------- */
+
+START_TEST(test_abort) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        prepare(dut, &r);
+        ck_assert_int_eq(device_job_start(dut), 0);
+        /* One job at a time. */
+        ck_assert_int_eq(device_job_start(dut), -EBUSY);
+        /* checking, binding, first block */
+        for (int i = 0; i < 3; i++)
+                ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), 1);
+        ck_assert_int_eq(dut->state, DEV_ONLINING);
+
+        device_job_abort(dut, "the device went away", &observer);
+        ck_assert_ptr_null(dut->job);
+        ck_assert_int_eq(dut->state, DEV_FAILED);
+        ck_assert_pstr_eq(dut->last_error, "the device went away");
+        ck_assert_str_eq(path(), "devdax checking binding onlining failed");
+        ck_assert_pstr_eq(last_reason(), "the device went away");
+        ck_assert_uint_eq(log_count_prefix("block_set "), 1);
+
+        /* Nothing left to step or abort. */
+        ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), 0);
+        device_job_abort(dut, "again", &observer);
+        ck_assert_uint_eq(rec.n_trans, 4);
+        ck_assert_pstr_eq(dut->last_error, "the device went away");
+}
+END_TEST
+
+/* ---- 16: facts unreadable ---------------------------------------------- */
+
+START_TEST(test_read_facts_fails) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        prepare(dut, &r);
+        fk.read_facts_err = -EIO;
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking failed");
+        ck_assert_contains(last_reason(), "cannot read dax0.0");
+        ck_assert_contains(last_reason(), strerror(EIO));
+        expect_untouched();
+}
+END_TEST
+
+START_TEST(test_read_facts_fails_after_bind) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        prepare(dut, &r);
+        fk.read_facts_err = -EIO;
+        fk.read_facts_ok_left = 1;      /* the one in checking */
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking binding failed");
+        ck_assert_contains(last_reason(), "after binding");
+        ck_assert_uint_eq(log_count_prefix("block_set "), 0);
+}
+END_TEST
+
+static Suite *device_suite(void) {
+        Suite *s = suite_create("device");
+        TCase *tc;
+
+        tc = tcase_create("to-system-ram");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_devdax_to_movable);
+        tcase_add_test(tc, test_zone_normal);
+        tcase_add_test(tc, test_unbound_to_ram);
+        tcase_add_test(tc, test_large_device);
+        tcase_add_test(tc, test_target_node_match);
+        tcase_add_test(tc, test_partly_online);
+        tcase_add_test(tc, test_already_online);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("refusals");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_target_node_mismatch);
+        tcase_add_test(tc, test_holders);
+        tcase_add_test(tc, test_holders_unknown);
+        tcase_add_test(tc, test_retry_after_refusal);
+        tcase_add_test(tc, test_small_device_refused);
+        tcase_add_test(tc, test_other_driver_refused);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("memmap");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_memmap_yes_unsupported);
+        tcase_add_test(tc, test_memmap_yes_no_attribute);
+        tcase_add_test(tc, test_memmap_auto_unsupported);
+        tcase_add_test(tc, test_memmap_yes_supported);
+        tcase_add_test(tc, test_memmap_no_clears_leftover);
+        tcase_add_test(tc, test_memmap_set_refused);
+        tcase_add_test(tc, test_memmap_yes_already_on_kmem);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("auto-online");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_auto_online_held);
+        tcase_add_test(tc, test_auto_online_movable_held);
+        tcase_add_test(tc, test_auto_online_already_offline);
+        tcase_add_test(tc, test_auto_online_hold_fails);
+        tcase_add_test(tc, test_auto_online_restore_fails);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("rezone-and-stuck");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_rezone_normal_to_movable);
+        tcase_add_test(tc, test_rezone_movable_to_normal);
+        tcase_add_test(tc, test_rezone_after_udev_onliner);
+        tcase_add_test(tc, test_rezone_block_stuck);
+        tcase_add_test(tc, test_online_block_fails);
+        tcase_add_test(tc, test_online_block_unreadable);
+        tcase_add_test(tc, test_competitor_after_onlining);
+        tcase_add_test(tc, test_many_stuck_blocks);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("to-devdax");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_ram_to_devdax);
+        tcase_add_test(tc, test_ram_to_devdax_partly_offline);
+        tcase_add_test(tc, test_ram_to_devdax_block_stuck);
+        tcase_add_test(tc, test_ram_to_devdax_block_unreadable);
+        tcase_add_test(tc, test_unbound_to_devdax);
+        tcase_add_test(tc, test_devdax_stays_devdax);
+        tcase_add_test(tc, test_devdax_bind_fails);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("failures");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_node_mem_not_growing);
+        tcase_add_test(tc, test_node_mem_shrank);
+        tcase_add_test(tc, test_node_mem_unreadable);
+        tcase_add_test(tc, test_bind_fails);
+        tcase_add_test(tc, test_bind_does_not_take);
+        tcase_add_test(tc, test_bind_kmem_rejects_node);
+        tcase_add_test(tc, test_block_size_unknown);
+        tcase_add_test(tc, test_read_facts_fails);
+        tcase_add_test(tc, test_read_facts_fails_after_bind);
+        tcase_add_test(tc, test_abort);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("observe");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_observe_unmanaged);
+        tcase_add_test(tc, test_observe_kmem_partly_offline);
+        tcase_add_test(tc, test_observe_online_in_zone);
+        tcase_add_test(tc, test_observe_wrong_zone);
+        tcase_add_test(tc, test_observe_mixed_zones);
+        tcase_add_test(tc, test_observe_unbound);
+        tcase_add_test(tc, test_observe_devdax);
+        tcase_add_test(tc, test_observe_resets_counters);
+        tcase_add_test(tc, test_observe_large_online);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("blocks");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_blocks_aligned);
+        tcase_add_test(tc, test_blocks_unaligned_start);
+        tcase_add_test(tc, test_blocks_unaligned_end);
+        tcase_add_test(tc, test_blocks_multiple_ranges);
+        tcase_add_test(tc, test_blocks_truncated_and_degenerate);
+        tcase_add_test(tc, test_blocks_smaller_than_block);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("basics");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_state_strings);
+        tcase_add_test(tc, test_want_and_match);
+        tcase_add_test(tc, test_device_new);
+        suite_add_tcase(s, tc);
+
+        return s;
+}
+
+int main(void) {
+        SRunner *sr = srunner_create(device_suite());
+        int failed;
+
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
