@@ -547,8 +547,9 @@ static int step_verify(struct device *d, const struct backend *be, void *ctx,
                      "%u of %zu blocks of %s had been onlined in %s by someone else (kernel auto-online or a udev rule); moved to %s",
                      j->rezoned, j->n_blocks, d->name, j->rezone_from, zone_sysfs_name(d->want.zone));
         if (j->n_stuck > 0)
-                note(d, obs, NOTE_BLOCK_STUCK, "%u blocks of %s are not online in %s: %s", j->n_stuck, d->name,
-                     zone_sysfs_name(d->want.zone), strbuf_str(&j->stuck));
+                note(d, obs, NOTE_BLOCK_STUCK, "%u block%s of %s not online in %s: %s", j->n_stuck,
+                     j->n_stuck == 1 ? " is" : "s are", d->name, zone_sysfs_name(d->want.zone),
+                     strbuf_str(&j->stuck));
 
         st = device_observe(d, be, ctx);
         if (st != DEV_ONLINE) {
@@ -589,8 +590,8 @@ static int step_offline(struct device *d, const struct backend *be, void *ctx,
         job_enter(d, DEV_OFFLINING, NULL, obs);
         if (j->next >= j->n_blocks) {
                 if (j->n_stuck > 0) {
-                        note(d, obs, NOTE_BLOCK_STUCK, "%u blocks of %s would not go offline: %s", j->n_stuck,
-                             d->name, strbuf_str(&j->stuck));
+                        note(d, obs, NOTE_BLOCK_STUCK, "%u block%s of %s would not go offline: %s", j->n_stuck,
+                             j->n_stuck == 1 ? "" : "s", d->name, strbuf_str(&j->stuck));
                         return job_endf(d, DEV_FAILED, obs,
                                         "%u of %zu blocks would not go offline, so %s stays on kmem: %s",
                                         j->n_stuck, j->n_blocks, d->name, strbuf_str(&j->stuck));
