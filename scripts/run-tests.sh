@@ -1,0 +1,25 @@
+#!/bin/bash
+# run-tests.sh: every test.  Sets up a fresh Debian 12 machine, builds,
+# runs `make check` (unit tests and every real-kernel QEMU scenario on
+# both kernels) and `make distcheck`, and ends with one summary line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup-debian.sh
+scripts/build.sh
+
+status=0
+# Serial on purpose: two guests at once only slow each other down.
+make check || status=1
+[ -f test-suite.log ] && sed -n '1,/^\.\. contents/p' test-suite.log | grep -E '^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):'
+if [ "$status" != 0 ]; then
+        # Show what failed, so that a CI log alone is enough to start.
+        sed -n '/^\.\. contents/,$p' test-suite.log | grep -E '^(not ok|FAIL|ERROR|#  )' | head -n 200 || true
+fi
+make distcheck >distcheck.log 2>&1 && echo "make distcheck: OK" || { tail -n 40 distcheck.log; echo "make distcheck: FAILED"; status=1; }
+
+pass=$(sed -n 's/^# PASS: *//p' test-suite.log)
+fail=$(( $(sed -n 's/^# FAIL: *//p' test-suite.log) + $(sed -n 's/^# ERROR: *//p' test-suite.log) + $(sed -n 's/^# XPASS: *//p' test-suite.log) ))
+skip=$(sed -n 's/^# SKIP: *//p' test-suite.log)
+[ "$status" = 0 ] || [ "$fail" -gt 0 ] || fail=1
+echo "tests: $pass passed, $fail failed, $skip skipped"
+exit "$status"

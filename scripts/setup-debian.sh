@@ -1,0 +1,26 @@
+#!/bin/bash
+# setup-debian.sh: install everything daxtierd needs to build, to run its
+# unit tests and to boot its QEMU test guests, on Debian 12 (as root).
+# Installs only what is missing; safe to run again.
+set -euo pipefail
+
+PACKAGES=(
+        # build
+        build-essential autoconf automake pkg-config
+        libsystemd-dev libudev-dev libnuma-dev libndctl-dev libdaxctl-dev
+        libinih-dev libjson-c-dev check
+        # real-kernel tests: guest image, kernels, QEMU
+        qemu-system-x86 mmdebstrap kmod cpio systemd
+)
+
+[ "$(id -u)" = 0 ] || { echo "setup-debian.sh: run as root (apt-get install)" >&2; exit 1; }
+missing=()
+for p in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+        echo "setup-debian.sh: installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -q >/dev/null
+        apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
