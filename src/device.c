@@ -531,6 +531,8 @@ static int step_online(struct device *d, const struct backend *be, void *ctx,
                         return 1;
                 }
                 j->onlined++;
+                /* Progress for status queries while the job runs. */
+                d->online_blocks++;
                 return 1;
         }
         return 1;
@@ -611,6 +613,8 @@ static int step_offline(struct device *d, const struct backend *be, void *ctx,
         r = be->block_set(ctx, b, "offline");
         if (r < 0)
                 stuck(j, b, r == -EBUSY ? "in use, cannot be migrated" : "offline", r);
+        else if (d->online_blocks > 0)
+                d->online_blocks--;
         return 1;
 }
 

@@ -122,6 +122,13 @@ static int read_ranges(const char *name, struct dax_facts *f) {
                         return r;
                 f->ranges[f->n_ranges++] = (struct dax_range) { start, end };
         }
+        /* More ranges than we track would leave blocks unseen: refuse
+         * to reason about such a device at all. */
+        if (f->n_ranges == DEV_MAX_RANGES) {
+                snprintf(mapping, sizeof(mapping), "mapping%u/start", DEV_MAX_RANGES);
+                if (read_attr_u64(name, mapping, &start) != -ENOENT)
+                        return -E2BIG;
+        }
         if (f->n_ranges > 0 || f->size == 0)
                 return 0;
         snprintf(p, sizeof(p), DAX_DEVICES "/%s/resource", name);

@@ -9,6 +9,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "audit.h"
+#include "bus.h"
 #include "kernel.h"
 #include "manager.h"
 #include "sysfs.h"
@@ -37,6 +38,8 @@ struct manager {
         char auto_online_orig[32];
         struct device_observer obs;
         char status[256];
+        struct bus *bus;                /* NULL when the system bus is out of reach */
+        char *reload_errors;            /* of the last rejected load */
 };
 
 /* Per-device flags the manager keeps in struct device's userdata slot. */
@@ -77,6 +80,7 @@ static void update_status(struct manager *m) {
 static void on_transition(struct device *d, enum dev_state from, const char *reason, void *userdata) {
         struct manager *m = userdata;
         audit_transition(d, from, reason);
+        bus_device_changed(m->bus, d);
         update_status(m);
 }
 
@@ -108,6 +112,7 @@ static struct device *device_add(struct manager *m, const char *name) {
                 return NULL;
         }
         m->devices[m->n_devices++] = d;
+        bus_device_added(m->bus, d);
         return d;
 }
 
@@ -122,6 +127,8 @@ static void device_remove(struct manager *m, struct device *d) {
                         m->n_queue--;
                         break;
                 }
+        /* While it can still be found: InterfacesRemoved lists its interfaces. */
+        bus_device_removed(m->bus, d);
         for (size_t i = 0; i < m->n_devices; i++)
                 if (m->devices[i] == d) {
                         memmove(m->devices + i, m->devices + i + 1, (m->n_devices - i - 1) * sizeof(*m->devices));
@@ -429,6 +436,14 @@ static int load_policy(struct manager *m, struct policy **ret) {
         int r;
 
         r = config_load(m->opts.config_path, m->opts.config_optional, m->opts.dropin_dir, ret, &errs);
+        free(m->reload_errors);
+        m->reload_errors = NULL;
+        if (errs.n > 0) {
+                struct strbuf b = {};
+                for (size_t i = 0; i < errs.n; i++)
+                        strbuf_appendf(&b, "%s%s", i ? "\n" : "", errs.msgs[i]);
+                m->reload_errors = strbuf_steal(&b);
+        }
         for (size_t i = 0; i < errs.n; i++) {
                 char field[1100];
                 snprintf(field, sizeof(field), "DAXTIER_REASON=%s", errs.msgs[i]);
@@ -466,6 +481,8 @@ int manager_reload(struct manager *m) {
         policy_free(m->policy);
         m->policy = p;
         policy_loaded(m, "reloaded");
+        if (m->bus)
+                (void) bus_manager_config_changed(m->bus);
         apply_daemon_settings(m);
         for (size_t i = 0; i < m->n_devices; i++)
                 enqueue(m, m->devices[i], true);
@@ -563,6 +580,14 @@ int manager_new(const struct manager_options *opts, struct manager **ret) {
         if (m->be->block_size(NULL, &m->block_size) < 0)
                 m->block_size = 0;
 
+        /* Status over D-Bus is a service, not the job: run without it
+         * rather than leave memory unmanaged. */
+        r = bus_new(m, m->event, &m->bus);
+        if (r < 0) {
+                log_warning("cannot offer %s on the system bus: %s; running without D-Bus", BUS_NAME, strerror(-r));
+                m->bus = NULL;
+        }
+
         policy_loaded(m, "loaded");
         apply_daemon_settings(m);
         r = manager_rescan(m);
@@ -584,6 +609,8 @@ void manager_free(struct manager *m) {
         }
         free(m->devices);
         free(m->queue);
+        free(m->reload_errors);
+        bus_free(m->bus);
         sd_event_source_unref(m->work);
         sd_event_source_unref(m->monitor_source);
         udev_monitor_unref(m->monitor);
@@ -595,4 +622,17 @@ void manager_free(struct manager *m) {
 
 int manager_run(struct manager *m) {
         return sd_event_loop(m->event);
+}
+
+struct device *const *manager_devices(struct manager *m, size_t *n) {
+        *n = m->n_devices;
+        return m->devices;
+}
+
+const struct policy *manager_policy(struct manager *m) {
+        return m->policy;
+}
+
+const char *manager_reload_errors(struct manager *m) {
+        return m->reload_errors;
 }

@@ -43,3 +43,10 @@ int manager_rescan(struct manager *m);
 int manager_apply(struct manager *m, struct device *d);
 
 struct device *manager_find_device(struct manager *m, const char *name);
+
+/* The device table, in discovery order. */
+struct device *const *manager_devices(struct manager *m, size_t *n);
+const struct policy *manager_policy(struct manager *m);
+
+/* The errors of the last rejected reload, "\n"-separated, or NULL. */
+const char *manager_reload_errors(struct manager *m);
