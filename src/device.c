@@ -31,6 +31,14 @@ struct job {
         unsigned n_stuck;
         struct strbuf stuck;    /* "memory37 (Device or resource busy), ..." */
         char rezone_from[16];
+        char held[32];          /* auto_online_blocks value held off, "" */
+
+        /* A call that may block for long, run by device_job_call(). */
+        enum { CALL_NONE, CALL_BIND, CALL_OFFLINE } call;
+        bool call_done;
+        enum dax_driver call_drv;
+        uint64_t call_block;
+        int call_result;
 };
 
 static const char *const state_names[_DEV_STATE_MAX] = {
@@ -328,6 +336,36 @@ static void stuck(struct job *j, uint64_t block, const char *what, int err) {
         j->n_stuck++;
 }
 
+/* Asks the runner for a blocking call; the step runs again when it is done. */
+static int call_request(struct job *j, int kind, enum dax_driver drv, uint64_t block) {
+        j->call = kind;
+        j->call_drv = drv;
+        j->call_block = block;
+        j->call_done = false;
+        return DEVICE_STEP_BLOCKING;
+}
+
+int device_job_call(struct device *d, const struct backend *be, void *ctx) {
+        struct job *j = d->job;
+
+        if (!j || j->call == CALL_NONE || j->call_done)
+                return 0;
+        if (j->call == CALL_BIND)
+                j->call_result = be->bind(ctx, d->name, j->call_drv);
+        else
+                j->call_result = be->block_set(ctx, j->call_block, "offline");
+        j->call_done = true;
+        return 0;
+}
+
+/* The result of the finished call; runs it here if the runner did not. */
+static int call_result(struct device *d, const struct backend *be, void *ctx) {
+        struct job *j = d->job;
+        device_job_call(d, be, ctx);
+        j->call = CALL_NONE;
+        return j->call_result;
+}
+
 static int step_check(struct device *d, const struct backend *be, void *ctx,
                       const struct device_observer *obs) {
         struct job *j = d->job;
@@ -403,12 +441,41 @@ static int step_check(struct device *d, const struct backend *be, void *ctx,
         return 1;
 }
 
+static int step_bind_kmem_done(struct device *d, const struct backend *be, void *ctx,
+                               const struct device_observer *obs) {
+        struct job *j = d->job;
+        int r;
+
+        r = call_result(d, be, ctx);
+        if (j->held[0]) {
+                int k = be->auto_online_set(ctx, j->held);
+                if (k < 0)
+                        note(d, obs, NOTE_AUTO_ONLINE_HELD, "cannot restore auto_online_blocks=%s: %s", j->held,
+                             strerror(-k));
+                j->held[0] = 0;
+        }
+        if (r < 0)
+                return job_endf(d, DEV_FAILED, obs, "binding %s to kmem failed: %s", d->name, strerror(-r));
+
+        r = be->read_facts(ctx, d->name, &d->facts);
+        if (r < 0)
+                return job_endf(d, DEV_FAILED, obs, "cannot read %s after binding: %s", d->name, strerror(-r));
+        if (d->facts.driver != DRV_KMEM)
+                return job_endf(d, DEV_FAILED, obs, "%s is on %s, not kmem, after binding", d->name,
+                                dax_driver_to_string(d->facts.driver));
+        d->memmap_active = d->facts.memmap_on_memory == 1;
+        job_phase(j, PH_ONLINE);
+        return 1;
+}
+
 static int step_bind_kmem(struct device *d, const struct backend *be, void *ctx,
                           const struct device_observer *obs) {
         struct job *j = d->job;
-        char held[32] = "";
         bool memmap = false;
         int r;
+
+        if (j->call == CALL_BIND)
+                return step_bind_kmem_done(d, be, ctx, obs);
 
         job_enter(d, DEV_BINDING, "to kmem", obs);
 
@@ -443,39 +510,22 @@ static int step_bind_kmem(struct device *d, const struct backend *be, void *ctx,
          * The kernel's auto-online would put the new blocks in its default
          * zone before we get to them; hold it off for the bind only.
          */
-        if (be->auto_online_get(ctx, held, sizeof(held)) >= 0 && !streq(held, "offline")) {
+        j->held[0] = 0;
+        if (be->auto_online_get(ctx, j->held, sizeof(j->held)) >= 0 && !streq(j->held, "offline")) {
                 r = be->auto_online_set(ctx, "offline");
                 if (r < 0) {
                         note(d, obs, NOTE_AUTO_ONLINE_HELD,
                              "cannot hold kernel auto-online (%s) off while binding: %s; blocks it onlines will be re-zoned",
-                             held, strerror(-r));
-                        held[0] = 0;
+                             j->held, strerror(-r));
+                        j->held[0] = 0;
                 } else
                         note(d, obs, NOTE_AUTO_ONLINE_HELD,
-                             "kernel auto_online_blocks=%s held off while %s binds to kmem", held, d->name);
+                             "kernel auto_online_blocks=%s held off while %s binds to kmem", j->held, d->name);
         } else
-                held[0] = 0;
+                j->held[0] = 0;
 
-        r = be->bind(ctx, d->name, DRV_KMEM);
-
-        if (held[0]) {
-                int k = be->auto_online_set(ctx, held);
-                if (k < 0)
-                        note(d, obs, NOTE_AUTO_ONLINE_HELD, "cannot restore auto_online_blocks=%s: %s", held,
-                             strerror(-k));
-        }
-        if (r < 0)
-                return job_endf(d, DEV_FAILED, obs, "binding %s to kmem failed: %s", d->name, strerror(-r));
-
-        r = be->read_facts(ctx, d->name, &d->facts);
-        if (r < 0)
-                return job_endf(d, DEV_FAILED, obs, "cannot read %s after binding: %s", d->name, strerror(-r));
-        if (d->facts.driver != DRV_KMEM)
-                return job_endf(d, DEV_FAILED, obs, "%s is on %s, not kmem, after binding", d->name,
-                                dax_driver_to_string(d->facts.driver));
-        d->memmap_active = d->facts.memmap_on_memory == 1;
-        job_phase(j, PH_ONLINE);
-        return 1;
+        /* kmem adds all of the device's memory in this one call. */
+        return call_request(j, CALL_BIND, DRV_KMEM, 0);
 }
 
 static int step_online(struct device *d, const struct backend *be, void *ctx,
@@ -582,6 +632,8 @@ static int step_verify(struct device *d, const struct backend *be, void *ctx,
         return job_end(d, DEV_ONLINE, NULL, obs);
 }
 
+static int step_offline_done(struct device *d, const struct backend *be, void *ctx);
+
 static int step_offline(struct device *d, const struct backend *be, void *ctx,
                         const struct device_observer *obs) {
         struct job *j = d->job;
@@ -589,6 +641,8 @@ static int step_offline(struct device *d, const struct backend *be, void *ctx,
         uint64_t b;
         int r;
 
+        if (j->call == CALL_OFFLINE)
+                return step_offline_done(d, be, ctx);
         job_enter(d, DEV_OFFLINING, NULL, obs);
         if (j->next >= j->n_blocks) {
                 if (j->n_stuck > 0) {
@@ -610,7 +664,18 @@ static int step_offline(struct device *d, const struct backend *be, void *ctx,
         }
         if (bi.state == BLOCK_ABSENT || bi.state == BLOCK_OFFLINE)
                 return 1;
-        r = be->block_set(ctx, b, "offline");
+        /* Offlining migrates the block's pages away: it may take long. */
+        j->next--;
+        return call_request(j, CALL_OFFLINE, DRV_NONE, b);
+}
+
+static int step_offline_done(struct device *d, const struct backend *be, void *ctx) {
+        struct job *j = d->job;
+        uint64_t b = j->call_block;
+        int r;
+
+        j->next++;
+        r = call_result(d, be, ctx);
         if (r < 0)
                 stuck(j, b, r == -EBUSY ? "in use, cannot be migrated" : "offline", r);
         else if (d->online_blocks > 0)
@@ -622,8 +687,12 @@ static int step_bind_devdax(struct device *d, const struct backend *be, void *ct
                             const struct device_observer *obs) {
         int r;
 
-        job_enter(d, DEV_BINDING, "to device_dax", obs);
-        r = be->bind(ctx, d->name, DRV_DEVICE_DAX);
+        if (d->job->call != CALL_BIND) {
+                job_enter(d, DEV_BINDING, "to device_dax", obs);
+                /* Leaving kmem removes all of the device's memory at once. */
+                return call_request(d->job, CALL_BIND, DRV_DEVICE_DAX, 0);
+        }
+        r = call_result(d, be, ctx);
         if (r < 0)
                 return job_endf(d, DEV_FAILED, obs, "binding %s to device_dax failed: %s", d->name, strerror(-r));
         r = be->read_facts(ctx, d->name, &d->facts);

@@ -184,10 +184,24 @@ int device_job_start(struct device *d);
 
 /*
  * Does one step of d's job.  Returns 1 when more steps follow, 0 when the
- * job has ended (d->state is steady again and d->job is NULL).
+ * job has ended (d->state is steady again and d->job is NULL), or
+ * DEVICE_STEP_BLOCKING when the next thing to do is a kernel call that
+ * may block for long (binding a device, which adds or removes all of its
+ * memory at once; offlining a block, which migrates its pages).  The
+ * runner then calls device_job_call(), from any thread, and steps again
+ * once it returned; a runner that just steps again gets the call made
+ * synchronously.
  */
+#define DEVICE_STEP_BLOCKING 2
 int device_job_step(struct device *d, const struct backend *be, void *be_ctx,
                     const struct device_observer *obs);
+
+/*
+ * Makes the blocking call the last step asked for.  Touches only the
+ * job's call fields and the kernel: safe in a worker thread while the
+ * loop does anything but step, abort or free this device.  Returns 0.
+ */
+int device_job_call(struct device *d, const struct backend *be, void *be_ctx);
 
 /* Ends a running job at once, leaving d failed with the reason. */
 void device_job_abort(struct device *d, const char *reason, const struct device_observer *obs);

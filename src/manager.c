@@ -3,7 +3,9 @@
 
 #include <dirent.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <syslog.h>
 #include <libudev.h>
 #include <systemd/sd-daemon.h>
@@ -38,6 +40,15 @@ struct manager {
         char auto_online_orig[32];
         struct device_observer obs;
         char status[256];
+        /* A blocking kernel call of the active job, run by a worker
+         * thread so that the loop keeps answering; the worker signals
+         * call_fd when it is done. */
+        pthread_t worker;
+        bool calling;
+        bool active_gone;               /* the device went away meanwhile */
+        int call_fd;
+        sd_event_source *call_source;
+
         struct bus *bus;                /* NULL when the system bus is out of reach */
         char *reload_errors;            /* of the last rejected load */
 };
@@ -117,6 +128,11 @@ static struct device *device_add(struct manager *m, const char *name) {
 }
 
 static void device_remove(struct manager *m, struct device *d) {
+        if (m->active == d && m->calling) {
+                /* The worker still uses it: finish when it is done. */
+                m->active_gone = true;
+                return;
+        }
         if (m->active == d) {
                 device_job_abort(d, "the device went away", &m->obs);
                 m->active = NULL;
@@ -228,12 +244,61 @@ static void reconcile(struct manager *m, struct device *d) {
         m->active = d;
 }
 
+static void *worker_main(void *userdata) {
+        struct manager *m = userdata;
+        uint64_t one = 1;
+
+        device_job_call(m->active, m->be, NULL);
+        if (write(m->call_fd, &one, sizeof(one)) < 0)
+                abort();        /* eventfd writes of 1 cannot fail */
+        return NULL;
+}
+
+/* Runs the active job's blocking call in the worker; the loop resumes the
+ * job from on_call_done().  Without a thread, it is made here. */
+static void start_call(struct manager *m) {
+        int r = pthread_create(&m->worker, NULL, worker_main, m);
+        if (r != 0) {
+                log_warning("%s: cannot start a worker thread (%s); making the call in the event loop",
+                            m->active->name, strerror(r));
+                device_job_call(m->active, m->be, NULL);
+                return;
+        }
+        m->calling = true;
+        sd_event_source_set_enabled(m->work, SD_EVENT_OFF);
+}
+
+static int on_call_done(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        struct manager *m = userdata;
+        uint64_t n;
+
+        if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+                log_warning("reading the worker's eventfd: %m");
+        if (!m->calling)
+                return 0;
+        pthread_join(m->worker, NULL);
+        m->calling = false;
+        if (m->active_gone) {
+                m->active_gone = false;
+                device_remove(m, m->active);
+        }
+        sd_event_source_set_enabled(m->work, SD_EVENT_ON);
+        return 0;
+}
+
 static int on_work(sd_event_source *s, void *userdata) {
         struct manager *m = userdata;
 
+        if (m->calling)
+                return sd_event_source_set_enabled(s, SD_EVENT_OFF);
         if (m->active) {
                 struct device *d = m->active;
-                if (device_job_step(d, m->be, NULL, &m->obs) == 0) {
+                int r = device_job_step(d, m->be, NULL, &m->obs);
+                if (r == DEVICE_STEP_BLOCKING) {
+                        start_call(m);
+                        return 0;
+                }
+                if (r == 0) {
                         m->active = NULL;
                         if (d->dirty) {
                                 d->dirty = false;
@@ -539,6 +604,7 @@ int manager_new(const struct manager_options *opts, struct manager **ret) {
         m = calloc(1, sizeof(*m));
         if (!m)
                 return -ENOMEM;
+        m->call_fd = -1;
         m->opts = *opts;
         m->be = &kernel_backend;
         m->obs = (struct device_observer) { .transition = on_transition, .note = on_note, .userdata = m };
@@ -570,6 +636,16 @@ int manager_new(const struct manager_options *opts, struct manager **ret) {
         sd_event_source_set_priority(m->work, SD_EVENT_PRIORITY_IDLE);
         sd_event_source_set_description(m->work, "work-queue");
         sd_event_source_set_enabled(m->work, SD_EVENT_ON);
+
+        m->call_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (m->call_fd < 0) {
+                r = -errno;
+                goto fail;
+        }
+        r = sd_event_add_io(m->event, &m->call_source, m->call_fd, EPOLLIN, on_call_done, m);
+        if (r < 0)
+                goto fail;
+        sd_event_source_set_description(m->call_source, "worker-done");
 
         /* Listen before looking, so that nothing slips between the two. */
         r = setup_monitor(m);
@@ -603,6 +679,9 @@ fail:
 void manager_free(struct manager *m) {
         if (!m)
                 return;
+        /* A bind in flight finishes; the next start reconciles its result. */
+        if (m->calling)
+                pthread_join(m->worker, NULL);
         for (size_t i = 0; i < m->n_devices; i++) {
                 free(m->devices[i]->userdata);
                 device_free(m->devices[i]);
@@ -612,6 +691,9 @@ void manager_free(struct manager *m) {
         free(m->reload_errors);
         bus_free(m->bus);
         sd_event_source_unref(m->work);
+        sd_event_source_unref(m->call_source);
+        if (m->call_fd >= 0)
+                close(m->call_fd);
         sd_event_source_unref(m->monitor_source);
         udev_monitor_unref(m->monitor);
         udev_unref(m->udev);
