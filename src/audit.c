@@ -24,6 +24,8 @@ static const char *const message_ids[_AUDIT_KIND_MAX] = {
         [AUDIT_POLICY_LOADED] = "6870fcbc8c824e2c9cef24c261fd2978",
         [AUDIT_POLICY_REJECTED] = "fdb30883a1ea4bc09448c851a74ae7e8",
         [AUDIT_CONFIG_ERROR] = "a075839f9728447f9653f0e0231054e7",
+        [AUDIT_SECURITY_PASSED] = "9b3f2c61d5a84e0fa1c7e2d4b6a80f13",
+        [AUDIT_SECURITY_LOST] = "e41c7a9d2b5f4c8e9a3d6b1f0c2e7a54",
 };
 
 static bool debug;
@@ -108,6 +110,8 @@ static void device_fields(struct fields *f, const struct device *d) {
                         field_add(f, "DAXTIER_ZONE=%s", d->zone);
                 if (d->facts.memmap_on_memory >= 0)
                         field_add(f, "DAXTIER_MEMMAP_ON_MEMORY=%d", d->facts.memmap_on_memory);
+                if (d->facts.source == DT_SOURCE_PMEM)
+                        field_add(f, "DAXTIER_SECURITY=%s", d->security);
         }
         if (d->want.mode != DT_MODE_IGNORE || d->want.rule[0])
                 field_add(f, "DAXTIER_MODE=%s", dt_mode_to_string(d->want.mode));
@@ -221,6 +225,7 @@ void audit_note(const struct device *d, enum device_note kind, const char *msg) 
         case NOTE_REZONED: k = AUDIT_REZONED; prio = LOG_WARNING; break;
         case NOTE_AUTO_ONLINE_HELD: k = AUDIT_AUTO_ONLINE; break;
         case NOTE_MEMMAP: k = AUDIT_MEMMAP; break;
+        case NOTE_SECURITY: k = AUDIT_SECURITY_PASSED; prio = LOG_INFO; break;
         default: k = AUDIT_BLOCK_STUCK; prio = LOG_WARNING; break;
         }
         if (asprintf(&m, "%s: %s", d->name, msg) < 0)
@@ -249,5 +254,21 @@ void audit_event(enum audit_kind k, int priority, const char *extra[], const cha
         field_add(&f, "PRIORITY=%d", priority);
         for (size_t i = 0; extra && extra[i]; i++)
                 field_add(&f, "%s", extra[i]);
+        fields_send(&f, msg);
+}
+
+void audit_security_lost(const struct device *d, const char *why) {
+        struct fields f = {};
+        _cleanup_free_ char *msg = NULL;
+
+        if (asprintf(&msg, "%s: online, but %s; it stays online (daxtierd never offlines memory on security grounds)",
+                     d->name, why) < 0)
+                return;
+        field_add(&f, "MESSAGE=%s", msg);
+        field_add(&f, "MESSAGE_ID=%s", message_ids[AUDIT_SECURITY_LOST]);
+        field_add(&f, "PRIORITY=%d", LOG_WARNING);
+        field_add(&f, "DAXTIER_REASON=%s", why);
+        field_add(&f, "DAXTIER_SECURITY=%s", d->security);
+        device_fields(&f, d);
         fields_send(&f, msg);
 }

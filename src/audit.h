@@ -28,6 +28,8 @@ enum audit_kind {
         AUDIT_POLICY_LOADED,    /* a policy took effect (start or reload) */
         AUDIT_POLICY_REJECTED,  /* a reload found errors; old policy kept */
         AUDIT_CONFIG_ERROR,     /* one configuration error */
+        AUDIT_SECURITY_PASSED,  /* the security gate let a device through */
+        AUDIT_SECURITY_LOST,    /* an online device's DIMMs no longer meet it */
         _AUDIT_KIND_MAX,
 };
 
@@ -40,6 +42,8 @@ void audit_transition(const struct device *d, enum dev_state from, const char *r
 void audit_found(const struct device *d);
 void audit_removed(const struct device *d);
 void audit_note(const struct device *d, enum device_note kind, const char *msg);
+/* d is online but its DIMMs stopped meeting require_security. */
+void audit_security_lost(const struct device *d, const char *why);
 
 /* Records without a device. priority is a syslog level. */
 void audit_event(enum audit_kind k, int priority, const char *fields[], const char *fmt, ...)

@@ -215,6 +215,8 @@ static int device_get(sd_bus *bus, const char *path, const char *iface, const ch
                 return sd_bus_message_append(reply, "b", (int) (d->facts.memmap_on_memory == 1));
         if (streq(prop, "LastError"))
                 return sd_bus_message_append(reply, "s", strempty(d->last_error));
+        if (streq(prop, "Security"))
+                return sd_bus_message_append(reply, "s", d->security);
         if (streq(prop, "LastTransition"))
                 return sd_bus_message_append(reply, "t", (uint64_t) d->last_transition_usec);
         return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_PROPERTY, "no property %s", prop);
@@ -255,6 +257,7 @@ static const sd_bus_vtable device_vtable[] = {
         DEVICE_PROPERTY("MemmapOnMemory", "b"),
         DEVICE_PROPERTY("LastError", "s"),
         DEVICE_PROPERTY("LastTransition", "t"),
+        DEVICE_PROPERTY("Security", "s"),
         SD_BUS_METHOD("Apply", "", "", method_apply, 0),
         SD_BUS_VTABLE_END
 };
@@ -370,7 +373,7 @@ void bus_device_changed(struct bus *b, const struct device *d) {
                 return;
         (void) sd_bus_emit_properties_changed(b->bus, p, BUS_DEVICE_IFACE, "State", "Rule", "Mode", "Source",
                                               "Size", "TargetNode", "Zone", "OnlineBlocks", "TotalBlocks",
-                                              "MemmapOnMemory", "LastError", "LastTransition", NULL);
+                                              "MemmapOnMemory", "LastError", "LastTransition", "Security", NULL);
 }
 
 void bus_device_removed(struct bus *b, const struct device *d) {

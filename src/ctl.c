@@ -54,14 +54,18 @@ const char *ctl_help_text(void) {
                "  rescan                make daxtierd look at every device again\n"
                "  apply DEVICE          make daxtierd apply its policy to DEVICE now\n"
                "  check-config [PATH]   validate the configuration locally, print the\n"
-               "                        effective rules (PATH replaces " SYSCONFDIR "/daxtierd.conf)\n"
+               "                        effective rules (PATH replaces the main file)\n"
                "\n"
                "Options:\n"
                "      --json            print status, show and list as JSON\n"
                "  -h, --help            show this help\n"
                "      --version         show the version\n"
                "\n"
-               "Exit status: 0 success, 1 failure, 2 usage error, 3 daxtierd not running.\n";
+               "Exit status: 0 success, 1 failure, 2 usage error, 3 daxtierd not running.\n"
+               "\n"
+               "Configuration:\n"
+               "  " SYSCONFDIR "/daxtierd.conf\n"
+               "  " SYSCONFDIR "/daxtierd.conf.d/*.conf\n";
 }
 
 static const struct command_info *command_find(const char *name) {
@@ -187,6 +191,7 @@ static void device_done(struct ctl_device *d) {
         free(d->mode);
         free(d->zone);
         free(d->last_error);
+        free(d->security);
         free(d->object_path);
 }
 
@@ -207,9 +212,10 @@ struct ctl_device *ctl_report_add_device(struct ctl_report *r) {
         d->mode = strdup("");
         d->zone = strdup("");
         d->last_error = strdup("");
+        d->security = strdup("");
         d->object_path = strdup("");
         if (!d->name || !d->source || !d->state || !d->rule || !d->mode || !d->zone || !d->last_error ||
-            !d->object_path) {
+            !d->security || !d->object_path) {
                 device_done(d);
                 return NULL;
         }
@@ -315,6 +321,7 @@ static const struct property_info {
         { "MemmapOnMemory", "b", FIELD_BOOL, offsetof(struct ctl_device, memmap_on_memory) },
         { "LastError", "s", FIELD_STRING, offsetof(struct ctl_device, last_error) },
         { "LastTransition", "t", FIELD_U64, offsetof(struct ctl_device, last_transition) },
+        { "Security", "s", FIELD_STRING, offsetof(struct ctl_device, security) },
 };
 
 static const struct property_info *property_find(const char *name) {
@@ -490,8 +497,8 @@ int ctl_format_status(const struct ctl_report *r, char **ret) {
                 strbuf_appendf(&b, "No dax devices.\n");
         else {
                 struct table t = {
-                        .n_columns = 7,
-                        .headers = { "DEVICE", "SOURCE", "STATE", "SIZE", "NODE", "ZONE", "BLOCKS" },
+                        .n_columns = 8,
+                        .headers = { "DEVICE", "SOURCE", "STATE", "SIZE", "NODE", "ZONE", "BLOCKS", "SECURITY" },
                         .right = { [3] = true },
                 };
 
@@ -507,7 +514,8 @@ int ctl_format_status(const struct ctl_report *r, char **ret) {
                         snprintf(blocks, sizeof(blocks), "%" PRIu32 "/%" PRIu32, d->online_blocks,
                                  d->total_blocks);
                         table_add_row(&t, (const char *const[]) { d->name, dash(d->source), dash(d->state), size,
-                                                                   node, dash(d->zone), blocks });
+                                                                   node, dash(d->zone), blocks,
+                                                                   dash(d->security) });
                         if (!isempty(d->last_error))
                                 any_error = true;
                 }
@@ -589,6 +597,7 @@ int ctl_format_device(const struct ctl_device *d, char **ret) {
         strbuf_appendf(&b, "OnlineBlocks: %" PRIu32 "\n", d->online_blocks);
         strbuf_appendf(&b, "TotalBlocks: %" PRIu32 "\n", d->total_blocks);
         strbuf_appendf(&b, "MemmapOnMemory: %s\n", d->memmap_on_memory ? "yes" : "no");
+        strbuf_appendf(&b, "Security: %s\n", dash(d->security));
         strbuf_appendf(&b, "LastError: %s\n", dash(d->last_error));
         strbuf_appendf(&b, "LastTransition: %s\n", when);
         strbuf_appendf(&b, "ObjectPath: %s\n", dash(d->object_path));
@@ -666,7 +675,8 @@ static int device_to_json(const struct ctl_device *d, bool full, struct json_obj
             json_add(o, "online_blocks", json_object_new_int64(d->online_blocks)) < 0 ||
             json_add(o, "total_blocks", json_object_new_int64(d->total_blocks)) < 0 ||
             json_add(o, "memmap_on_memory", json_object_new_boolean(d->memmap_on_memory)) < 0 ||
-            json_add(o, "last_error", json_object_new_string(strempty(d->last_error))) < 0)
+            json_add(o, "last_error", json_object_new_string(strempty(d->last_error))) < 0 ||
+            json_add(o, "security", json_object_new_string(strempty(d->security))) < 0)
                 return -ENOMEM;
         if (full &&
             (json_add(o, "last_transition", json_object_new_uint64(d->last_transition)) < 0 ||

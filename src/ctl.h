@@ -89,6 +89,7 @@ struct ctl_device {
         bool memmap_on_memory;
         char *last_error;
         uint64_t last_transition; /* µs since the epoch, 0: never */
+        char *security;         /* weakest DIMM security state, "n/a" */
         char *object_path;
 };
 

@@ -89,6 +89,7 @@ void want_from_rule(struct want *w, const struct rule *r) {
         w->zone = r->zone;
         w->target_node = r->target_node;
         w->memmap = r->memmap_on_memory;
+        w->security = r->require_security;
 }
 
 void dev_facts_to_match(const struct dax_facts *f, struct dev_facts *m) {
@@ -196,6 +197,7 @@ struct device *device_new(const char *name) {
                 return NULL;
         }
         d->state = DEV_UNMANAGED;
+        snprintf(d->security, sizeof(d->security), "n/a");
         d->want.mode = DT_MODE_IGNORE;
         d->want.target_node = -1;
         return d;
@@ -214,6 +216,7 @@ void device_free(struct device *d) {
                 return;
         job_free(d->job);
         free(d->last_error);
+        free(d->security_warning);
         free(d->name);
         free(d);
 }
@@ -396,7 +399,33 @@ static int step_check(struct device *d, const struct backend *be, void *ctx,
                 return 1;
         }
 
-        /* system-ram */
+        /* system-ram: the security gate comes before anything is touched */
+        if (d->want.security != DT_SECURITY_NONE) {
+                struct dimm_security dimms[DEV_MAX_DIMMS] = {};
+                char why[1024];
+                int n = 0;
+
+                if (f->source == DT_SOURCE_PMEM && be->dimm_security) {
+                        n = be->dimm_security(ctx, f, dimms, ELEMENTSOF(dimms));
+                        if (n < 0)
+                                return job_endf(d, DEV_REFUSED, obs,
+                                                "require_security = %s, but the security state of the DIMMs behind %s cannot be read: %s",
+                                                dt_security_to_string(d->want.security), d->name, strerror(-n));
+                        if ((size_t) n > ELEMENTSOF(dimms))
+                                n = ELEMENTSOF(dimms);
+                }
+                snprintf(d->security, sizeof(d->security), "%s", security_weakest(f->source, dimms, (size_t) n));
+                if (security_check(d->want.security, d->name, f->source, dimms, (size_t) n, why, sizeof(why)) < 0)
+                        return job_end(d, DEV_REFUSED, why, obs);
+
+                struct strbuf b = {};
+                for (int i = 0; i < n; i++)
+                        strbuf_appendf(&b, "%s%s %s", i ? ", " : "", dimms[i].name, dimm_sec_to_string(dimms[i].state));
+                note(d, obs, NOTE_SECURITY, "security gate passed (require_security = %s): %s",
+                     dt_security_to_string(d->want.security), strbuf_str(&b));
+                strbuf_free(&b);
+        }
+
         j->node = facts_node(f);
         if (d->want.target_node >= 0 && f->target_node != d->want.target_node)
                 return job_endf(d, DEV_REFUSED, obs,
@@ -724,4 +753,45 @@ int device_job_step(struct device *d, const struct backend *be, void *be_ctx,
                 return step_bind_devdax(d, be, be_ctx, obs);
         }
         return job_end(d, DEV_FAILED, "internal error: unknown job phase", obs);
+}
+
+int device_security_refresh(struct device *d, const struct backend *be, void *be_ctx) {
+        struct dimm_security dimms[DEV_MAX_DIMMS] = {};
+        char why[1024], sig[sizeof(d->security_sig)];
+        int n = 0, ret = 0;
+        size_t off = 0;
+
+        if (!d->facts_valid)
+                return 0;
+        if (d->facts.source == DT_SOURCE_PMEM && be->dimm_security) {
+                n = be->dimm_security(be_ctx, &d->facts, dimms, ELEMENTSOF(dimms));
+                if (n < 0)
+                        n = 0;
+                if ((size_t) n > ELEMENTSOF(dimms))
+                        n = ELEMENTSOF(dimms);
+        }
+        snprintf(d->security, sizeof(d->security), "%s", security_weakest(d->facts.source, dimms, (size_t) n));
+        sig[0] = 0;
+        for (int i = 0; i < n && off < sizeof(sig); i++) {
+                int k = snprintf(sig + off, sizeof(sig) - off, "%s=%s ", dimms[i].name,
+                                 dimm_sec_to_string(dimms[i].state));
+                if (k > 0)
+                        off += (size_t) k;
+        }
+        if (!streq(sig, d->security_sig)) {
+                snprintf(d->security_sig, sizeof(d->security_sig), "%s", sig);
+                ret |= DEV_SEC_CHANGED;
+        }
+
+        if (d->state != DEV_ONLINE || d->want.security == DT_SECURITY_NONE ||
+            security_check(d->want.security, d->name, d->facts.source, dimms, (size_t) n, why, sizeof(why)) == 0) {
+                free(d->security_warning);
+                d->security_warning = NULL;
+                return ret;
+        }
+        if (streq_ptr(d->security_warning, why))
+                return ret;
+        free(d->security_warning);
+        d->security_warning = strdup(why);
+        return d->security_warning ? ret | DEV_SEC_WARN : ret;
 }

@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "policy.h"
+#include "security.h"
 
 enum dev_state {
         /* steady */
@@ -102,6 +103,9 @@ struct backend {
         int (*auto_online_set)(void *ctx, const char *value);
         /* MemTotal of a node in bytes, as libnuma reports it; 0 if none. */
         int (*node_mem)(void *ctx, int node, uint64_t *ret);
+        /* The security state of every DIMM behind a pmem device; returns
+         * the count (up to max filled) or -errno. */
+        int (*dimm_security)(void *ctx, const struct dax_facts *f, struct dimm_security *ret, size_t max);
 };
 
 /* What a rule asks of a device, copied so a reload cannot pull it away. */
@@ -111,6 +115,7 @@ struct want {
         enum dt_zone zone;
         int target_node;
         enum dt_memmap memmap;
+        enum dt_security security;
 };
 
 struct job;
@@ -126,6 +131,9 @@ struct device {
         unsigned online_blocks, total_blocks;
         char zone[16];                  /* zone of the online blocks, "" */
         bool memmap_active;             /* memmap_on_memory reads 1 */
+        char security[16];              /* weakest DIMM security state, "n/a" */
+        char security_sig[256];         /* every DIMM's state, to notice changes */
+        char *security_warning;         /* last "online, but insecure" warning */
         struct job *job;
         bool dirty;                     /* reconcile again when the job ends */
         void *userdata;                 /* the manager's */
@@ -136,6 +144,7 @@ enum device_note {
         NOTE_AUTO_ONLINE_HELD,  /* kernel auto-online held off for a bind */
         NOTE_MEMMAP,            /* memmap_on_memory decision */
         NOTE_BLOCK_STUCK,       /* a block that would not move */
+        NOTE_SECURITY,          /* security gate passed, or lost while online */
 };
 
 struct device_observer {
@@ -208,6 +217,18 @@ void device_job_abort(struct device *d, const char *reason, const struct device_
 
 struct device *device_new(const char *name);
 void device_free(struct device *d);
+
+/*
+ * Reads the security state of d's DIMMs into d->security.  Returns a mask:
+ * DEV_SEC_CHANGED when some DIMM's state differs from the last reading;
+ * DEV_SEC_WARN when d is online, its rule requires security and the DIMMs
+ * stopped meeting it (or the reason changed): the new warning is in
+ * d->security_warning, for the caller to record once.  Never changes the
+ * device: memory is not offlined on security grounds.
+ */
+#define DEV_SEC_CHANGED 1
+#define DEV_SEC_WARN 2
+int device_security_refresh(struct device *d, const struct backend *be, void *be_ctx);
 
 /* Sets d->state and calls the observer; reason may be NULL. */
 void device_set_state(struct device *d, enum dev_state to, const char *reason,

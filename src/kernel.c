@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <daxctl/libdaxctl.h>
+#include <ndctl/libndctl.h>
 
 #include "kernel.h"
 #include "sysfs.h"
@@ -380,6 +381,65 @@ static int kernel_node_mem(void *ctx, int node, uint64_t *ret) {
         return 0;
 }
 
+static void ndctl_log_quiet(struct ndctl_ctx *ctx, int priority, const char *file, int line, const char *fn,
+                            const char *format, va_list args) {
+        /* Errors reach the caller as return values and are reported there. */
+}
+
+static enum dimm_sec dimm_state(struct ndctl_dimm *dimm) {
+        switch (ndctl_dimm_get_security(dimm)) {
+        case NDCTL_SECURITY_DISABLED:
+                return DIMM_SEC_DISABLED;
+        case NDCTL_SECURITY_UNLOCKED:
+                /* Linux 6.12 keeps reporting "unlocked" once frozen. */
+                return ndctl_dimm_security_is_frozen(dimm) ? DIMM_SEC_FROZEN : DIMM_SEC_UNLOCKED;
+        case NDCTL_SECURITY_LOCKED:
+                return DIMM_SEC_LOCKED;
+        case NDCTL_SECURITY_FROZEN:
+                return DIMM_SEC_FROZEN;
+        case NDCTL_SECURITY_OVERWRITE:
+                return DIMM_SEC_OVERWRITE;
+        default:
+                return DIMM_SEC_UNSUPPORTED;
+        }
+}
+
+/* dax device -> its nd region -> the DIMMs mapped into that region. */
+static int kernel_dimm_security(void *ctx, const struct dax_facts *f, struct dimm_security *ret, size_t max) {
+        struct ndctl_ctx *nctx = NULL;
+        struct ndctl_bus *bus;
+        struct ndctl_region *region;
+        struct ndctl_mapping *mapping;
+        size_t n = 0;
+        bool found = false;
+        int r;
+
+        if (f->source != DT_SOURCE_PMEM || f->region < 0)
+                return 0;
+        r = ndctl_new(&nctx);
+        if (r < 0)
+                return r;
+        ndctl_set_log_fn(nctx, ndctl_log_quiet);
+        ndctl_bus_foreach(nctx, bus)
+                ndctl_region_foreach(bus, region) {
+                        if (found || ndctl_region_get_id(region) != (unsigned) f->region)
+                                continue;
+                        found = true;
+                        ndctl_mapping_foreach(region, mapping) {
+                                struct ndctl_dimm *dimm = ndctl_mapping_get_dimm(mapping);
+                                if (!dimm)
+                                        continue;
+                                if (n < max) {
+                                        snprintf(ret[n].name, sizeof(ret[n].name), "%s", ndctl_dimm_get_devname(dimm));
+                                        ret[n].state = dimm_state(dimm);
+                                }
+                                n++;
+                        }
+                }
+        ndctl_unref(nctx);
+        return found ? (int) n : -ENODEV;
+}
+
 const struct backend kernel_backend = {
         .read_facts = kernel_read_facts,
         .block_size = kernel_block_size,
@@ -392,4 +452,5 @@ const struct backend kernel_backend = {
         .auto_online_get = kernel_auto_online_get,
         .auto_online_set = kernel_auto_online_set,
         .node_mem = kernel_node_mem,
+        .dimm_security = kernel_dimm_security,
 };

@@ -49,6 +49,7 @@ struct manager {
         int call_fd;
         sd_event_source *call_source;
 
+        sd_event_source *security_poll;
         struct bus *bus;                /* NULL when the system bus is out of reach */
         char *reload_errors;            /* of the last rejected load */
 };
@@ -212,6 +213,8 @@ static void reconcile(struct manager *m, struct device *d) {
         rule = policy_match(m->policy, &mf);
         want_from_rule(&d->want, rule);
         observed = device_observe(d, m->be, NULL);
+        if (device_security_refresh(d, m->be, NULL) & DEV_SEC_WARN)
+                audit_security_lost(d, d->security_warning);
 
         if (!fl->announced) {
                 fl->announced = true;
@@ -418,6 +421,20 @@ static void handle_uevent(struct manager *m, struct udev_device *u) {
                 return;
         }
 
+        if (streq(subsystem, "nd")) {
+                /* A DIMM or region changed (locked, unlocked, a passphrase
+                 * set with its regions disabled and enabled again): devices
+                 * whose rule requires security are looked at again. */
+                if (!startswith(name, "nmem") && !startswith(name, "region"))
+                        return;
+                for (size_t i = 0; i < m->n_devices; i++) {
+                        d = m->devices[i];
+                        if (d != m->active && d->want.security != DT_SECURITY_NONE)
+                                enqueue(m, d, true);
+                }
+                return;
+        }
+
         if (streq(subsystem, "memory")) {
                 uint64_t block;
                 if (!startswith(name, "memory") || safe_atou64(name + 6, 10, &block) < 0)
@@ -555,6 +572,37 @@ int manager_reload(struct manager *m) {
         return 0;
 }
 
+/*
+ * The kernel announces no change of a DIMM's security state but the end of
+ * an overwrite, and freezing or unlocking sends no uevent: while some rule
+ * requires security, read the states of the DIMMs behind its devices
+ * every SECURITY_POLL_USEC and look again at a device whose DIMMs changed.
+ */
+#define SECURITY_POLL_USEC (5 * 1000000ULL)
+
+static int on_security_poll(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct manager *m = userdata;
+
+        for (size_t i = 0; i < m->n_devices; i++) {
+                struct device *d = m->devices[i];
+                int k;
+                if (d->want.security == DT_SECURITY_NONE || d == m->active || !d->facts_valid ||
+                    d->facts.source != DT_SOURCE_PMEM)
+                        continue;
+                k = device_security_refresh(d, m->be, NULL);
+                if (k & DEV_SEC_WARN)
+                        audit_security_lost(d, d->security_warning);
+                if (k & DEV_SEC_CHANGED) {
+                        log_info("%s: DIMM security changed: %s", d->name, d->security_sig);
+                        bus_device_changed(m->bus, d);
+                        if (d->state == DEV_REFUSED)
+                                enqueue(m, d, true);
+                }
+        }
+        sd_event_source_set_time_relative(s, SECURITY_POLL_USEC);
+        return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         manager_reload(userdata);
         return 0;
@@ -584,6 +632,9 @@ static int setup_monitor(struct manager *m) {
         if (r < 0)
                 return r;
         r = udev_monitor_filter_add_match_subsystem_devtype(m->monitor, "memory", NULL);
+        if (r < 0)
+                return r;
+        r = udev_monitor_filter_add_match_subsystem_devtype(m->monitor, "nd", NULL);
         if (r < 0)
                 return r;
         r = udev_monitor_enable_receiving(m->monitor);
@@ -647,6 +698,12 @@ int manager_new(const struct manager_options *opts, struct manager **ret) {
                 goto fail;
         sd_event_source_set_description(m->call_source, "worker-done");
 
+        r = sd_event_add_time_relative(m->event, &m->security_poll, CLOCK_MONOTONIC, SECURITY_POLL_USEC,
+                                       SECURITY_POLL_USEC / 5, on_security_poll, m);
+        if (r < 0)
+                goto fail;
+        sd_event_source_set_description(m->security_poll, "security-poll");
+
         /* Listen before looking, so that nothing slips between the two. */
         r = setup_monitor(m);
         if (r < 0) {
@@ -692,6 +749,7 @@ void manager_free(struct manager *m) {
         bus_free(m->bus);
         sd_event_source_unref(m->work);
         sd_event_source_unref(m->call_source);
+        sd_event_source_unref(m->security_poll);
         if (m->call_fd >= 0)
                 close(m->call_fd);
         sd_event_source_unref(m->monitor_source);

@@ -94,6 +94,12 @@ static const char *const memmap_names[] = {
         [DT_MEMMAP_AUTO] = "auto",
 };
 
+static const char *const security_names[] = {
+        [DT_SECURITY_NONE] = "none",
+        [DT_SECURITY_UNLOCKED] = "unlocked",
+        [DT_SECURITY_FROZEN] = "frozen",
+};
+
 static const char *const auto_online_names[] = {
         [DT_AUTO_ONLINE_KEEP] = "keep",
         [DT_AUTO_ONLINE_OFFLINE] = "offline",
@@ -119,6 +125,10 @@ const char *dt_zone_to_string(enum dt_zone z) {
 
 const char *dt_memmap_to_string(enum dt_memmap m) {
         return name_of(memmap_names, ELEMENTSOF(memmap_names), m);
+}
+
+const char *dt_security_to_string(enum dt_security s) {
+        return name_of(security_names, ELEMENTSOF(security_names), (int) s);
 }
 
 const char *dt_auto_online_to_string(enum dt_auto_online a) {
@@ -257,6 +267,7 @@ enum rule_key {
         KEY_ZONE,
         KEY_TARGET_NODE,
         KEY_MEMMAP_ON_MEMORY,
+        KEY_REQUIRE_SECURITY,
         _KEY_MAX,
 };
 
@@ -275,6 +286,7 @@ static const char *const rule_key_names[_KEY_MAX] = {
         [KEY_ZONE] = "zone",
         [KEY_TARGET_NODE] = "target_node",
         [KEY_MEMMAP_ON_MEMORY] = "memmap_on_memory",
+        [KEY_REQUIRE_SECURITY] = "require_security",
 };
 
 struct rule_state {
@@ -610,6 +622,7 @@ static void section_begin(struct loader *ld, const char *section) {
                         .zone = DT_ZONE_MOVABLE,
                         .target_node = -1,
                         .memmap_on_memory = DT_MEMMAP_NO,
+                        .require_security = DT_SECURITY_NONE,
                 },
         };
         ld->cur_rule = ld->n_rules++;
@@ -774,6 +787,14 @@ static void device_key(struct loader *ld, const char *name, const char *value) {
                         invalid_value(ld, name, value, "expected yes, no or auto");
                 else
                         ru->memmap_on_memory = (enum dt_memmap) i;
+                break;
+
+        case KEY_REQUIRE_SECURITY:
+                i = index_of(security_names, ELEMENTSOF(security_names), value);
+                if (i < 0)
+                        invalid_value(ld, name, value, "expected none, unlocked or frozen");
+                else
+                        ru->require_security = (enum dt_security) i;
                 break;
 
         case _KEY_MAX:
@@ -1212,5 +1233,6 @@ void policy_dump(const struct policy *p, FILE *out) {
                 else
                         fputs("# target_node is not set\n", out);
                 fprintf(out, "memmap_on_memory = %s\n", dt_memmap_to_string(r->memmap_on_memory));
+                fprintf(out, "require_security = %s\n", dt_security_to_string(r->require_security));
         }
 }

@@ -41,6 +41,12 @@ enum dt_memmap {
         DT_MEMMAP_AUTO,
 };
 
+enum dt_security {
+        DT_SECURITY_NONE,
+        DT_SECURITY_UNLOCKED,
+        DT_SECURITY_FROZEN,
+};
+
 enum dt_auto_online {
         DT_AUTO_ONLINE_KEEP,
         DT_AUTO_ONLINE_OFFLINE,
@@ -75,6 +81,7 @@ struct rule {
         enum dt_zone zone;
         int target_node;        /* -1: any node */
         enum dt_memmap memmap_on_memory;
+        enum dt_security require_security;
 };
 
 struct policy {
@@ -134,3 +141,4 @@ const char *dt_mode_to_string(enum dt_mode m);
 const char *dt_zone_to_string(enum dt_zone z);
 const char *dt_memmap_to_string(enum dt_memmap m);
 const char *dt_auto_online_to_string(enum dt_auto_online a);
+const char *dt_security_to_string(enum dt_security s);

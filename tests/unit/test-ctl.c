@@ -222,12 +222,14 @@ START_TEST(test_help_text) {
 
         for (size_t i = 0; i < ELEMENTSOF(needles); i++)
                 ck_assert_msg(strstr(h, needles[i]), "help lacks '%s'", needles[i]);
-        /* Fits an 80-column terminal. */
+        /* Fits an 80-column terminal, but for the configuration paths,
+         * whose length the build's prefix decides. */
         for (const char *l = h; *l;) {
                 const char *nl = strchr(l, '\n');
 
                 ck_assert_ptr_nonnull(nl);
-                ck_assert_int_lt(nl - l, 80);
+                if (strncmp(l, "  " SYSCONFDIR, strlen("  " SYSCONFDIR)) != 0)
+                        ck_assert_int_lt(nl - l, 80);
                 l = nl + 1;
         }
 }
@@ -301,7 +303,8 @@ static struct ctl_device *add(const char *name, const char *source, const char *
 }
 
 /* Two devices, one of them refused with an error; nodes 0 and 1 have
- * memory, node 2 none. */
+ * memory, node 2 none.  The pmem one's DIMMs are frozen; the CXL one has
+ * no NVDIMM security ("n/a"). */
 static void sample(void) {
         static const uint64_t totals[] = { 8 * GiB, 2 * GiB };
         struct ctl_device *d;
@@ -311,12 +314,14 @@ static void sample(void) {
         set_s(d, "Mode", "system-ram");
         set_b(d, "MemmapOnMemory", true);
         set_t(d, "LastTransition", UINT64_C(1700000000123456));
+        set_s(d, "Security", "frozen");
 
         d = add("dax1.0", "cxl", "refused", 512 * MiB, 2, "", 0, 4);
         set_s(d, "Rule", "cxl-ram");
         set_s(d, "Mode", "devdax");
         set_s(d, "LastError", "/dev/dax1.0 is in use by pid 42 (sleep)");
         set_t(d, "LastTransition", UINT64_C(1700000060000000));
+        set_s(d, "Security", "n/a");
 
         ck_assert_int_eq(ctl_report_compute_nodes(&rep, totals, ELEMENTSOF(totals), BLOCK_SIZE), 0);
 }
@@ -333,6 +338,7 @@ START_TEST(test_add_device_defaults) {
         ck_assert_str_eq(d->mode, "");
         ck_assert_str_eq(d->zone, "");
         ck_assert_str_eq(d->last_error, "");
+        ck_assert_str_eq(d->security, "");
         ck_assert_str_eq(d->object_path, "");
         ck_assert_int_eq(d->target_node, -1);
         ck_assert_uint_eq(d->size, 0);
@@ -355,13 +361,14 @@ START_TEST(test_property_signatures) {
                 { "Rule", "s" },          { "Mode", "s" },           { "Size", "t" },
                 { "TargetNode", "i" },    { "Zone", "s" },           { "OnlineBlocks", "u" },
                 { "TotalBlocks", "u" },   { "MemmapOnMemory", "b" }, { "LastError", "s" },
-                { "LastTransition", "t" },
+                { "LastTransition", "t" },  { "Security", "s" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(props); i++)
                 ck_assert_pstr_eq(ctl_device_property_signature(props[i].name), props[i].sig);
         ck_assert_ptr_null(ctl_device_property_signature("name"));
         ck_assert_ptr_null(ctl_device_property_signature("Uuid"));
+        ck_assert_ptr_null(ctl_device_property_signature("security"));
         ck_assert_ptr_null(ctl_device_property_signature(""));
         ck_assert_ptr_null(ctl_device_property_signature(NULL));
 }
@@ -386,6 +393,8 @@ START_TEST(test_set_property) {
         set_b(d, "MemmapOnMemory", true);
         set_s(d, "LastError", "boom");
         set_t(d, "LastTransition", 42);
+        set_s(d, "Security", "unlocked");
+        set_s(d, "Security", "locked"); /* replaces */
 
         ck_assert_str_eq(d->name, "dax3.1");
         ck_assert_str_eq(d->source, "hmem");
@@ -400,6 +409,7 @@ START_TEST(test_set_property) {
         ck_assert(d->memmap_on_memory);
         ck_assert_str_eq(d->last_error, "boom");
         ck_assert_uint_eq(d->last_transition, 42);
+        ck_assert_str_eq(d->security, "locked");
 
         /* An unknown property of a newer daemon is ignored... */
         v = (struct ctl_value) { .type = 's', .s = "x" };
@@ -415,11 +425,16 @@ START_TEST(test_set_property) {
         ck_assert_int_eq(ctl_device_set_property(d, "Name", &v), -EBADMSG);
         ck_assert_str_eq(d->name, "dax3.1");
         ck_assert_int_eq(ctl_device_set_property(d, "Name", NULL), -EBADMSG);
+        v = (struct ctl_value) { .type = 'u', .u = 5 };
+        ck_assert_int_eq(ctl_device_set_property(d, "Security", &v), -EBADMSG);
+        ck_assert_str_eq(d->security, "locked");
 
         /* A NULL string is stored as "". */
         v = (struct ctl_value) { .type = 's', .s = NULL };
         ck_assert_int_eq(ctl_device_set_property(d, "LastError", &v), 1);
         ck_assert_str_eq(d->last_error, "");
+        ck_assert_int_eq(ctl_device_set_property(d, "Security", &v), 1);
+        ck_assert_str_eq(d->security, "");
 }
 END_TEST
 
@@ -506,9 +521,9 @@ START_TEST(test_status_text) {
 
         sample();
         ck_assert_int_eq(ctl_format_status(&rep, &s), 0);
-        ck_assert_str_eq(s, "DEVICE  SOURCE  STATE         SIZE  NODE  ZONE     BLOCKS\n"
-                            "dax0.0  pmem    online     2.0 GiB  1     Movable  16/16\n"
-                            "dax1.0  cxl     refused  512.0 MiB  2     -        0/4\n"
+        ck_assert_str_eq(s, "DEVICE  SOURCE  STATE         SIZE  NODE  ZONE     BLOCKS  SECURITY\n"
+                            "dax0.0  pmem    online     2.0 GiB  1     Movable  16/16   frozen\n"
+                            "dax1.0  cxl     refused  512.0 MiB  2     -        0/4     n/a\n"
                             "\n"
                             "dax1.0: /dev/dax1.0 is in use by pid 42 (sleep)\n"
                             "\n"
@@ -547,8 +562,8 @@ START_TEST(test_status_text_no_errors) {
 
         add("dax0.0", "pmem", "devdax", 16 * GiB, -1, "", 0, 128);
         ck_assert_int_eq(ctl_format_status(&rep, &s), 0);
-        ck_assert_str_eq(s, "DEVICE  SOURCE  STATE       SIZE  NODE  ZONE  BLOCKS\n"
-                            "dax0.0  pmem    devdax  16.0 GiB  -     -     0/128\n");
+        ck_assert_str_eq(s, "DEVICE  SOURCE  STATE       SIZE  NODE  ZONE  BLOCKS  SECURITY\n"
+                            "dax0.0  pmem    devdax  16.0 GiB  -     -     0/128   -\n");
         free(s);
 }
 END_TEST
@@ -556,19 +571,20 @@ END_TEST
 /* Every column grows to its widest cell; every row starts each column at
  * the header's offset. */
 START_TEST(test_status_text_long_names) {
-        static const char *const headers[] = { "DEVICE", "SOURCE", "STATE", "NODE", "ZONE", "BLOCKS" };
+        static const char *const headers[] = { "DEVICE", "SOURCE", "STATE", "NODE", "ZONE", "BLOCKS", "SECURITY" };
         const char *line, *next;
         char *s = NULL;
 
         add("dax0.0", "pmem", "online", 2 * GiB, 1, "Movable", 16, 16);
-        add("dax123456789.987654321", "unknown", "offlining", 1536 * GiB, 1234, "mixed", 4000000000u,
-            4294967295u);
+        set_s(add("dax123456789.987654321", "unknown", "offlining", 1536 * GiB, 1234, "mixed", 4000000000u,
+                  4294967295u),
+              "Security", "n/a");
         ck_assert_int_eq(ctl_format_status(&rep, &s), 0);
         ck_assert_str_eq(
                 s,
-                "DEVICE                  SOURCE   STATE         SIZE  NODE  ZONE     BLOCKS\n"
-                "dax0.0                  pmem     online     2.0 GiB  1     Movable  16/16\n"
-                "dax123456789.987654321  unknown  offlining  1.5 TiB  1234  mixed    4000000000/4294967295\n");
+                "DEVICE                  SOURCE   STATE         SIZE  NODE  ZONE     BLOCKS                 SECURITY\n"
+                "dax0.0                  pmem     online     2.0 GiB  1     Movable  16/16                  -\n"
+                "dax123456789.987654321  unknown  offlining  1.5 TiB  1234  mixed    4000000000/4294967295  n/a\n");
 
         /* The same, structurally: left-aligned columns start where their header does. */
         line = s;
@@ -609,8 +625,8 @@ START_TEST(test_status_text_sizes) {
         add("dax0.0", "pmem", "devdax", sizes[_i].bytes, 0, "", 0, 1);
         ck_assert_int_eq(ctl_format_status(&rep, &s), 0);
         ck_assert_int_ge(asprintf(&want,
-                                  "DEVICE  SOURCE  STATE   %*s  NODE  ZONE  BLOCKS\n"
-                                  "dax0.0  pmem    devdax  %*s  0     -     0/1\n",
+                                  "DEVICE  SOURCE  STATE   %*s  NODE  ZONE  BLOCKS  SECURITY\n"
+                                  "dax0.0  pmem    devdax  %*s  0     -     0/1     -\n",
                                   w, "SIZE", w, sizes[_i].text),
                          0);
         ck_assert_str_eq(s, want);
@@ -625,8 +641,9 @@ START_TEST(test_status_text_several_errors) {
         set_s(add("dax0.0", "pmem", "failed", GiB, 0, "", 0, 8), "LastError", "kmem: bind failed: EBUSY");
         add("dax1.0", "pmem", "online", GiB, 0, "Normal", 8, 8);
         set_s(add("dax2.0", "cxl", "refused", GiB, 0, "", 0, 8), "LastError", "mapped by pid 7 (qemu)");
+        set_s(&rep.devices[2], "Security", "n/a");
         ck_assert_int_eq(ctl_format_status(&rep, &s), 0);
-        ck_assert_ptr_nonnull(strstr(s, "0/8\n"
+        ck_assert_ptr_nonnull(strstr(s, "0/8     n/a\n"
                                         "\n"
                                         "dax0.0: kmem: bind failed: EBUSY\n"
                                         "dax2.0: mapped by pid 7 (qemu)\n"));
@@ -651,6 +668,7 @@ START_TEST(test_show_text) {
                             "OnlineBlocks: 0\n"
                             "TotalBlocks: 4\n"
                             "MemmapOnMemory: no\n"
+                            "Security: n/a\n"
                             "LastError: /dev/dax1.0 is in use by pid 42 (sleep)\n"
                             "LastTransition: 2023-11-14 22:14:20 UTC\n"
                             "ObjectPath: /org/daxtier/Daxtierd1/device/dax1_0\n");
@@ -668,6 +686,7 @@ START_TEST(test_show_text) {
                             "OnlineBlocks: 16\n"
                             "TotalBlocks: 16\n"
                             "MemmapOnMemory: yes\n"
+                            "Security: frozen\n"
                             "LastError: -\n"
                             "LastTransition: 2023-11-14 22:13:20 UTC\n"
                             "ObjectPath: /org/daxtier/Daxtierd1/device/dax0_0\n");
@@ -694,6 +713,7 @@ START_TEST(test_show_text_empty) {
                             "OnlineBlocks: 0\n"
                             "TotalBlocks: 0\n"
                             "MemmapOnMemory: no\n"
+                            "Security: -\n"
                             "LastError: -\n"
                             "LastTransition: -\n"
                             "ObjectPath: -\n");
@@ -739,6 +759,7 @@ static const struct key device_keys[] = {
         { "total_blocks", json_type_int },
         { "memmap_on_memory", json_type_boolean },
         { "last_error", json_type_string },
+        { "security", json_type_string },
 };
 
 static const struct key show_extra_keys[] = {
@@ -811,6 +832,7 @@ static void expect_sample_device(struct json_object *d, size_t i) {
                 ck_assert_int_eq(json_object_get_int64(get(d, "total_blocks")), 16);
                 ck_assert(json_object_get_boolean(get(d, "memmap_on_memory")));
                 ck_assert_str_eq(json_object_get_string(get(d, "last_error")), "");
+                ck_assert_str_eq(json_object_get_string(get(d, "security")), "frozen");
         } else {
                 ck_assert_str_eq(json_object_get_string(get(d, "name")), "dax1.0");
                 ck_assert_str_eq(json_object_get_string(get(d, "source")), "cxl");
@@ -825,6 +847,7 @@ static void expect_sample_device(struct json_object *d, size_t i) {
                 ck_assert(!json_object_get_boolean(get(d, "memmap_on_memory")));
                 ck_assert_str_eq(json_object_get_string(get(d, "last_error")),
                                  "/dev/dax1.0 is in use by pid 42 (sleep)");
+                ck_assert_str_eq(json_object_get_string(get(d, "security")), "n/a");
         }
 }
 
@@ -910,6 +933,7 @@ START_TEST(test_status_json_extremes) {
         ck_assert_int_eq(json_object_get_int64(get(d, "online_blocks")), UINT32_MAX);
         ck_assert_int_eq(json_object_get_int64(get(d, "total_blocks")), UINT32_MAX);
         ck_assert_str_eq(json_object_get_string(get(d, "last_error")), "say \"no\"\\\n\ttwice \xc3\xa9");
+        ck_assert_str_eq(json_object_get_string(get(d, "security")), ""); /* never set: "", not "-" */
 
         n = json_object_array_get_idx(get(root, "nodes"), 0);
         ck_assert_uint_eq(json_object_get_uint64(get(n, "total")), UINT64_MAX - 1);
@@ -968,6 +992,94 @@ START_TEST(test_list_json) {
         root = parse_json(s);
         ck_assert(json_object_is_type(root, json_type_array));
         ck_assert_uint_eq(json_object_array_length(root), 0);
+        json_object_put(root);
+        free(s);
+}
+END_TEST
+
+/* ---- Security ---------------------------------------------------------------- */
+
+/* A pmem device whose DIMMs are all frozen, and one whose security the
+ * daemon has not reported: "frozen" reaches every output, "" shows as "-"
+ * in text and stays "" in JSON. */
+static void security_sample(void) {
+        set_s(add("dax0.0", "pmem", "online", 2 * GiB, 1, "Movable", 16, 16), "Security", "frozen");
+        add("dax1.0", "pmem", "devdax", 2 * GiB, 1, "", 0, 16);
+}
+
+START_TEST(test_security_text) {
+        char *s = NULL;
+
+        security_sample();
+        ck_assert_str_eq(rep.devices[0].security, "frozen");
+
+        ck_assert_int_eq(ctl_format_status(&rep, &s), 0);
+        ck_assert_str_eq(s, "DEVICE  SOURCE  STATE      SIZE  NODE  ZONE     BLOCKS  SECURITY\n"
+                            "dax0.0  pmem    online  2.0 GiB  1     Movable  16/16   frozen\n"
+                            "dax1.0  pmem    devdax  2.0 GiB  1     -        0/16    -\n");
+        assert_no_trailing_blanks(s);
+        free(s);
+
+        ck_assert_int_eq(ctl_format_device(&rep.devices[0], &s), 0);
+        ck_assert_ptr_nonnull(strstr(s, "\nMemmapOnMemory: no\nSecurity: frozen\nLastError: -\n"));
+        free(s);
+        ck_assert_int_eq(ctl_format_device(&rep.devices[1], &s), 0);
+        ck_assert_ptr_nonnull(strstr(s, "\nMemmapOnMemory: no\nSecurity: -\nLastError: -\n"));
+        free(s);
+
+        /* The list output does not grow a column. */
+        ck_assert_int_eq(ctl_format_list(&rep, &s), 0);
+        ck_assert_ptr_null(strstr(s, "frozen"));
+        ck_assert_ptr_null(strstr(s, "SECURITY"));
+        free(s);
+}
+END_TEST
+
+/* The key after k in o's order, or NULL. */
+static const char *key_after(struct json_object *o, const char *k) {
+        bool found = false;
+
+        json_object_object_foreach(o, key, val) {
+                (void) val;
+                if (found)
+                        return key;
+                if (streq(key, k))
+                        found = true;
+        }
+        return NULL;
+}
+
+START_TEST(test_security_json) {
+        struct json_object *root, *d, *o;
+        char *s = NULL;
+
+        security_sample();
+
+        ck_assert_int_eq(ctl_json_status(&rep, &s), 0);
+        root = parse_json(s);
+        d = json_object_array_get_idx(get(root, "devices"), 0);
+        expect_keys(d, device_keys, ELEMENTSOF(device_keys), NULL, 0);
+        ck_assert_str_eq(json_object_get_string(get(d, "security")), "frozen");
+        ck_assert_pstr_eq(key_after(d, "last_error"), "security");
+        ck_assert_pstr_eq(key_after(d, "security"), NULL); /* last key of status */
+        d = json_object_array_get_idx(get(root, "devices"), 1);
+        ck_assert_str_eq(json_object_get_string(get(d, "security")), "");
+        json_object_put(root);
+        free(s);
+
+        ck_assert_int_eq(ctl_json_device(&rep.devices[0], &s), 0);
+        o = parse_json(s);
+        expect_keys(o, device_keys, ELEMENTSOF(device_keys), show_extra_keys, ELEMENTSOF(show_extra_keys));
+        ck_assert_str_eq(json_object_get_string(get(o, "security")), "frozen");
+        ck_assert_pstr_eq(key_after(o, "last_error"), "security");
+        ck_assert_pstr_eq(key_after(o, "security"), "last_transition");
+        json_object_put(o);
+        free(s);
+
+        /* list stays name, state, object_path. */
+        ck_assert_int_eq(ctl_json_list(&rep, &s), 0);
+        root = parse_json(s);
+        expect_keys(json_object_array_get_idx(root, 0), list_keys, ELEMENTSOF(list_keys), NULL, 0);
         json_object_put(root);
         free(s);
 }
@@ -1049,6 +1161,12 @@ static Suite *ctl_suite(void) {
         tcase_add_test(tc, test_status_json_extremes);
         tcase_add_test(tc, test_show_json);
         tcase_add_test(tc, test_list_json);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("security");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_security_text);
+        tcase_add_test(tc, test_security_json);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("errors");
