@@ -26,6 +26,13 @@ static const char *const message_ids[_AUDIT_KIND_MAX] = {
         [AUDIT_CONFIG_ERROR] = "a075839f9728447f9653f0e0231054e7",
         [AUDIT_SECURITY_PASSED] = "9b3f2c61d5a84e0fa1c7e2d4b6a80f13",
         [AUDIT_SECURITY_LOST] = "e41c7a9d2b5f4c8e9a3d6b1f0c2e7a54",
+        [AUDIT_SCRUB_DONE] = "7ce4fd2c79704d2faff3b4e156570dcb",
+        [AUDIT_SCRUB_UNSUPPORTED] = "f7df9ec8064e4535abd53ce2513f20b7",
+        [AUDIT_SCRUB_FAILED] = "918209cfc28c42868cb448977c7bda5e",
+        [AUDIT_SCRUB_TIMED_OUT] = "1d6abcef9b8048cbbf571fdb5ee49220",
+        [AUDIT_POISON_CLEARED] = "4d17e8ee02aa4e8a86769b01ac594778",
+        [AUDIT_POISON_SKIPPED] = "0b81a6aa54044cfcb72aae103f104f03",
+        [AUDIT_RUNTIME_POISON] = "4dcb1c0ce5474b00a7a6a5b016ce0a21",
 };
 
 static bool debug;
@@ -59,7 +66,7 @@ void log_msg(int priority, const char *fmt, ...) {
         fputc('\n', stderr);
 }
 
-#define MAX_FIELDS 24
+#define MAX_FIELDS 32
 
 struct fields {
         struct iovec iov[MAX_FIELDS];
@@ -110,8 +117,13 @@ static void device_fields(struct fields *f, const struct device *d) {
                         field_add(f, "DAXTIER_ZONE=%s", d->zone);
                 if (d->facts.memmap_on_memory >= 0)
                         field_add(f, "DAXTIER_MEMMAP_ON_MEMORY=%d", d->facts.memmap_on_memory);
-                if (d->facts.source == DT_SOURCE_PMEM)
+                if (d->facts.source == DT_SOURCE_PMEM) {
                         field_add(f, "DAXTIER_SECURITY=%s", d->security);
+                        field_add(f, "DAXTIER_BADBLOCKS=%u", d->badblocks);
+                        field_add(f, "DAXTIER_CLEARED_BYTES=%llu", (unsigned long long) d->cleared_bytes);
+                        field_add(f, "DAXTIER_SKIPPED_BLOCKS=%u", d->skipped_blocks);
+                        field_add(f, "DAXTIER_SCRUB=%s", scrub_outcome_to_string(d->scrub_outcome));
+                }
         }
         if (d->want.mode != DT_MODE_IGNORE || d->want.rule[0])
                 field_add(f, "DAXTIER_MODE=%s", dt_mode_to_string(d->want.mode));
@@ -226,6 +238,12 @@ void audit_note(const struct device *d, enum device_note kind, const char *msg) 
         case NOTE_AUTO_ONLINE_HELD: k = AUDIT_AUTO_ONLINE; break;
         case NOTE_MEMMAP: k = AUDIT_MEMMAP; break;
         case NOTE_SECURITY: k = AUDIT_SECURITY_PASSED; prio = LOG_INFO; break;
+        case NOTE_SCRUB_DONE: k = AUDIT_SCRUB_DONE; prio = LOG_INFO; break;
+        case NOTE_SCRUB_UNSUPPORTED: k = AUDIT_SCRUB_UNSUPPORTED; break;
+        case NOTE_SCRUB_FAILED: k = AUDIT_SCRUB_FAILED; prio = LOG_WARNING; break;
+        case NOTE_SCRUB_TIMED_OUT: k = AUDIT_SCRUB_TIMED_OUT; prio = LOG_WARNING; break;
+        case NOTE_POISON_CLEARED: k = AUDIT_POISON_CLEARED; break;
+        case NOTE_POISON_SKIPPED: k = AUDIT_POISON_SKIPPED; prio = LOG_WARNING; break;
         default: k = AUDIT_BLOCK_STUCK; prio = LOG_WARNING; break;
         }
         if (asprintf(&m, "%s: %s", d->name, msg) < 0)
@@ -271,4 +289,18 @@ void audit_security_lost(const struct device *d, const char *why) {
         field_add(&f, "DAXTIER_SECURITY=%s", d->security);
         device_fields(&f, d);
         fields_send(&f, msg);
+}
+
+void audit_runtime_poison(const struct device *d, int priority, const char *msg) {
+        struct fields f = {};
+        _cleanup_free_ char *m = NULL;
+
+        if (asprintf(&m, "%s: %s", d->name, msg) < 0)
+                return;
+        field_add(&f, "MESSAGE=%s", m);
+        field_add(&f, "MESSAGE_ID=%s", message_ids[AUDIT_RUNTIME_POISON]);
+        field_add(&f, "PRIORITY=%d", priority);
+        field_add(&f, "DAXTIER_REASON=%s", msg);
+        device_fields(&f, d);
+        fields_send(&f, m);
 }

@@ -30,6 +30,13 @@ enum audit_kind {
         AUDIT_CONFIG_ERROR,     /* one configuration error */
         AUDIT_SECURITY_PASSED,  /* the security gate let a device through */
         AUDIT_SECURITY_LOST,    /* an online device's DIMMs no longer meet it */
+        AUDIT_SCRUB_DONE,       /* an address range scrub ended */
+        AUDIT_SCRUB_UNSUPPORTED,/* the bus cannot scrub */
+        AUDIT_SCRUB_FAILED,     /* the scrub could not be started or read */
+        AUDIT_SCRUB_TIMED_OUT,  /* the scrub ran past scrub_timeout */
+        AUDIT_POISON_CLEARED,   /* poison found before onlining, and cleared */
+        AUDIT_POISON_SKIPPED,   /* blocks left offline for uncleared poison */
+        AUDIT_RUNTIME_POISON,   /* new poison in a managed device while running */
         _AUDIT_KIND_MAX,
 };
 
@@ -42,6 +49,8 @@ void audit_transition(const struct device *d, enum dev_state from, const char *r
 void audit_found(const struct device *d);
 void audit_removed(const struct device *d);
 void audit_note(const struct device *d, enum device_note kind, const char *msg);
+/* New poison in a managed device while running: what was done. */
+void audit_runtime_poison(const struct device *d, int priority, const char *msg);
 /* d is online but its DIMMs stopped meeting require_security. */
 void audit_security_lost(const struct device *d, const char *why);
 

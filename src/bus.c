@@ -215,6 +215,16 @@ static int device_get(sd_bus *bus, const char *path, const char *iface, const ch
                 return sd_bus_message_append(reply, "b", (int) (d->facts.memmap_on_memory == 1));
         if (streq(prop, "LastError"))
                 return sd_bus_message_append(reply, "s", strempty(d->last_error));
+        if (streq(prop, "BadBlocks"))
+                return sd_bus_message_append(reply, "u", (uint32_t) d->badblocks);
+        if (streq(prop, "ClearedBytes"))
+                return sd_bus_message_append(reply, "t", (uint64_t) d->cleared_bytes);
+        if (streq(prop, "SkippedBlocks"))
+                return sd_bus_message_append(reply, "u", (uint32_t) d->skipped_blocks);
+        if (streq(prop, "LastScrub"))
+                return sd_bus_message_append(reply, "t", (uint64_t) d->last_scrub_usec);
+        if (streq(prop, "ScrubOutcome"))
+                return sd_bus_message_append(reply, "s", scrub_outcome_to_string(d->scrub_outcome));
         if (streq(prop, "Security"))
                 return sd_bus_message_append(reply, "s", d->security);
         if (streq(prop, "LastTransition"))
@@ -258,6 +268,11 @@ static const sd_bus_vtable device_vtable[] = {
         DEVICE_PROPERTY("LastError", "s"),
         DEVICE_PROPERTY("LastTransition", "t"),
         DEVICE_PROPERTY("Security", "s"),
+        DEVICE_PROPERTY("BadBlocks", "u"),
+        DEVICE_PROPERTY("ClearedBytes", "t"),
+        DEVICE_PROPERTY("SkippedBlocks", "u"),
+        DEVICE_PROPERTY("LastScrub", "t"),
+        DEVICE_PROPERTY("ScrubOutcome", "s"),
         SD_BUS_METHOD("Apply", "", "", method_apply, 0),
         SD_BUS_VTABLE_END
 };
@@ -373,7 +388,9 @@ void bus_device_changed(struct bus *b, const struct device *d) {
                 return;
         (void) sd_bus_emit_properties_changed(b->bus, p, BUS_DEVICE_IFACE, "State", "Rule", "Mode", "Source",
                                               "Size", "TargetNode", "Zone", "OnlineBlocks", "TotalBlocks",
-                                              "MemmapOnMemory", "LastError", "LastTransition", "Security", NULL);
+                                              "MemmapOnMemory", "LastError", "LastTransition", "Security",
+                                              "BadBlocks", "ClearedBytes", "SkippedBlocks", "LastScrub",
+                                              "ScrubOutcome", NULL);
 }
 
 void bus_device_removed(struct bus *b, const struct device *d) {

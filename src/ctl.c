@@ -192,6 +192,7 @@ static void device_done(struct ctl_device *d) {
         free(d->zone);
         free(d->last_error);
         free(d->security);
+        free(d->scrub_outcome);
         free(d->object_path);
 }
 
@@ -213,9 +214,10 @@ struct ctl_device *ctl_report_add_device(struct ctl_report *r) {
         d->zone = strdup("");
         d->last_error = strdup("");
         d->security = strdup("");
+        d->scrub_outcome = strdup("");
         d->object_path = strdup("");
         if (!d->name || !d->source || !d->state || !d->rule || !d->mode || !d->zone || !d->last_error ||
-            !d->security || !d->object_path) {
+            !d->security || !d->scrub_outcome || !d->object_path) {
                 device_done(d);
                 return NULL;
         }
@@ -322,6 +324,11 @@ static const struct property_info {
         { "LastError", "s", FIELD_STRING, offsetof(struct ctl_device, last_error) },
         { "LastTransition", "t", FIELD_U64, offsetof(struct ctl_device, last_transition) },
         { "Security", "s", FIELD_STRING, offsetof(struct ctl_device, security) },
+        { "BadBlocks", "u", FIELD_U32, offsetof(struct ctl_device, badblocks) },
+        { "ClearedBytes", "t", FIELD_U64, offsetof(struct ctl_device, cleared_bytes) },
+        { "SkippedBlocks", "u", FIELD_U32, offsetof(struct ctl_device, skipped_blocks) },
+        { "LastScrub", "t", FIELD_U64, offsetof(struct ctl_device, last_scrub) },
+        { "ScrubOutcome", "s", FIELD_STRING, offsetof(struct ctl_device, scrub_outcome) },
 };
 
 static const struct property_info *property_find(const char *name) {
@@ -388,7 +395,7 @@ int ctl_device_set_object_path(struct ctl_device *d, const char *path) {
 
 /* ---- text output ----------------------------------------------------- */
 
-#define TABLE_MAX_COLUMNS 8
+#define TABLE_MAX_COLUMNS 12
 
 /* Columns as wide as their widest cell, two spaces apart; the last
  * column is not padded, so that no line ends in blanks. */
@@ -497,14 +504,15 @@ int ctl_format_status(const struct ctl_report *r, char **ret) {
                 strbuf_appendf(&b, "No dax devices.\n");
         else {
                 struct table t = {
-                        .n_columns = 8,
-                        .headers = { "DEVICE", "SOURCE", "STATE", "SIZE", "NODE", "ZONE", "BLOCKS", "SECURITY" },
+                        .n_columns = 10,
+                        .headers = { "DEVICE", "SOURCE", "STATE", "SIZE", "NODE", "ZONE", "BLOCKS", "SECURITY",
+                                     "BADBLOCKS", "SKIPPED" },
                         .right = { [3] = true },
                 };
 
                 for (size_t i = 0; i < r->n_devices; i++) {
                         const struct ctl_device *d = &r->devices[i];
-                        char size[32], node[16], blocks[32];
+                        char size[32], node[16], blocks[32], bad[16], skipped[16];
 
                         format_bytes(size, sizeof(size), d->size);
                         if (d->target_node >= 0)
@@ -513,9 +521,11 @@ int ctl_format_status(const struct ctl_report *r, char **ret) {
                                 snprintf(node, sizeof(node), "-");
                         snprintf(blocks, sizeof(blocks), "%" PRIu32 "/%" PRIu32, d->online_blocks,
                                  d->total_blocks);
+                        snprintf(bad, sizeof(bad), "%" PRIu32, d->badblocks);
+                        snprintf(skipped, sizeof(skipped), "%" PRIu32, d->skipped_blocks);
                         table_add_row(&t, (const char *const[]) { d->name, dash(d->source), dash(d->state), size,
                                                                    node, dash(d->zone), blocks,
-                                                                   dash(d->security) });
+                                                                   dash(d->security), bad, skipped });
                         if (!isempty(d->last_error))
                                 any_error = true;
                 }
@@ -598,6 +608,13 @@ int ctl_format_device(const struct ctl_device *d, char **ret) {
         strbuf_appendf(&b, "TotalBlocks: %" PRIu32 "\n", d->total_blocks);
         strbuf_appendf(&b, "MemmapOnMemory: %s\n", d->memmap_on_memory ? "yes" : "no");
         strbuf_appendf(&b, "Security: %s\n", dash(d->security));
+        strbuf_appendf(&b, "BadBlocks: %" PRIu32 "\n", d->badblocks);
+        strbuf_appendf(&b, "ClearedBytes: %" PRIu64 "\n", d->cleared_bytes);
+        strbuf_appendf(&b, "SkippedBlocks: %" PRIu32 "\n", d->skipped_blocks);
+        format_timestamp(when, sizeof(when), d->last_scrub);
+        strbuf_appendf(&b, "LastScrub: %s\n", when);
+        strbuf_appendf(&b, "ScrubOutcome: %s\n", dash(d->scrub_outcome));
+        format_timestamp(when, sizeof(when), d->last_transition);
         strbuf_appendf(&b, "LastError: %s\n", dash(d->last_error));
         strbuf_appendf(&b, "LastTransition: %s\n", when);
         strbuf_appendf(&b, "ObjectPath: %s\n", dash(d->object_path));
@@ -676,7 +693,12 @@ static int device_to_json(const struct ctl_device *d, bool full, struct json_obj
             json_add(o, "total_blocks", json_object_new_int64(d->total_blocks)) < 0 ||
             json_add(o, "memmap_on_memory", json_object_new_boolean(d->memmap_on_memory)) < 0 ||
             json_add(o, "last_error", json_object_new_string(strempty(d->last_error))) < 0 ||
-            json_add(o, "security", json_object_new_string(strempty(d->security))) < 0)
+            json_add(o, "security", json_object_new_string(strempty(d->security))) < 0 ||
+            json_add(o, "badblocks", json_object_new_int64(d->badblocks)) < 0 ||
+            json_add(o, "cleared_bytes", json_object_new_uint64(d->cleared_bytes)) < 0 ||
+            json_add(o, "skipped_blocks", json_object_new_int64(d->skipped_blocks)) < 0 ||
+            json_add(o, "last_scrub", json_object_new_uint64(d->last_scrub)) < 0 ||
+            json_add(o, "scrub_outcome", json_object_new_string(strempty(d->scrub_outcome))) < 0)
                 return -ENOMEM;
         if (full &&
             (json_add(o, "last_transition", json_object_new_uint64(d->last_transition)) < 0 ||

@@ -90,6 +90,11 @@ struct ctl_device {
         char *last_error;
         uint64_t last_transition; /* µs since the epoch, 0: never */
         char *security;         /* weakest DIMM security state, "n/a" */
+        uint32_t badblocks;     /* bad ranges inside the device now */
+        uint64_t cleared_bytes; /* poison cleared by daxtierd */
+        uint32_t skipped_blocks; /* blocks left offline for poison */
+        uint64_t last_scrub;    /* µs since the epoch, 0: never */
+        char *scrub_outcome;    /* none, done, unsupported, failed, timed-out */
         char *object_path;
 };
 

@@ -8,10 +8,15 @@
 #include <time.h>
 
 #include "device.h"
+#include "poison.h"
 #include "util.h"
+
+#define MAX_BAD_RANGES 256
 
 enum phase {
         PH_CHECK,
+        PH_SCRUB,
+        PH_CLEAR,
         PH_BIND_KMEM,
         PH_ONLINE,
         PH_VERIFY,
@@ -33,6 +38,9 @@ struct job {
         char rezone_from[16];
         char held[32];          /* auto_online_blocks value held off, "" */
 
+        bool scrub_started;
+        bool scrub_timed_out;
+
         /* A call that may block for long, run by device_job_call(). */
         enum { CALL_NONE, CALL_BIND, CALL_OFFLINE } call;
         bool call_done;
@@ -51,6 +59,8 @@ static const char *const state_names[_DEV_STATE_MAX] = {
         [DEV_BINDING] = "binding",
         [DEV_ONLINING] = "onlining",
         [DEV_OFFLINING] = "offlining",
+        [DEV_SCRUBBING] = "scrubbing",
+        [DEV_CLEARING] = "clearing",
         [DEV_KMEM] = "kmem",
         [DEV_UNBOUND] = "unbound",
 };
@@ -90,6 +100,30 @@ void want_from_rule(struct want *w, const struct rule *r) {
         w->target_node = r->target_node;
         w->memmap = r->memmap_on_memory;
         w->security = r->require_security;
+        w->scrub = r->scrub;
+        w->scrub_timeout_usec = r->scrub_timeout_usec;
+        w->on_poison = r->on_poison;
+        w->on_runtime_poison = r->on_runtime_poison;
+        w->scrub_unsupported = r->scrub_unsupported;
+}
+
+static const char *const scrub_outcome_names[_SCRUB_OUTCOME_MAX] = {
+        [SCRUB_NOT_RUN] = "none",
+        [SCRUB_DONE] = "done",
+        [SCRUB_UNSUPPORTED] = "unsupported",
+        [SCRUB_FAILED] = "failed",
+        [SCRUB_TIMED_OUT] = "timed-out",
+};
+
+const char *scrub_outcome_to_string(enum scrub_outcome o) {
+        return o < _SCRUB_OUTCOME_MAX ? scrub_outcome_names[o] : "invalid";
+}
+
+static bool block_skipped(const struct device *d, uint64_t b) {
+        for (unsigned i = 0; i < d->skipped_blocks; i++)
+                if (d->skipped[i] == b)
+                        return true;
+        return false;
 }
 
 void dev_facts_to_match(const struct dax_facts *f, struct dev_facts *m) {
@@ -148,11 +182,16 @@ enum dev_state device_observe(struct device *d, const struct backend *be, void *
                         n = ELEMENTSOF(blocks);
         }
         d->total_blocks = (unsigned) n;
+        unsigned skipped = 0;
         if (d->facts.driver == DRV_KMEM) {
                 for (size_t i = 0; i < n; i++) {
                         struct block_info bi;
-                        if (be->block_get(be_ctx, list[i], &bi) < 0 || bi.state != BLOCK_ONLINE)
+                        if (be->block_get(be_ctx, list[i], &bi) < 0 || bi.state != BLOCK_ONLINE) {
+                                /* Left offline on purpose: it holds poison. */
+                                if (block_skipped(d, list[i]))
+                                        skipped++;
                                 continue;
+                        }
                         online++;
                         if (!d->zone[0])
                                 snprintf(d->zone, sizeof(d->zone), "%s", bi.zone);
@@ -170,7 +209,7 @@ enum dev_state device_observe(struct device *d, const struct backend *be, void *
         case DRV_DEVICE_DAX:
                 return DEV_DEVDAX;
         case DRV_KMEM:
-                return n > 0 && in_zone == n ? DEV_ONLINE : DEV_KMEM;
+                return n > skipped && in_zone + skipped == n ? DEV_ONLINE : DEV_KMEM;
         default:
                 return DEV_UNBOUND;
         }
@@ -217,6 +256,7 @@ void device_free(struct device *d) {
         job_free(d->job);
         free(d->last_error);
         free(d->security_warning);
+        free(d->skipped);
         free(d->name);
         free(d);
 }
@@ -285,6 +325,10 @@ static int job_endf(struct device *d, enum dev_state to, const struct device_obs
 int device_job_start(struct device *d) {
         if (d->job)
                 return -EBUSY;
+        /* Poison is looked at afresh by every job. */
+        free(d->skipped);
+        d->skipped = NULL;
+        d->skipped_blocks = 0;
         d->job = calloc(1, sizeof(*d->job));
         if (!d->job)
                 return -ENOMEM;
@@ -368,6 +412,8 @@ static int call_result(struct device *d, const struct backend *be, void *ctx) {
         j->call = CALL_NONE;
         return j->call_result;
 }
+
+static int job_pre_bind(struct device *d, const struct device_observer *obs);
 
 static int step_check(struct device *d, const struct backend *be, void *ctx,
                       const struct device_observer *obs) {
@@ -459,15 +505,192 @@ static int step_check(struct device *d, const struct backend *be, void *ctx,
         r = job_load_blocks(d, be, ctx);
         if (r < 0)
                 return job_endf(d, DEV_FAILED, obs, "cannot list memory blocks: %s", strerror(-r));
-        if (j->n_blocks == 0)
-                return job_endf(d, DEV_REFUSED, obs,
-                                "%s holds no whole memory block (size %llu, block size %llu)", d->name,
-                                (unsigned long long) f->size, (unsigned long long) j->block_size);
 
         if (j->node < 0 || be->node_mem(ctx, j->node, &j->node_before) < 0)
                 j->node_before = 0;
-        job_phase(j, f->driver == DRV_KMEM ? PH_ONLINE : PH_BIND_KMEM);
+        /* Poison first: nothing is onlined before it is known. */
+        if (d->want.scrub == DT_SCRUB_ARS && f->driver != DRV_KMEM)
+                job_phase(j, PH_SCRUB);
+        else if (d->want.scrub != DT_SCRUB_NONE)
+                job_phase(j, PH_CLEAR);
+        else
+                return job_pre_bind(d, obs);
         return 1;
+}
+
+/* The last check before the device becomes RAM: it must hold a block. */
+static int job_pre_bind(struct device *d, const struct device_observer *obs) {
+        struct job *j = d->job;
+
+        if (j->n_blocks == 0)
+                return job_endf(d, DEV_REFUSED, obs,
+                                "%s holds no whole memory block (size %llu, block size %llu)", d->name,
+                                (unsigned long long) d->facts.size, (unsigned long long) j->block_size);
+        job_phase(j, d->facts.driver == DRV_KMEM ? PH_ONLINE : PH_BIND_KMEM);
+        return 1;
+}
+
+static uint64_t now_usec(void);
+
+static int step_scrub(struct device *d, const struct backend *be, void *ctx,
+                      const struct device_observer *obs) {
+        struct job *j = d->job;
+        struct dax_facts *f = &d->facts;
+        char t[32];
+        int r;
+
+        if (!j->scrub_started) {
+                job_enter(d, DEV_SCRUBBING, NULL, obs);
+                r = f->source == DT_SOURCE_PMEM && be->ars_start ? be->ars_start(ctx, f) : -EOPNOTSUPP;
+                if (r == -EOPNOTSUPP) {
+                        d->scrub_outcome = SCRUB_UNSUPPORTED;
+                        if (d->want.scrub_unsupported == DT_SCRUB_UNSUPPORTED_REFUSE) {
+                                note(d, obs, NOTE_SCRUB_UNSUPPORTED,
+                                     "scrub unsupported: %s has no address range scrub; scrub_unsupported = refuse",
+                                     f->source == DT_SOURCE_PMEM ? f->bus : dt_source_to_string(f->source));
+                                return job_endf(d, DEV_REFUSED, obs,
+                                                "scrub unsupported: %s has no address range scrub, and scrub_unsupported = refuse",
+                                                f->source == DT_SOURCE_PMEM ? f->bus : "its source");
+                        }
+                        note(d, obs, NOTE_SCRUB_UNSUPPORTED,
+                             "scrub unsupported: %s has no address range scrub; scrub_unsupported = proceed, using the badblocks the kernel knows",
+                             f->source == DT_SOURCE_PMEM ? f->bus : dt_source_to_string(f->source));
+                        job_phase(j, PH_CLEAR);
+                        return 1;
+                }
+                if (r < 0) {
+                        d->scrub_outcome = SCRUB_FAILED;
+                        note(d, obs, NOTE_SCRUB_FAILED,
+                             "scrub failed: cannot start an address range scrub of %s: %s; using the badblocks the kernel knows",
+                             f->bus, strerror(-r));
+                        job_phase(j, PH_CLEAR);
+                        return 1;
+                }
+                j->scrub_started = true;
+                return DEVICE_STEP_WAIT_SCRUB;
+        }
+        if (j->scrub_timed_out) {
+                d->scrub_outcome = SCRUB_TIMED_OUT;
+                d->last_scrub_usec = now_usec();
+                note(d, obs, NOTE_SCRUB_TIMED_OUT,
+                     "scrub timed out: the address range scrub of %s ran past scrub_timeout = %s; using the badblocks known so far",
+                     f->bus, format_duration(t, sizeof(t), d->want.scrub_timeout_usec));
+                job_phase(j, PH_CLEAR);
+                return 1;
+        }
+        r = be->ars_busy(ctx, f);
+        if (r > 0)
+                return DEVICE_STEP_WAIT_SCRUB;
+        d->last_scrub_usec = now_usec();
+        if (r < 0) {
+                d->scrub_outcome = SCRUB_FAILED;
+                note(d, obs, NOTE_SCRUB_FAILED,
+                     "scrub failed: cannot read the scrub state of %s: %s; using the badblocks the kernel knows",
+                     f->bus, strerror(-r));
+        } else {
+                d->scrub_outcome = SCRUB_DONE;
+                note(d, obs, NOTE_SCRUB_DONE, "address range scrub of %s done", f->bus);
+        }
+        job_phase(j, PH_CLEAR);
+        return 1;
+}
+
+void device_job_scrub_timeout(struct device *d) {
+        if (d->job)
+                d->job->scrub_timed_out = true;
+}
+
+int device_poison_ranges(struct device *d, const struct backend *be, void *ctx, struct bad_range *out,
+                         size_t max) {
+        struct bad_range all[MAX_BAD_RANGES];
+        int n;
+
+        if (d->facts.source != DT_SOURCE_PMEM || !be->badblocks)
+                return 0;
+        n = be->badblocks(ctx, &d->facts, all, ELEMENTSOF(all));
+        if (n < 0)
+                return n;
+        if ((size_t) n > ELEMENTSOF(all))
+                n = ELEMENTSOF(all);
+        return (int) badblocks_clip(all, (size_t) n, &d->facts, out, max);
+}
+
+static int step_clear(struct device *d, const struct backend *be, void *ctx,
+                      const struct device_observer *obs) {
+        struct job *j = d->job;
+        struct bad_range bad[MAX_BAD_RANGES], left[MAX_BAD_RANGES];
+        char list[512];
+        uint64_t cleared = 0, bytes;
+        int n, m;
+
+        job_enter(d, DEV_CLEARING, NULL, obs);
+        n = device_poison_ranges(d, be, ctx, bad, ELEMENTSOF(bad));
+        if (n < 0)
+                return job_endf(d, DEV_FAILED, obs, "cannot read the badblocks of region%d: %s", d->facts.region,
+                                strerror(-n));
+        if ((size_t) n > ELEMENTSOF(bad))
+                n = ELEMENTSOF(bad);
+        d->badblocks = (unsigned) n;
+        if (n == 0) {
+                note(d, obs, NOTE_POISON_CLEARED, "no known poison in %s", d->name);
+                return job_pre_bind(d, obs);
+        }
+
+        bytes = badblocks_bytes(bad, (size_t) n);
+        badblocks_format(bad, (size_t) n, list, sizeof(list));
+        for (int i = 0; i < n; i++) {
+                uint64_t c = 0;
+                int r = be->clear_error ? be->clear_error(ctx, &d->facts, bad[i].start, bad[i].len, &c) : -EOPNOTSUPP;
+                if (r >= 0)
+                        cleared += c;
+        }
+        d->cleared_bytes += cleared;
+
+        m = device_poison_ranges(d, be, ctx, left, ELEMENTSOF(left));
+        if (m < 0)
+                return job_endf(d, DEV_FAILED, obs, "cannot read the badblocks of region%d again: %s",
+                                d->facts.region, strerror(-m));
+        if ((size_t) m > ELEMENTSOF(left))
+                m = ELEMENTSOF(left);
+        d->badblocks = (unsigned) m;
+        note(d, obs, NOTE_POISON_CLEARED, "%d bad range%s (%llu bytes) in %s: %s; cleared %llu bytes; %d range%s left",
+             n, n == 1 ? "" : "s", (unsigned long long) bytes, d->name, list, (unsigned long long) cleared, m,
+             m == 1 ? "" : "s");
+        if (m == 0)
+                return job_pre_bind(d, obs);
+
+        badblocks_format(left, (size_t) m, list, sizeof(list));
+        if (d->want.on_poison == DT_ON_POISON_REFUSE)
+                return job_endf(d, DEV_REFUSED, obs,
+                                "%d range%s of poison could not be cleared (%s), and on_poison = refuse", m,
+                                m == 1 ? "" : "s", list);
+
+        /* skip-blocks: every block that holds poison stays offline. */
+        uint64_t blocks[MAX_BAD_RANGES];
+        size_t all = badblocks_blocks(left, (size_t) m, j->block_size, blocks, ELEMENTSOF(blocks)), k = 0;
+        if (all > ELEMENTSOF(blocks))
+                all = ELEMENTSOF(blocks);
+        /* Only the device's own blocks: kmem never adds a partial one. */
+        for (size_t i = 0; i < all; i++)
+                for (size_t x = 0; x < j->n_blocks; x++)
+                        if (j->blocks[x] == blocks[i]) {
+                                blocks[k++] = blocks[i];
+                                break;
+                        }
+        free(d->skipped);
+        d->skipped = calloc(k ? k : 1, sizeof(uint64_t));
+        if (!d->skipped)
+                return job_endf(d, DEV_FAILED, obs, "out of memory");
+        memcpy(d->skipped, blocks, k * sizeof(uint64_t));
+        d->skipped_blocks = (unsigned) k;
+        struct strbuf b = {};
+        for (size_t i = 0; i < k; i++)
+                strbuf_appendf(&b, "%smemory%llu", i ? ", " : "", (unsigned long long) blocks[i]);
+        note(d, obs, NOTE_POISON_SKIPPED, "%zu block%s of %s hold%s poison that could not be cleared (%s): %s stay%s offline (on_poison = skip-blocks)",
+             k, k == 1 ? "" : "s", d->name, k == 1 ? "s" : "", list, k ? strbuf_str(&b) : "no whole block",
+             k == 1 ? "s" : "");
+        strbuf_free(&b);
+        return job_pre_bind(d, obs);
 }
 
 static int step_bind_kmem_done(struct device *d, const struct backend *be, void *ctx,
@@ -571,6 +794,18 @@ static int step_online(struct device *d, const struct backend *be, void *ctx,
                 return 1;
         }
         b = j->blocks[j->next++];
+        if (block_skipped(d, b)) {
+                /* Poison: it must stay offline, whoever onlined it. */
+                r = be->block_get(ctx, b, &bi);
+                if (r >= 0 && bi.state == BLOCK_ONLINE) {
+                        r = be->block_set(ctx, b, "offline");
+                        if (r < 0)
+                                stuck(j, b, "holds poison, online, and would not go offline", r);
+                        else if (d->online_blocks > 0)
+                                d->online_blocks--;
+                }
+                return 1;
+        }
 
         r = be->block_get(ctx, b, &bi);
         if (r < 0) {
@@ -741,6 +976,10 @@ int device_job_step(struct device *d, const struct backend *be, void *be_ctx,
         switch (d->job->phase) {
         case PH_CHECK:
                 return step_check(d, be, be_ctx, obs);
+        case PH_SCRUB:
+                return step_scrub(d, be, be_ctx, obs);
+        case PH_CLEAR:
+                return step_clear(d, be, be_ctx, obs);
         case PH_BIND_KMEM:
                 return step_bind_kmem(d, be, be_ctx, obs);
         case PH_ONLINE:
@@ -794,4 +1033,17 @@ int device_security_refresh(struct device *d, const struct backend *be, void *be
         free(d->security_warning);
         d->security_warning = strdup(why);
         return d->security_warning ? ret | DEV_SEC_WARN : ret;
+}
+
+int device_skip_block(struct device *d, uint64_t block) {
+        uint64_t *l;
+
+        if (block_skipped(d, block))
+                return 0;
+        l = realloc(d->skipped, (d->skipped_blocks + 1) * sizeof(uint64_t));
+        if (!l)
+                return -ENOMEM;
+        d->skipped = l;
+        d->skipped[d->skipped_blocks++] = block;
+        return 0;
 }

@@ -21,6 +21,11 @@
 #include "policy.h"
 #include "security.h"
 
+struct bad_range {
+        uint64_t start;         /* physical address, bytes */
+        uint64_t len;           /* bytes, > 0 */
+};
+
 enum dev_state {
         /* steady */
         DEV_UNMANAGED,
@@ -33,6 +38,8 @@ enum dev_state {
         DEV_BINDING,
         DEV_ONLINING,
         DEV_OFFLINING,
+        DEV_SCRUBBING,
+        DEV_CLEARING,
         /* transient: observed at discovery, before a job takes over */
         DEV_KMEM,       /* on kmem, but not every block online in the zone */
         DEV_UNBOUND,    /* no driver */
@@ -66,6 +73,8 @@ struct dax_facts {
         char ns_name[64];       /* namespace alt_name, "" if none */
         int memmap_on_memory;   /* -1: the kernel has no such attribute */
         dev_t devt;             /* of /dev/daxX.Y; 0 when unknown */
+        char bus[32];           /* pmem: the nd bus ("ndbus0"), "" else */
+        uint64_t region_start;  /* pmem: physical start of the nd region */
         unsigned n_ranges;
         struct dax_range ranges[DEV_MAX_RANGES];
 };
@@ -106,6 +115,18 @@ struct backend {
         /* The security state of every DIMM behind a pmem device; returns
          * the count (up to max filled) or -errno. */
         int (*dimm_security)(void *ctx, const struct dax_facts *f, struct dimm_security *ret, size_t max);
+        /* Starts an address range scrub of f's bus unless one runs:
+         * 0, -EOPNOTSUPP when the bus cannot scrub, or -errno. */
+        int (*ars_start)(void *ctx, const struct dax_facts *f);
+        /* 1 while a scrub of f's bus runs, 0 when idle, or -errno. */
+        int (*ars_busy)(void *ctx, const struct dax_facts *f);
+        /* The badblocks of f's region as physical ranges (filling at most
+         * max); returns the count or -errno. */
+        int (*badblocks)(void *ctx, const struct dax_facts *f, struct bad_range *out, size_t max);
+        /* Clears poison in [addr, addr+len) through the bus (ARS_CAP, then
+         * CLEAR_ERROR, aligned to the clear unit); *cleared gets the bytes
+         * the platform cleared.  -EOPNOTSUPP when the bus cannot. */
+        int (*clear_error)(void *ctx, const struct dax_facts *f, uint64_t addr, uint64_t len, uint64_t *cleared);
 };
 
 /* What a rule asks of a device, copied so a reload cannot pull it away. */
@@ -116,6 +137,20 @@ struct want {
         int target_node;
         enum dt_memmap memmap;
         enum dt_security security;
+        enum dt_scrub scrub;
+        uint64_t scrub_timeout_usec;
+        enum dt_on_poison on_poison;
+        enum dt_on_runtime_poison on_runtime_poison;
+        enum dt_scrub_unsupported scrub_unsupported;
+};
+
+enum scrub_outcome {
+        SCRUB_NOT_RUN,          /* no scrub yet (or scrub = none) */
+        SCRUB_DONE,
+        SCRUB_UNSUPPORTED,      /* the bus has no ARS (QEMU, hmem, cxl) */
+        SCRUB_FAILED,
+        SCRUB_TIMED_OUT,
+        _SCRUB_OUTCOME_MAX,
 };
 
 struct job;
@@ -134,6 +169,13 @@ struct device {
         char security[16];              /* weakest DIMM security state, "n/a" */
         char security_sig[256];         /* every DIMM's state, to notice changes */
         char *security_warning;         /* last "online, but insecure" warning */
+        /* poison */
+        unsigned badblocks;             /* bad ranges inside the device now */
+        uint64_t cleared_bytes;         /* cleared by daxtierd, in total */
+        unsigned skipped_blocks;        /* blocks left offline for poison */
+        uint64_t *skipped;              /* their numbers */
+        uint64_t last_scrub_usec;       /* CLOCK_REALTIME end of the last scrub */
+        enum scrub_outcome scrub_outcome;
         struct job *job;
         bool dirty;                     /* reconcile again when the job ends */
         void *userdata;                 /* the manager's */
@@ -145,6 +187,12 @@ enum device_note {
         NOTE_MEMMAP,            /* memmap_on_memory decision */
         NOTE_BLOCK_STUCK,       /* a block that would not move */
         NOTE_SECURITY,          /* security gate passed, or lost while online */
+        NOTE_SCRUB_DONE,        /* the outcomes of a scrub: one kind each */
+        NOTE_SCRUB_UNSUPPORTED,
+        NOTE_SCRUB_FAILED,
+        NOTE_SCRUB_TIMED_OUT,
+        NOTE_POISON_CLEARED,    /* poison found and cleared (or not) */
+        NOTE_POISON_SKIPPED,    /* blocks left offline for poison */
 };
 
 struct device_observer {
@@ -202,8 +250,31 @@ int device_job_start(struct device *d);
  * synchronously.
  */
 #define DEVICE_STEP_BLOCKING 2
+/*
+ * Or DEVICE_STEP_WAIT_SCRUB: an address range scrub of the device's bus
+ * (d->facts.bus) runs; step again when the bus's nfit/scrub attribute
+ * says it ended (poll it), or after device_job_scrub_timeout() once
+ * d->want.scrub_timeout_usec passed.  A runner that steps again at once
+ * gets DEVICE_STEP_WAIT_SCRUB again while the scrub runs.
+ */
+#define DEVICE_STEP_WAIT_SCRUB 3
 int device_job_step(struct device *d, const struct backend *be, void *be_ctx,
                     const struct device_observer *obs);
+
+/*
+ * The bad ranges inside d now (its region's badblocks, clipped to d):
+ * the count (filling at most max) or -errno.
+ */
+int device_poison_ranges(struct device *d, const struct backend *be, void *be_ctx, struct bad_range *out,
+                         size_t max);
+
+/* Adds a block to d's skipped list (left offline for poison). */
+int device_skip_block(struct device *d, uint64_t block);
+
+/* The scrub a job waits for ran past its timeout. */
+void device_job_scrub_timeout(struct device *d);
+
+const char *scrub_outcome_to_string(enum scrub_outcome o);
 
 /*
  * Makes the blocking call the last step asked for.  Touches only the

@@ -8,9 +8,11 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <daxctl/libdaxctl.h>
+#include <linux/ndctl.h>
 #include <ndctl/libndctl.h>
 
 #include "kernel.h"
+#include "poison.h"
 #include "sysfs.h"
 #include "util.h"
 
@@ -82,6 +84,14 @@ enum dt_source kernel_source_from_path(const char *devpath, int *region) {
 static void read_pmem_ids(struct dax_facts *f, const char *devpath) {
         char nd[PATH_MAX], ns[64], p[PATH_MAX + 80];
         const char *slash = strrchr(devpath, '/');
+
+        /* .../ndbusN/regionR/daxR.M/daxR.M */
+        component(devpath, 4, f->bus, sizeof(f->bus));
+        if (!startswith(f->bus, "ndbus"))
+                f->bus[0] = 0;
+        snprintf(p, sizeof(p), "/sys/bus/nd/devices/region%d/resource", f->region);
+        if (sysfs_read_u64(p, 0, &f->region_start) < 0)
+                f->region_start = 0;
 
         if (!slash)
                 return;
@@ -440,6 +450,145 @@ static int kernel_dimm_security(void *ctx, const struct dax_facts *f, struct dim
         return found ? (int) n : -ENODEV;
 }
 
+/* The libndctl bus of a pmem device, in a new context the caller frees. */
+static int find_bus(const struct dax_facts *f, struct ndctl_ctx **ret_ctx, struct ndctl_bus **ret_bus) {
+        struct ndctl_ctx *nctx = NULL;
+        struct ndctl_bus *bus;
+        int r;
+
+        if (f->source != DT_SOURCE_PMEM || !f->bus[0])
+                return -EOPNOTSUPP;
+        r = ndctl_new(&nctx);
+        if (r < 0)
+                return r;
+        ndctl_set_log_fn(nctx, ndctl_log_quiet);
+        ndctl_bus_foreach(nctx, bus)
+                if (streq(ndctl_bus_get_devname(bus), f->bus)) {
+                        *ret_ctx = nctx;
+                        *ret_bus = bus;
+                        return 0;
+                }
+        ndctl_unref(nctx);
+        return -ENODEV;
+}
+
+static int kernel_ars_start(void *ctx, const struct dax_facts *f) {
+        struct ndctl_ctx *nctx;
+        struct ndctl_bus *bus;
+        int r;
+
+        r = find_bus(f, &nctx, &bus);
+        if (r < 0)
+                return r == -ENODEV ? -EOPNOTSUPP : r;
+        if (!ndctl_bus_has_nfit(bus) || !ndctl_bus_is_cmd_supported(bus, ND_CMD_ARS_START))
+                r = -EOPNOTSUPP;
+        else if ((r = ndctl_bus_get_scrub_state(bus)) > 0)
+                r = 0;          /* one runs already: wait for it */
+        else if (r >= 0 || r == -ENXIO)
+                r = ndctl_bus_start_scrub(bus);
+        ndctl_unref(nctx);
+        return r > 0 ? 0 : r;
+}
+
+static int kernel_ars_busy(void *ctx, const struct dax_facts *f) {
+        char p[PATH_MAX], buf[32];
+        int r;
+
+        /* "COUNT" when idle, "COUNT+" while a scrub runs. */
+        snprintf(p, sizeof(p), "/sys/bus/nd/devices/%s/nfit/scrub", f->bus);
+        r = sysfs_read(p, buf, sizeof(buf));
+        if (r < 0)
+                return r;
+        return strchr(buf, '+') ? 1 : 0;
+}
+
+static int kernel_badblocks(void *ctx, const struct dax_facts *f, struct bad_range *out, size_t max) {
+        char p[PATH_MAX], path[PATH_MAX], err[128];
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0, cap = 0;
+        int r;
+
+        if (f->source != DT_SOURCE_PMEM || f->region < 0)
+                return 0;
+        snprintf(p, sizeof(p), "/sys/bus/nd/devices/region%d/badblocks", f->region);
+        r = sysfs_path(path, sizeof(path), p);
+        if (r < 0)
+                return r;
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        for (;;) {
+                if (len + 4096 + 1 > cap) {
+                        char *t = realloc(text, cap + 65536);
+                        if (!t)
+                                return -ENOMEM;
+                        text = t;
+                        cap += 65536;
+                }
+                ssize_t n = read(fd, text + len, cap - len - 1);
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+        }
+        if (!text)
+                return 0;
+        text[len] = 0;
+        return badblocks_parse(text, f->region_start, out, max, err, sizeof(err));
+}
+
+static int kernel_clear_error(void *ctx, const struct dax_facts *f, uint64_t addr, uint64_t len, uint64_t *cleared) {
+        struct ndctl_ctx *nctx;
+        struct ndctl_bus *bus;
+        struct ndctl_cmd *cap = NULL, *clear = NULL;
+        struct bad_range rg = { addr, len };
+        unsigned unit;
+        int r;
+
+        *cleared = 0;
+        r = find_bus(f, &nctx, &bus);
+        if (r < 0)
+                return r == -ENODEV ? -EOPNOTSUPP : r;
+        if (!ndctl_bus_is_cmd_supported(bus, ND_CMD_ARS_CAP) || !ndctl_bus_is_cmd_supported(bus, ND_CMD_CLEAR_ERROR)) {
+                r = -EOPNOTSUPP;
+                goto out;
+        }
+        /* The clear unit first, then a capability query of the widened
+         * range, which the clear command must fall inside. */
+        cap = ndctl_bus_cmd_new_ars_cap(bus, rg.start, rg.len);
+        if (!cap || ndctl_cmd_submit(cap) < 0 || ndctl_cmd_get_firmware_status(cap) != 0) {
+                r = -EIO;
+                goto out;
+        }
+        unit = ndctl_cmd_ars_cap_get_clear_unit(cap);
+        rg = clear_unit_align(rg, unit);
+        ndctl_cmd_unref(cap);
+        cap = ndctl_bus_cmd_new_ars_cap(bus, rg.start, rg.len);
+        if (!cap || ndctl_cmd_submit(cap) < 0) {
+                r = -EIO;
+                goto out;
+        }
+        clear = ndctl_bus_cmd_new_clear_error(rg.start, rg.len, cap);
+        if (!clear) {
+                r = -EINVAL;
+                goto out;
+        }
+        r = ndctl_cmd_submit(clear);
+        if (r >= 0) {
+                *cleared = ndctl_cmd_clear_error_get_cleared(clear);
+                r = 0;
+        }
+out:
+        if (clear)
+                ndctl_cmd_unref(clear);
+        if (cap)
+                ndctl_cmd_unref(cap);
+        ndctl_unref(nctx);
+        return r;
+}
+
 const struct backend kernel_backend = {
         .read_facts = kernel_read_facts,
         .block_size = kernel_block_size,
@@ -453,4 +602,8 @@ const struct backend kernel_backend = {
         .auto_online_set = kernel_auto_online_set,
         .node_mem = kernel_node_mem,
         .dimm_security = kernel_dimm_security,
+        .ars_start = kernel_ars_start,
+        .ars_busy = kernel_ars_busy,
+        .badblocks = kernel_badblocks,
+        .clear_error = kernel_clear_error,
 };

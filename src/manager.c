@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <fcntl.h>
 #include <sys/eventfd.h>
 #include <syslog.h>
 #include <libudev.h>
@@ -13,6 +14,7 @@
 #include "audit.h"
 #include "bus.h"
 #include "kernel.h"
+#include "poison.h"
 #include "manager.h"
 #include "sysfs.h"
 #include "util.h"
@@ -50,6 +52,17 @@ struct manager {
         sd_event_source *call_source;
 
         sd_event_source *security_poll;
+
+        /* The active job waits for an address range scrub of a bus. */
+        int scrub_fd;
+        sd_event_source *scrub_io, *scrub_recheck, *scrub_deadline;
+
+        /* sysfs attributes that wake us with EPOLLPRI when they change:
+         * every region's badblocks and every bus's nfit/scrub. */
+        struct watch *watches;
+        size_t n_watches;
+        sd_event_source *poison_retry;  /* offlining poisoned blocks, backoff */
+        uint64_t poison_backoff_usec;
         struct bus *bus;                /* NULL when the system bus is out of reach */
         char *reload_errors;            /* of the last rejected load */
 };
@@ -88,6 +101,16 @@ static void update_status(struct manager *m) {
         }
         strbuf_free(&b);
 }
+
+static void scrub_wait_stop(struct manager *m, bool deadline_too);
+
+struct watch {
+        char path[128];         /* /sys/bus/nd/devices/region0/badblocks */
+        int region;             /* -1 for a bus's scrub attribute */
+        int fd;
+        sd_event_source *source;
+        bool keep;
+};
 
 static void on_transition(struct device *d, enum dev_state from, const char *reason, void *userdata) {
         struct manager *m = userdata;
@@ -135,8 +158,10 @@ static void device_remove(struct manager *m, struct device *d) {
                 return;
         }
         if (m->active == d) {
+                scrub_wait_stop(m, true);
                 device_job_abort(d, "the device went away", &m->obs);
                 m->active = NULL;
+                sd_event_source_set_enabled(m->work, SD_EVENT_ON);
         }
         for (size_t i = 0; i < m->n_queue; i++)
                 if (m->queue[i] == d) {
@@ -289,6 +314,295 @@ static int on_call_done(sd_event_source *s, int fd, uint32_t revents, void *user
         return 0;
 }
 
+/* --- waiting for a scrub ------------------------------------------------ */
+
+static void scrub_wait_stop(struct manager *m, bool deadline_too) {
+        m->scrub_io = sd_event_source_disable_unref(m->scrub_io);
+        m->scrub_recheck = sd_event_source_disable_unref(m->scrub_recheck);
+        if (m->scrub_fd >= 0)
+                close(m->scrub_fd);
+        m->scrub_fd = -1;
+        if (deadline_too)
+                m->scrub_deadline = sd_event_source_disable_unref(m->scrub_deadline);
+}
+
+static void scrub_resume(struct manager *m) {
+        scrub_wait_stop(m, false);
+        sd_event_source_set_enabled(m->work, SD_EVENT_ON);
+}
+
+static int on_scrub_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        scrub_resume(userdata);
+        return 0;
+}
+
+static int on_scrub_recheck(sd_event_source *s, uint64_t usec, void *userdata) {
+        scrub_resume(userdata);
+        return 0;
+}
+
+static int on_scrub_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct manager *m = userdata;
+        if (m->active)
+                device_job_scrub_timeout(m->active);
+        scrub_resume(m);
+        m->scrub_deadline = sd_event_source_disable_unref(m->scrub_deadline);
+        return 0;
+}
+
+/*
+ * The active job waits for a scrub of its bus: wake when the bus's
+ * nfit/scrub attribute changes (the kernel notifies at the end of a
+ * scrub), and look every 2 s in case a notification was missed; the
+ * deadline is armed once per job.
+ */
+static void scrub_wait(struct manager *m) {
+        struct device *d = m->active;
+        char p[PATH_MAX], path[PATH_MAX], buf[32];
+        int r;
+
+        scrub_wait_stop(m, false);
+        sd_event_source_set_enabled(m->work, SD_EVENT_OFF);
+        snprintf(p, sizeof(p), "/sys/bus/nd/devices/%s/nfit/scrub", d->facts.bus);
+        if (sysfs_path(path, sizeof(path), p) >= 0) {
+                m->scrub_fd = open(path, O_RDONLY | O_CLOEXEC);
+                /* sysfs arms the notification at a read. */
+                if (m->scrub_fd >= 0 && read(m->scrub_fd, buf, sizeof(buf)) >= 0)
+                        (void) sd_event_add_io(m->event, &m->scrub_io, m->scrub_fd, EPOLLPRI, on_scrub_io, m);
+        }
+        r = sd_event_add_time_relative(m->event, &m->scrub_recheck, CLOCK_MONOTONIC, 2 * 1000000ULL, 100000,
+                                       on_scrub_recheck, m);
+        if (r < 0)
+                log_warning("%s: cannot arm the scrub recheck timer: %s", d->name, strerror(-r));
+        if (!m->scrub_deadline) {
+                r = sd_event_add_time_relative(m->event, &m->scrub_deadline, CLOCK_MONOTONIC,
+                                               d->want.scrub_timeout_usec, 100000, on_scrub_deadline, m);
+                if (r < 0)
+                        log_warning("%s: cannot arm the scrub deadline: %s", d->name, strerror(-r));
+        }
+}
+
+/* --- poison while running ----------------------------------------------- */
+
+static void arm_poison_retry(struct manager *m);
+
+/*
+ * New poison may have landed in d: clear it if d is still devdax, take
+ * the affected blocks offline (or only record it) if d is online.  One
+ * record per event.  Returns 1 when a block should be retried.
+ */
+static int handle_runtime_poison(struct manager *m, struct device *d) {
+        struct bad_range bad[256];
+        char list[512];
+        struct strbuf b = {};
+        int n, retry = 0;
+
+        if (d == m->active || !d->facts_valid || d->facts.source != DT_SOURCE_PMEM ||
+            d->want.mode == DT_MODE_IGNORE)
+                return 0;
+        n = device_poison_ranges(d, m->be, NULL, bad, ELEMENTSOF(bad));
+        if (n < 0)
+                return 0;
+        if ((size_t) n > ELEMENTSOF(bad))
+                n = ELEMENTSOF(bad);
+        if (n == 0) {
+                if (d->badblocks != 0) {
+                        d->badblocks = 0;
+                        bus_device_changed(m->bus, d);
+                }
+                return 0;
+        }
+        badblocks_format(bad, (size_t) n, list, sizeof(list));
+
+        if (d->facts.driver == DRV_DEVICE_DAX) {
+                uint64_t cleared = 0;
+                int left;
+                if (d->want.scrub == DT_SCRUB_NONE) {
+                        if ((unsigned) n != d->badblocks)
+                                audit_runtime_poison(d, LOG_WARNING, "poison in devdax memory; scrub = none: not cleared");
+                        d->badblocks = (unsigned) n;
+                        return 0;
+                }
+                for (int i = 0; i < n; i++) {
+                        uint64_t c = 0;
+                        if (m->be->clear_error(NULL, &d->facts, bad[i].start, bad[i].len, &c) >= 0)
+                                cleared += c;
+                }
+                d->cleared_bytes += cleared;
+                left = device_poison_ranges(d, m->be, NULL, bad, ELEMENTSOF(bad));
+                d->badblocks = left > 0 ? (unsigned) left : 0;
+                strbuf_appendf(&b, "new poison while devdax: %s; cleared %llu bytes; %d range%s left", list,
+                               (unsigned long long) cleared, left, left == 1 ? "" : "s");
+                audit_runtime_poison(d, left > 0 ? LOG_WARNING : LOG_NOTICE, strbuf_str(&b));
+                strbuf_free(&b);
+                bus_device_changed(m->bus, d);
+                return 0;
+        }
+
+        if (d->facts.driver != DRV_KMEM)
+                return 0;
+        uint64_t blocks[256];
+        size_t k = badblocks_blocks(bad, (size_t) n, m->block_size, blocks, ELEMENTSOF(blocks));
+        if (k > ELEMENTSOF(blocks))
+                k = ELEMENTSOF(blocks);
+        unsigned offlined = 0, failed = 0;
+        struct strbuf what = {};
+        for (size_t i = 0; i < k; i++) {
+                struct block_info bi;
+                if (m->be->block_get(NULL, blocks[i], &bi) < 0 || bi.state != BLOCK_ONLINE) {
+                        /* Already offline (the kernel's memory-failure
+                         * handling, or us): keep it so. */
+                        device_skip_block(d, blocks[i]);
+                        continue;
+                }
+                if (d->want.on_runtime_poison == DT_ON_RUNTIME_POISON_LOG) {
+                        strbuf_appendf(&what, "%smemory%llu stays online", what.len ? ", " : "",
+                                       (unsigned long long) blocks[i]);
+                        continue;
+                }
+                int r = m->be->block_set(NULL, blocks[i], "offline");
+                if (r < 0) {
+                        failed++;
+                        strbuf_appendf(&what, "%smemory%llu would not go offline (%s)", what.len ? ", " : "",
+                                       (unsigned long long) blocks[i], strerror(-r));
+                } else {
+                        offlined++;
+                        device_skip_block(d, blocks[i]);
+                        if (d->online_blocks > 0)
+                                d->online_blocks--;
+                        strbuf_appendf(&what, "%smemory%llu offlined", what.len ? ", " : "",
+                                       (unsigned long long) blocks[i]);
+                }
+        }
+        bool news = (unsigned) n != d->badblocks || offlined || failed;
+        d->badblocks = (unsigned) n;
+        if (failed) {
+                retry = 1;
+                strbuf_appendf(&what, "; retrying in %llu s", (unsigned long long) (m->poison_backoff_usec ? m->poison_backoff_usec * 2 : 1000000) / 1000000);
+        }
+        if (news && (offlined || failed || what.len)) {
+                strbuf_appendf(&b, "new poison in online memory: %s; on_runtime_poison = %s: %s", list,
+                               dt_on_runtime_poison_to_string(d->want.on_runtime_poison), strbuf_str(&what));
+                audit_runtime_poison(d, failed ? LOG_ERR : LOG_WARNING, strbuf_str(&b));
+        }
+        strbuf_free(&b);
+        strbuf_free(&what);
+        bus_device_changed(m->bus, d);
+        return retry;
+}
+
+static void poison_check_region(struct manager *m, int region) {
+        bool retry = false;
+
+        for (size_t i = 0; i < m->n_devices; i++) {
+                struct device *d = m->devices[i];
+                if (d->facts_valid && d->facts.source == DT_SOURCE_PMEM && (region < 0 || d->facts.region == region))
+                        retry |= handle_runtime_poison(m, d) > 0;
+        }
+        if (retry)
+                arm_poison_retry(m);
+        else if (region < 0)
+                m->poison_backoff_usec = 0;
+}
+
+static int on_poison_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct manager *m = userdata;
+        m->poison_retry = sd_event_source_disable_unref(m->poison_retry);
+        poison_check_region(m, -1);
+        return 0;
+}
+
+static void arm_poison_retry(struct manager *m) {
+        if (m->poison_retry)
+                return;
+        m->poison_backoff_usec = m->poison_backoff_usec ? m->poison_backoff_usec * 2 : 1000000;
+        if (m->poison_backoff_usec > 64 * 1000000ULL)
+                m->poison_backoff_usec = 64 * 1000000ULL;
+        (void) sd_event_add_time_relative(m->event, &m->poison_retry, CLOCK_MONOTONIC, m->poison_backoff_usec,
+                                          100000, on_poison_retry, m);
+}
+
+static int on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        struct manager *m = userdata;
+        struct watch *w = NULL;
+        char buf[4096];
+
+        for (size_t i = 0; i < m->n_watches; i++)
+                if (m->watches[i].source == s)
+                        w = &m->watches[i];
+        if (!w)
+                return 0;
+        /* Read to the end to arm the next notification. */
+        if (lseek(fd, 0, SEEK_SET) == 0)
+                while (read(fd, buf, sizeof(buf)) > 0)
+                        ;
+        log_debug("%s changed", w->path);
+        poison_check_region(m, w->region);
+        return 0;
+}
+
+static void watch_add(struct manager *m, const char *p, int region) {
+        char path[PATH_MAX], buf[4096];
+        struct watch *a;
+        int fd;
+
+        for (size_t i = 0; i < m->n_watches; i++)
+                if (streq(m->watches[i].path, p)) {
+                        m->watches[i].keep = true;
+                        return;
+                }
+        if (sysfs_path(path, sizeof(path), p) < 0)
+                return;
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        while (read(fd, buf, sizeof(buf)) > 0)
+                ;
+        a = realloc(m->watches, (m->n_watches + 1) * sizeof(*a));
+        if (!a) {
+                close(fd);
+                return;
+        }
+        m->watches = a;
+        a = &m->watches[m->n_watches];
+        *a = (struct watch) { .region = region, .fd = fd, .keep = true };
+        snprintf(a->path, sizeof(a->path), "%s", p);
+        if (sd_event_add_io(m->event, &a->source, fd, EPOLLPRI, on_watch, m) < 0) {
+                close(fd);
+                return;
+        }
+        sd_event_source_set_description(a->source, "poison-watch");
+        m->n_watches++;
+}
+
+/* Watches every region and bus that holds a pmem device. */
+static void watches_refresh(struct manager *m) {
+        char p[128];
+
+        for (size_t i = 0; i < m->n_watches; i++)
+                m->watches[i].keep = false;
+        for (size_t i = 0; i < m->n_devices; i++) {
+                struct device *d = m->devices[i];
+                if (!d->facts_valid || d->facts.source != DT_SOURCE_PMEM || d->facts.region < 0)
+                        continue;
+                snprintf(p, sizeof(p), "/sys/bus/nd/devices/region%d/badblocks", d->facts.region);
+                watch_add(m, p, d->facts.region);
+                if (d->facts.bus[0]) {
+                        snprintf(p, sizeof(p), "/sys/bus/nd/devices/%s/nfit/scrub", d->facts.bus);
+                        watch_add(m, p, -1);
+                }
+        }
+        for (size_t i = 0; i < m->n_watches;) {
+                if (m->watches[i].keep) {
+                        i++;
+                        continue;
+                }
+                sd_event_source_disable_unref(m->watches[i].source);
+                close(m->watches[i].fd);
+                m->watches[i] = m->watches[--m->n_watches];
+        }
+}
+
 static int on_work(sd_event_source *s, void *userdata) {
         struct manager *m = userdata;
 
@@ -301,7 +615,12 @@ static int on_work(sd_event_source *s, void *userdata) {
                         start_call(m);
                         return 0;
                 }
+                if (r == DEVICE_STEP_WAIT_SCRUB) {
+                        scrub_wait(m);
+                        return 0;
+                }
                 if (r == 0) {
+                        scrub_wait_stop(m, true);
                         m->active = NULL;
                         if (d->dirty) {
                                 d->dirty = false;
@@ -318,6 +637,7 @@ static int on_work(sd_event_source *s, void *userdata) {
 
         if (!m->active && m->n_queue == 0) {
                 sd_event_source_set_enabled(s, SD_EVENT_OFF);
+                watches_refresh(m);
                 if (!m->ready) {
                         m->ready = true;
                         sd_notify(0, "READY=1");
@@ -656,6 +976,7 @@ int manager_new(const struct manager_options *opts, struct manager **ret) {
         if (!m)
                 return -ENOMEM;
         m->call_fd = -1;
+        m->scrub_fd = -1;
         m->opts = *opts;
         m->be = &kernel_backend;
         m->obs = (struct device_observer) { .transition = on_transition, .note = on_note, .userdata = m };
@@ -750,6 +1071,13 @@ void manager_free(struct manager *m) {
         sd_event_source_unref(m->work);
         sd_event_source_unref(m->call_source);
         sd_event_source_unref(m->security_poll);
+        scrub_wait_stop(m, true);
+        sd_event_source_disable_unref(m->poison_retry);
+        for (size_t i = 0; i < m->n_watches; i++) {
+                sd_event_source_disable_unref(m->watches[i].source);
+                close(m->watches[i].fd);
+        }
+        free(m->watches);
         if (m->call_fd >= 0)
                 close(m->call_fd);
         sd_event_source_unref(m->monitor_source);

@@ -105,6 +105,27 @@ static const char *const auto_online_names[] = {
         [DT_AUTO_ONLINE_OFFLINE] = "offline",
 };
 
+static const char *const scrub_names[] = {
+        [DT_SCRUB_ARS] = "ars",
+        [DT_SCRUB_BADBLOCKS] = "badblocks",
+        [DT_SCRUB_NONE] = "none",
+};
+
+static const char *const on_poison_names[] = {
+        [DT_ON_POISON_REFUSE] = "refuse",
+        [DT_ON_POISON_SKIP_BLOCKS] = "skip-blocks",
+};
+
+static const char *const on_runtime_poison_names[] = {
+        [DT_ON_RUNTIME_POISON_OFFLINE_BLOCK] = "offline-block",
+        [DT_ON_RUNTIME_POISON_LOG] = "log",
+};
+
+static const char *const scrub_unsupported_names[] = {
+        [DT_SCRUB_UNSUPPORTED_PROCEED] = "proceed",
+        [DT_SCRUB_UNSUPPORTED_REFUSE] = "refuse",
+};
+
 static const char *name_of(const char *const *table, size_t n, int i) {
         if (i < 0 || (size_t) i >= n)
                 return NULL;
@@ -133,6 +154,22 @@ const char *dt_security_to_string(enum dt_security s) {
 
 const char *dt_auto_online_to_string(enum dt_auto_online a) {
         return name_of(auto_online_names, ELEMENTSOF(auto_online_names), a);
+}
+
+const char *dt_scrub_to_string(enum dt_scrub s) {
+        return name_of(scrub_names, ELEMENTSOF(scrub_names), (int) s);
+}
+
+const char *dt_on_poison_to_string(enum dt_on_poison p) {
+        return name_of(on_poison_names, ELEMENTSOF(on_poison_names), (int) p);
+}
+
+const char *dt_on_runtime_poison_to_string(enum dt_on_runtime_poison p) {
+        return name_of(on_runtime_poison_names, ELEMENTSOF(on_runtime_poison_names), (int) p);
+}
+
+const char *dt_scrub_unsupported_to_string(enum dt_scrub_unsupported s) {
+        return name_of(scrub_unsupported_names, ELEMENTSOF(scrub_unsupported_names), (int) s);
 }
 
 static int index_of(const char *const *table, size_t n, const char *s) {
@@ -193,6 +230,122 @@ int parse_size(const char *s, uint64_t *ret) {
 
         *ret = v;
         return 0;
+}
+
+#define USEC_PER_MSEC UINT64_C(1000)
+#define USEC_PER_SEC (UINT64_C(1000) * USEC_PER_MSEC)
+#define USEC_PER_MIN (UINT64_C(60) * USEC_PER_SEC)
+#define USEC_PER_HOUR (UINT64_C(60) * USEC_PER_MIN)
+
+/* Largest first: parse_duration() wants the units in this order, and
+ * format_duration() peels them off in it. */
+static const struct {
+        const char *suffix;
+        uint64_t usec;
+} duration_units[] = {
+        { "h", USEC_PER_HOUR },
+        { "min", USEC_PER_MIN },
+        { "s", USEC_PER_SEC },
+        { "ms", USEC_PER_MSEC },
+};
+#define DURATION_UNIT_SEC 2     /* duration_units[2] is "s" */
+
+/*
+ * One or more NUMBER UNIT parts, each unit at most once and larger units
+ * first ("1h30min", not "30min1h" or "1h1h"), or a bare NUMBER of seconds.
+ * No blanks, signs or fractions, as for sizes.  Requiring the order
+ * turns a typo such as "1s5m" into an error instead of a guess.
+ */
+int parse_duration(const char *s, uint64_t *usec) {
+        const char *p = s;
+        uint64_t total = 0;
+        size_t next_unit = 0;   /* index of the largest unit still allowed */
+        bool overflow = false;
+
+        if (!s || !is_digit(*p))
+                return -EINVAL;
+
+        while (*p) {
+                uint64_t v = 0, part;
+                size_t u;
+
+                if (!is_digit(*p))
+                        return -EINVAL;
+
+                /* All digits even after an overflow, so that garbage
+                 * later on is reported as such, as parse_size() does. */
+                for (; is_digit(*p); p++)
+                        if (__builtin_mul_overflow(v, 10, &v) ||
+                            __builtin_add_overflow(v, (uint64_t) (*p - '0'), &v))
+                                overflow = true;
+
+                if (!*p) {
+                        /* A bare number is seconds, but only on its own:
+                         * in "1h30" a unit is more likely forgotten. */
+                        if (next_unit != 0)
+                                return -EINVAL;
+                        u = DURATION_UNIT_SEC;
+                } else {
+                        /* No suffix is a prefix of another, so the first
+                         * that matches is the unit.  "m" alone is none:
+                         * "10m" could be meant as minutes or as months. */
+                        for (u = next_unit; u < ELEMENTSOF(duration_units); u++) {
+                                size_t n = strlen(duration_units[u].suffix);
+
+                                if (strncmp(p, duration_units[u].suffix, n) == 0) {
+                                        p += n;
+                                        break;
+                                }
+                        }
+                        if (u >= ELEMENTSOF(duration_units))
+                                return -EINVAL;
+                }
+
+                if (__builtin_mul_overflow(v, duration_units[u].usec, &part) ||
+                    __builtin_add_overflow(total, part, &total))
+                        overflow = true;
+                next_unit = u + 1;
+        }
+
+        if (overflow)
+                return -ERANGE;
+
+        *usec = total;
+        return 0;
+}
+
+const char *format_duration(char *buf, size_t len, uint64_t usec) {
+        size_t pos = 0;
+
+        if (!buf || len == 0)
+                return buf;
+        buf[0] = '\0';
+
+        if (usec == 0) {
+                snprintf(buf, len, "0");
+                return buf;
+        }
+
+        for (size_t u = 0; u < ELEMENTSOF(duration_units) && usec > 0; u++) {
+                uint64_t v = usec / duration_units[u].usec;
+                int r;
+
+                if (v == 0)
+                        continue;
+                usec %= duration_units[u].usec;
+
+                r = snprintf(buf + pos, len - pos, "%" PRIu64 "%s", v, duration_units[u].suffix);
+                if (r < 0 || (size_t) r >= len - pos)
+                        return buf;     /* truncated, but terminated */
+                pos += (size_t) r;
+        }
+
+        /* Never from parse_duration(), which has no unit below ms; spelled
+         * out rather than rounded away so that a log shows the truth. */
+        if (usec > 0)
+                snprintf(buf + pos, len - pos, "%" PRIu64 "us", usec);
+
+        return buf;
 }
 
 /* Decimal 0..INT_MAX, nothing else: no sign, no blanks, no base prefix. */
@@ -268,6 +421,11 @@ enum rule_key {
         KEY_TARGET_NODE,
         KEY_MEMMAP_ON_MEMORY,
         KEY_REQUIRE_SECURITY,
+        KEY_SCRUB,
+        KEY_SCRUB_TIMEOUT,
+        KEY_ON_POISON,
+        KEY_ON_RUNTIME_POISON,
+        KEY_SCRUB_UNSUPPORTED,
         _KEY_MAX,
 };
 
@@ -287,6 +445,11 @@ static const char *const rule_key_names[_KEY_MAX] = {
         [KEY_TARGET_NODE] = "target_node",
         [KEY_MEMMAP_ON_MEMORY] = "memmap_on_memory",
         [KEY_REQUIRE_SECURITY] = "require_security",
+        [KEY_SCRUB] = "scrub",
+        [KEY_SCRUB_TIMEOUT] = "scrub_timeout",
+        [KEY_ON_POISON] = "on_poison",
+        [KEY_ON_RUNTIME_POISON] = "on_runtime_poison",
+        [KEY_SCRUB_UNSUPPORTED] = "scrub_unsupported",
 };
 
 struct rule_state {
@@ -318,6 +481,8 @@ enum section_kind {
         SECTION_DEVICE,
         SECTION_SKIP,   /* broken or unknown header, already reported: ignore its keys */
 };
+
+#define DEFAULT_SCRUB_TIMEOUT_USEC (30 * USEC_PER_MIN)
 
 /* inih needs some key line to report the section under; its content is irrelevant. */
 #define MARKER_LINE "@="
@@ -547,6 +712,7 @@ static char *reader(char *buf, int size, void *userdata) {
 }
 
 static int noop_handler(void *userdata, const char *section, const char *name, const char *value) {
+        (void) userdata, (void) section, (void) name, (void) value;
         return 1;
 }
 
@@ -623,6 +789,11 @@ static void section_begin(struct loader *ld, const char *section) {
                         .target_node = -1,
                         .memmap_on_memory = DT_MEMMAP_NO,
                         .require_security = DT_SECURITY_NONE,
+                        .scrub = DT_SCRUB_ARS,
+                        .scrub_timeout_usec = DEFAULT_SCRUB_TIMEOUT_USEC,
+                        .on_poison = DT_ON_POISON_REFUSE,
+                        .on_runtime_poison = DT_ON_RUNTIME_POISON_OFFLINE_BLOCK,
+                        .scrub_unsupported = DT_SCRUB_UNSUPPORTED_PROCEED,
                 },
         };
         ld->cur_rule = ld->n_rules++;
@@ -670,6 +841,24 @@ static void int_key(struct loader *ld, const char *key, const char *value, int *
         else if (r < 0)
                 invalid_value(ld, key, value, "expected a non-negative integer");
         *ok = r >= 0;
+}
+
+static void duration_key(struct loader *ld, const char *key, const char *value, uint64_t *ret) {
+        uint64_t v;
+        int r;
+
+        r = parse_duration(value, &v);
+        if (r == -ERANGE)
+                invalid_value(ld, key, value, "duration out of range");
+        else if (r < 0)
+                invalid_value(ld, key, value,
+                              "expected a duration with units h, min, s or ms, largest first, "
+                              "e.g. 90s, 10min or 1h30min");
+        else if (v == 0)
+                /* A scrub that may not take any time cannot succeed. */
+                invalid_value(ld, key, value, "must be greater than 0");
+        else
+                *ret = v;
 }
 
 static void size_key(struct loader *ld, const char *key, const char *value, uint64_t *ret, char **text, bool *ok) {
@@ -795,6 +984,42 @@ static void device_key(struct loader *ld, const char *name, const char *value) {
                         invalid_value(ld, name, value, "expected none, unlocked or frozen");
                 else
                         ru->require_security = (enum dt_security) i;
+                break;
+
+        case KEY_SCRUB:
+                i = index_of(scrub_names, ELEMENTSOF(scrub_names), value);
+                if (i < 0)
+                        invalid_value(ld, name, value, "expected ars, badblocks or none");
+                else
+                        ru->scrub = (enum dt_scrub) i;
+                break;
+
+        case KEY_SCRUB_TIMEOUT:
+                duration_key(ld, name, value, &ru->scrub_timeout_usec);
+                break;
+
+        case KEY_ON_POISON:
+                i = index_of(on_poison_names, ELEMENTSOF(on_poison_names), value);
+                if (i < 0)
+                        invalid_value(ld, name, value, "expected refuse or skip-blocks");
+                else
+                        ru->on_poison = (enum dt_on_poison) i;
+                break;
+
+        case KEY_ON_RUNTIME_POISON:
+                i = index_of(on_runtime_poison_names, ELEMENTSOF(on_runtime_poison_names), value);
+                if (i < 0)
+                        invalid_value(ld, name, value, "expected offline-block or log");
+                else
+                        ru->on_runtime_poison = (enum dt_on_runtime_poison) i;
+                break;
+
+        case KEY_SCRUB_UNSUPPORTED:
+                i = index_of(scrub_unsupported_names, ELEMENTSOF(scrub_unsupported_names), value);
+                if (i < 0)
+                        invalid_value(ld, name, value, "expected refuse or proceed");
+                else
+                        ru->scrub_unsupported = (enum dt_scrub_unsupported) i;
                 break;
 
         case _KEY_MAX:
@@ -1207,6 +1432,7 @@ void policy_dump(const struct policy *p, FILE *out) {
 
         for (size_t i = 0; i < p->n_rules; i++) {
                 const struct rule *r = &p->rules[i];
+                char duration[64];
 
                 fprintf(out, "\n# %s:%u\n[device %s]\n", r->file, r->line, r->name);
 
@@ -1234,5 +1460,11 @@ void policy_dump(const struct policy *p, FILE *out) {
                         fputs("# target_node is not set\n", out);
                 fprintf(out, "memmap_on_memory = %s\n", dt_memmap_to_string(r->memmap_on_memory));
                 fprintf(out, "require_security = %s\n", dt_security_to_string(r->require_security));
+                fprintf(out, "scrub = %s\n", dt_scrub_to_string(r->scrub));
+                fprintf(out, "scrub_timeout = %s\n",
+                        format_duration(duration, sizeof(duration), r->scrub_timeout_usec));
+                fprintf(out, "on_poison = %s\n", dt_on_poison_to_string(r->on_poison));
+                fprintf(out, "on_runtime_poison = %s\n", dt_on_runtime_poison_to_string(r->on_runtime_poison));
+                fprintf(out, "scrub_unsupported = %s\n", dt_scrub_unsupported_to_string(r->scrub_unsupported));
         }
 }

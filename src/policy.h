@@ -47,6 +47,27 @@ enum dt_security {
         DT_SECURITY_FROZEN,
 };
 
+enum dt_scrub {
+        DT_SCRUB_ARS,
+        DT_SCRUB_BADBLOCKS,
+        DT_SCRUB_NONE,
+};
+
+enum dt_on_poison {
+        DT_ON_POISON_REFUSE,
+        DT_ON_POISON_SKIP_BLOCKS,
+};
+
+enum dt_on_runtime_poison {
+        DT_ON_RUNTIME_POISON_OFFLINE_BLOCK,
+        DT_ON_RUNTIME_POISON_LOG,
+};
+
+enum dt_scrub_unsupported {
+        DT_SCRUB_UNSUPPORTED_PROCEED,
+        DT_SCRUB_UNSUPPORTED_REFUSE,
+};
+
 enum dt_auto_online {
         DT_AUTO_ONLINE_KEEP,
         DT_AUTO_ONLINE_OFFLINE,
@@ -82,6 +103,12 @@ struct rule {
         int target_node;        /* -1: any node */
         enum dt_memmap memmap_on_memory;
         enum dt_security require_security;
+
+        enum dt_scrub scrub;                    /* default ars */
+        uint64_t scrub_timeout_usec;            /* default 30min */
+        enum dt_on_poison on_poison;            /* default refuse */
+        enum dt_on_runtime_poison on_runtime_poison;    /* default offline-block */
+        enum dt_scrub_unsupported scrub_unsupported;    /* default proceed */
 };
 
 struct policy {
@@ -142,3 +169,16 @@ const char *dt_zone_to_string(enum dt_zone z);
 const char *dt_memmap_to_string(enum dt_memmap m);
 const char *dt_auto_online_to_string(enum dt_auto_online a);
 const char *dt_security_to_string(enum dt_security s);
+const char *dt_scrub_to_string(enum dt_scrub s);
+const char *dt_on_poison_to_string(enum dt_on_poison p);
+const char *dt_on_runtime_poison_to_string(enum dt_on_runtime_poison p);
+const char *dt_scrub_unsupported_to_string(enum dt_scrub_unsupported s);
+
+/*
+ * "90s", "10min", "2h", "1h30min", "500ms", "0": a duration with units
+ * ms, s, min, h (a bare number is seconds).  Returns 0 or -EINVAL /
+ * -ERANGE.
+ */
+int parse_duration(const char *s, uint64_t *usec);
+/* Formats usec as parse_duration() reads it ("30min"); returns buf. */
+const char *format_duration(char *buf, size_t len, uint64_t usec);

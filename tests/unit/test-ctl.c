@@ -303,8 +303,9 @@ static struct ctl_device *add(const char *name, const char *source, const char *
 }
 
 /* Two devices, one of them refused with an error; nodes 0 and 1 have
- * memory, node 2 none.  The pmem one's DIMMs are frozen; the CXL one has
- * no NVDIMM security ("n/a"). */
+ * memory, node 2 none.  The pmem one's DIMMs are frozen, and it was
+ * scrubbed: 4096 bytes of poison cleared, 2 bad ranges left, 1 block
+ * skipped; the CXL one has no NVDIMM security ("n/a") and no scrub. */
 static void sample(void) {
         static const uint64_t totals[] = { 8 * GiB, 2 * GiB };
         struct ctl_device *d;
@@ -315,6 +316,11 @@ static void sample(void) {
         set_b(d, "MemmapOnMemory", true);
         set_t(d, "LastTransition", UINT64_C(1700000000123456));
         set_s(d, "Security", "frozen");
+        set_u(d, "BadBlocks", 2);
+        set_t(d, "ClearedBytes", 4096);
+        set_u(d, "SkippedBlocks", 1);
+        set_t(d, "LastScrub", UINT64_C(1699999000000000));
+        set_s(d, "ScrubOutcome", "done");
 
         d = add("dax1.0", "cxl", "refused", 512 * MiB, 2, "", 0, 4);
         set_s(d, "Rule", "cxl-ram");
@@ -322,6 +328,7 @@ static void sample(void) {
         set_s(d, "LastError", "/dev/dax1.0 is in use by pid 42 (sleep)");
         set_t(d, "LastTransition", UINT64_C(1700000060000000));
         set_s(d, "Security", "n/a");
+        set_s(d, "ScrubOutcome", "none");
 
         ck_assert_int_eq(ctl_report_compute_nodes(&rep, totals, ELEMENTSOF(totals), BLOCK_SIZE), 0);
 }
@@ -339,6 +346,7 @@ START_TEST(test_add_device_defaults) {
         ck_assert_str_eq(d->zone, "");
         ck_assert_str_eq(d->last_error, "");
         ck_assert_str_eq(d->security, "");
+        ck_assert_str_eq(d->scrub_outcome, "");
         ck_assert_str_eq(d->object_path, "");
         ck_assert_int_eq(d->target_node, -1);
         ck_assert_uint_eq(d->size, 0);
@@ -346,6 +354,10 @@ START_TEST(test_add_device_defaults) {
         ck_assert_uint_eq(d->total_blocks, 0);
         ck_assert(!d->memmap_on_memory);
         ck_assert_uint_eq(d->last_transition, 0);
+        ck_assert_uint_eq(d->badblocks, 0);
+        ck_assert_uint_eq(d->cleared_bytes, 0);
+        ck_assert_uint_eq(d->skipped_blocks, 0);
+        ck_assert_uint_eq(d->last_scrub, 0);
 
         ctl_report_clear(&rep);
         ck_assert_ptr_null(rep.devices);
@@ -361,7 +373,9 @@ START_TEST(test_property_signatures) {
                 { "Rule", "s" },          { "Mode", "s" },           { "Size", "t" },
                 { "TargetNode", "i" },    { "Zone", "s" },           { "OnlineBlocks", "u" },
                 { "TotalBlocks", "u" },   { "MemmapOnMemory", "b" }, { "LastError", "s" },
-                { "LastTransition", "t" },  { "Security", "s" },
+                { "LastTransition", "t" },  { "Security", "s" },      { "BadBlocks", "u" },
+                { "ClearedBytes", "t" },  { "SkippedBlocks", "u" },  { "LastScrub", "t" },
+                { "ScrubOutcome", "s" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(props); i++)
@@ -369,6 +383,9 @@ START_TEST(test_property_signatures) {
         ck_assert_ptr_null(ctl_device_property_signature("name"));
         ck_assert_ptr_null(ctl_device_property_signature("Uuid"));
         ck_assert_ptr_null(ctl_device_property_signature("security"));
+        ck_assert_ptr_null(ctl_device_property_signature("badblocks"));
+        ck_assert_ptr_null(ctl_device_property_signature("Badblocks"));
+        ck_assert_ptr_null(ctl_device_property_signature("ScrubState"));
         ck_assert_ptr_null(ctl_device_property_signature(""));
         ck_assert_ptr_null(ctl_device_property_signature(NULL));
 }
@@ -395,6 +412,12 @@ START_TEST(test_set_property) {
         set_t(d, "LastTransition", 42);
         set_s(d, "Security", "unlocked");
         set_s(d, "Security", "locked"); /* replaces */
+        set_u(d, "BadBlocks", 7);
+        set_t(d, "ClearedBytes", UINT64_MAX);
+        set_u(d, "SkippedBlocks", UINT32_MAX);
+        set_t(d, "LastScrub", 43);
+        set_s(d, "ScrubOutcome", "failed");
+        set_s(d, "ScrubOutcome", "timed-out"); /* replaces */
 
         ck_assert_str_eq(d->name, "dax3.1");
         ck_assert_str_eq(d->source, "hmem");
@@ -410,6 +433,14 @@ START_TEST(test_set_property) {
         ck_assert_str_eq(d->last_error, "boom");
         ck_assert_uint_eq(d->last_transition, 42);
         ck_assert_str_eq(d->security, "locked");
+        ck_assert_uint_eq(d->badblocks, 7);
+        ck_assert_uint_eq(d->cleared_bytes, UINT64_MAX);
+        ck_assert_uint_eq(d->skipped_blocks, UINT32_MAX);
+        ck_assert_uint_eq(d->last_scrub, 43);
+        ck_assert_str_eq(d->scrub_outcome, "timed-out");
+        /* Fields next to each other do not spill into one another. */
+        ck_assert_uint_eq(d->last_transition, 42);
+        ck_assert_uint_eq(d->total_blocks, UINT32_MAX);
 
         /* An unknown property of a newer daemon is ignored... */
         v = (struct ctl_value) { .type = 's', .s = "x" };
@@ -428,6 +459,18 @@ START_TEST(test_set_property) {
         v = (struct ctl_value) { .type = 'u', .u = 5 };
         ck_assert_int_eq(ctl_device_set_property(d, "Security", &v), -EBADMSG);
         ck_assert_str_eq(d->security, "locked");
+        v = (struct ctl_value) { .type = 't', .t = 5 };
+        ck_assert_int_eq(ctl_device_set_property(d, "BadBlocks", &v), -EBADMSG);
+        ck_assert_int_eq(ctl_device_set_property(d, "SkippedBlocks", &v), -EBADMSG);
+        ck_assert_uint_eq(d->badblocks, 7);
+        ck_assert_uint_eq(d->skipped_blocks, UINT32_MAX);
+        v = (struct ctl_value) { .type = 'u', .u = 5 };
+        ck_assert_int_eq(ctl_device_set_property(d, "ClearedBytes", &v), -EBADMSG);
+        ck_assert_int_eq(ctl_device_set_property(d, "LastScrub", &v), -EBADMSG);
+        ck_assert_int_eq(ctl_device_set_property(d, "ScrubOutcome", &v), -EBADMSG);
+        ck_assert_uint_eq(d->cleared_bytes, UINT64_MAX);
+        ck_assert_uint_eq(d->last_scrub, 43);
+        ck_assert_str_eq(d->scrub_outcome, "timed-out");
 
         /* A NULL string is stored as "". */
         v = (struct ctl_value) { .type = 's', .s = NULL };
@@ -435,6 +478,8 @@ START_TEST(test_set_property) {
         ck_assert_str_eq(d->last_error, "");
         ck_assert_int_eq(ctl_device_set_property(d, "Security", &v), 1);
         ck_assert_str_eq(d->security, "");
+        ck_assert_int_eq(ctl_device_set_property(d, "ScrubOutcome", &v), 1);
+        ck_assert_str_eq(d->scrub_outcome, "");
 }
 END_TEST
 
@@ -521,9 +566,9 @@ START_TEST(test_status_text) {
 
         sample();
         ck_assert_int_eq(ctl_format_status(&rep, &s), 0);
-        ck_assert_str_eq(s, "DEVICE  SOURCE  STATE         SIZE  NODE  ZONE     BLOCKS  SECURITY\n"
-                            "dax0.0  pmem    online     2.0 GiB  1     Movable  16/16   frozen\n"
-                            "dax1.0  cxl     refused  512.0 MiB  2     -        0/4     n/a\n"
+        ck_assert_str_eq(s, "DEVICE  SOURCE  STATE         SIZE  NODE  ZONE     BLOCKS  SECURITY  BADBLOCKS  SKIPPED\n"
+                            "dax0.0  pmem    online     2.0 GiB  1     Movable  16/16   frozen    2          1\n"
+                            "dax1.0  cxl     refused  512.0 MiB  2     -        0/4     n/a       0          0\n"
                             "\n"
                             "dax1.0: /dev/dax1.0 is in use by pid 42 (sleep)\n"
                             "\n"
@@ -562,8 +607,8 @@ START_TEST(test_status_text_no_errors) {
 
         add("dax0.0", "pmem", "devdax", 16 * GiB, -1, "", 0, 128);
         ck_assert_int_eq(ctl_format_status(&rep, &s), 0);
-        ck_assert_str_eq(s, "DEVICE  SOURCE  STATE       SIZE  NODE  ZONE  BLOCKS  SECURITY\n"
-                            "dax0.0  pmem    devdax  16.0 GiB  -     -     0/128   -\n");
+        ck_assert_str_eq(s, "DEVICE  SOURCE  STATE       SIZE  NODE  ZONE  BLOCKS  SECURITY  BADBLOCKS  SKIPPED\n"
+                            "dax0.0  pmem    devdax  16.0 GiB  -     -     0/128   -         0          0\n");
         free(s);
 }
 END_TEST
@@ -571,20 +616,24 @@ END_TEST
 /* Every column grows to its widest cell; every row starts each column at
  * the header's offset. */
 START_TEST(test_status_text_long_names) {
-        static const char *const headers[] = { "DEVICE", "SOURCE", "STATE", "NODE", "ZONE", "BLOCKS", "SECURITY" };
+        static const char *const headers[] = { "DEVICE", "SOURCE", "STATE", "NODE", "ZONE", "BLOCKS", "SECURITY",
+                                               "BADBLOCKS", "SKIPPED" };
         const char *line, *next;
+        struct ctl_device *d;
         char *s = NULL;
 
         add("dax0.0", "pmem", "online", 2 * GiB, 1, "Movable", 16, 16);
-        set_s(add("dax123456789.987654321", "unknown", "offlining", 1536 * GiB, 1234, "mixed", 4000000000u,
-                  4294967295u),
-              "Security", "n/a");
+        d = add("dax123456789.987654321", "unknown", "offlining", 1536 * GiB, 1234, "mixed", 4000000000u,
+                4294967295u);
+        set_s(d, "Security", "n/a");
+        set_u(d, "BadBlocks", 4294967295u);
+        set_u(d, "SkippedBlocks", 12345);
         ck_assert_int_eq(ctl_format_status(&rep, &s), 0);
         ck_assert_str_eq(
                 s,
-                "DEVICE                  SOURCE   STATE         SIZE  NODE  ZONE     BLOCKS                 SECURITY\n"
-                "dax0.0                  pmem     online     2.0 GiB  1     Movable  16/16                  -\n"
-                "dax123456789.987654321  unknown  offlining  1.5 TiB  1234  mixed    4000000000/4294967295  n/a\n");
+                "DEVICE                  SOURCE   STATE         SIZE  NODE  ZONE     BLOCKS                 SECURITY  BADBLOCKS   SKIPPED\n"
+                "dax0.0                  pmem     online     2.0 GiB  1     Movable  16/16                  -         0           0\n"
+                "dax123456789.987654321  unknown  offlining  1.5 TiB  1234  mixed    4000000000/4294967295  n/a       4294967295  12345\n");
 
         /* The same, structurally: left-aligned columns start where their header does. */
         line = s;
@@ -625,8 +674,8 @@ START_TEST(test_status_text_sizes) {
         add("dax0.0", "pmem", "devdax", sizes[_i].bytes, 0, "", 0, 1);
         ck_assert_int_eq(ctl_format_status(&rep, &s), 0);
         ck_assert_int_ge(asprintf(&want,
-                                  "DEVICE  SOURCE  STATE   %*s  NODE  ZONE  BLOCKS  SECURITY\n"
-                                  "dax0.0  pmem    devdax  %*s  0     -     0/1     -\n",
+                                  "DEVICE  SOURCE  STATE   %*s  NODE  ZONE  BLOCKS  SECURITY  BADBLOCKS  SKIPPED\n"
+                                  "dax0.0  pmem    devdax  %*s  0     -     0/1     -         0          0\n",
                                   w, "SIZE", w, sizes[_i].text),
                          0);
         ck_assert_str_eq(s, want);
@@ -643,7 +692,7 @@ START_TEST(test_status_text_several_errors) {
         set_s(add("dax2.0", "cxl", "refused", GiB, 0, "", 0, 8), "LastError", "mapped by pid 7 (qemu)");
         set_s(&rep.devices[2], "Security", "n/a");
         ck_assert_int_eq(ctl_format_status(&rep, &s), 0);
-        ck_assert_ptr_nonnull(strstr(s, "0/8     n/a\n"
+        ck_assert_ptr_nonnull(strstr(s, "0/8     n/a       0          0\n"
                                         "\n"
                                         "dax0.0: kmem: bind failed: EBUSY\n"
                                         "dax2.0: mapped by pid 7 (qemu)\n"));
@@ -669,6 +718,11 @@ START_TEST(test_show_text) {
                             "TotalBlocks: 4\n"
                             "MemmapOnMemory: no\n"
                             "Security: n/a\n"
+                            "BadBlocks: 0\n"
+                            "ClearedBytes: 0\n"
+                            "SkippedBlocks: 0\n"
+                            "LastScrub: -\n"
+                            "ScrubOutcome: none\n"
                             "LastError: /dev/dax1.0 is in use by pid 42 (sleep)\n"
                             "LastTransition: 2023-11-14 22:14:20 UTC\n"
                             "ObjectPath: /org/daxtier/Daxtierd1/device/dax1_0\n");
@@ -687,6 +741,11 @@ START_TEST(test_show_text) {
                             "TotalBlocks: 16\n"
                             "MemmapOnMemory: yes\n"
                             "Security: frozen\n"
+                            "BadBlocks: 2\n"
+                            "ClearedBytes: 4096\n"
+                            "SkippedBlocks: 1\n"
+                            "LastScrub: 2023-11-14 21:56:40 UTC\n"
+                            "ScrubOutcome: done\n"
                             "LastError: -\n"
                             "LastTransition: 2023-11-14 22:13:20 UTC\n"
                             "ObjectPath: /org/daxtier/Daxtierd1/device/dax0_0\n");
@@ -714,6 +773,11 @@ START_TEST(test_show_text_empty) {
                             "TotalBlocks: 0\n"
                             "MemmapOnMemory: no\n"
                             "Security: -\n"
+                            "BadBlocks: 0\n"
+                            "ClearedBytes: 0\n"
+                            "SkippedBlocks: 0\n"
+                            "LastScrub: -\n"
+                            "ScrubOutcome: -\n"
                             "LastError: -\n"
                             "LastTransition: -\n"
                             "ObjectPath: -\n");
@@ -760,6 +824,11 @@ static const struct key device_keys[] = {
         { "memmap_on_memory", json_type_boolean },
         { "last_error", json_type_string },
         { "security", json_type_string },
+        { "badblocks", json_type_int },
+        { "cleared_bytes", json_type_int },
+        { "skipped_blocks", json_type_int },
+        { "last_scrub", json_type_int },
+        { "scrub_outcome", json_type_string },
 };
 
 static const struct key show_extra_keys[] = {
@@ -833,6 +902,11 @@ static void expect_sample_device(struct json_object *d, size_t i) {
                 ck_assert(json_object_get_boolean(get(d, "memmap_on_memory")));
                 ck_assert_str_eq(json_object_get_string(get(d, "last_error")), "");
                 ck_assert_str_eq(json_object_get_string(get(d, "security")), "frozen");
+                ck_assert_int_eq(json_object_get_int64(get(d, "badblocks")), 2);
+                ck_assert_uint_eq(json_object_get_uint64(get(d, "cleared_bytes")), 4096);
+                ck_assert_int_eq(json_object_get_int64(get(d, "skipped_blocks")), 1);
+                ck_assert_uint_eq(json_object_get_uint64(get(d, "last_scrub")), UINT64_C(1699999000000000));
+                ck_assert_str_eq(json_object_get_string(get(d, "scrub_outcome")), "done");
         } else {
                 ck_assert_str_eq(json_object_get_string(get(d, "name")), "dax1.0");
                 ck_assert_str_eq(json_object_get_string(get(d, "source")), "cxl");
@@ -848,6 +922,11 @@ static void expect_sample_device(struct json_object *d, size_t i) {
                 ck_assert_str_eq(json_object_get_string(get(d, "last_error")),
                                  "/dev/dax1.0 is in use by pid 42 (sleep)");
                 ck_assert_str_eq(json_object_get_string(get(d, "security")), "n/a");
+                ck_assert_int_eq(json_object_get_int64(get(d, "badblocks")), 0);
+                ck_assert_uint_eq(json_object_get_uint64(get(d, "cleared_bytes")), 0);
+                ck_assert_int_eq(json_object_get_int64(get(d, "skipped_blocks")), 0);
+                ck_assert_uint_eq(json_object_get_uint64(get(d, "last_scrub")), 0);
+                ck_assert_str_eq(json_object_get_string(get(d, "scrub_outcome")), "none");
         }
 }
 
@@ -922,6 +1001,11 @@ START_TEST(test_status_json_extremes) {
 
         dev = add("dax0.0", "pmem", "failed", UINT64_MAX, -1, "", UINT32_MAX, UINT32_MAX);
         set_s(dev, "LastError", "say \"no\"\\\n\ttwice \xc3\xa9");
+        set_u(dev, "BadBlocks", UINT32_MAX);
+        set_t(dev, "ClearedBytes", UINT64_MAX);
+        set_u(dev, "SkippedBlocks", UINT32_MAX);
+        set_t(dev, "LastScrub", UINT64_MAX);
+        set_s(dev, "ScrubOutcome", "timed-out");
         ck_assert_int_eq(ctl_report_compute_nodes(&rep, totals, 1, 0), 0);
         ck_assert_int_eq(ctl_json_status(&rep, &s), 0);
         root = parse_json(s);
@@ -934,6 +1018,11 @@ START_TEST(test_status_json_extremes) {
         ck_assert_int_eq(json_object_get_int64(get(d, "total_blocks")), UINT32_MAX);
         ck_assert_str_eq(json_object_get_string(get(d, "last_error")), "say \"no\"\\\n\ttwice \xc3\xa9");
         ck_assert_str_eq(json_object_get_string(get(d, "security")), ""); /* never set: "", not "-" */
+        ck_assert_int_eq(json_object_get_int64(get(d, "badblocks")), UINT32_MAX);
+        ck_assert_uint_eq(json_object_get_uint64(get(d, "cleared_bytes")), UINT64_MAX);
+        ck_assert_int_eq(json_object_get_int64(get(d, "skipped_blocks")), UINT32_MAX);
+        ck_assert_uint_eq(json_object_get_uint64(get(d, "last_scrub")), UINT64_MAX);
+        ck_assert_str_eq(json_object_get_string(get(d, "scrub_outcome")), "timed-out");
 
         n = json_object_array_get_idx(get(root, "nodes"), 0);
         ck_assert_uint_eq(json_object_get_uint64(get(n, "total")), UINT64_MAX - 1);
@@ -1014,17 +1103,17 @@ START_TEST(test_security_text) {
         ck_assert_str_eq(rep.devices[0].security, "frozen");
 
         ck_assert_int_eq(ctl_format_status(&rep, &s), 0);
-        ck_assert_str_eq(s, "DEVICE  SOURCE  STATE      SIZE  NODE  ZONE     BLOCKS  SECURITY\n"
-                            "dax0.0  pmem    online  2.0 GiB  1     Movable  16/16   frozen\n"
-                            "dax1.0  pmem    devdax  2.0 GiB  1     -        0/16    -\n");
+        ck_assert_str_eq(s, "DEVICE  SOURCE  STATE      SIZE  NODE  ZONE     BLOCKS  SECURITY  BADBLOCKS  SKIPPED\n"
+                            "dax0.0  pmem    online  2.0 GiB  1     Movable  16/16   frozen    0          0\n"
+                            "dax1.0  pmem    devdax  2.0 GiB  1     -        0/16    -         0          0\n");
         assert_no_trailing_blanks(s);
         free(s);
 
         ck_assert_int_eq(ctl_format_device(&rep.devices[0], &s), 0);
-        ck_assert_ptr_nonnull(strstr(s, "\nMemmapOnMemory: no\nSecurity: frozen\nLastError: -\n"));
+        ck_assert_ptr_nonnull(strstr(s, "\nMemmapOnMemory: no\nSecurity: frozen\nBadBlocks: 0\n"));
         free(s);
         ck_assert_int_eq(ctl_format_device(&rep.devices[1], &s), 0);
-        ck_assert_ptr_nonnull(strstr(s, "\nMemmapOnMemory: no\nSecurity: -\nLastError: -\n"));
+        ck_assert_ptr_nonnull(strstr(s, "\nMemmapOnMemory: no\nSecurity: -\nBadBlocks: 0\n"));
         free(s);
 
         /* The list output does not grow a column. */
@@ -1061,7 +1150,8 @@ START_TEST(test_security_json) {
         expect_keys(d, device_keys, ELEMENTSOF(device_keys), NULL, 0);
         ck_assert_str_eq(json_object_get_string(get(d, "security")), "frozen");
         ck_assert_pstr_eq(key_after(d, "last_error"), "security");
-        ck_assert_pstr_eq(key_after(d, "security"), NULL); /* last key of status */
+        ck_assert_pstr_eq(key_after(d, "security"), "badblocks");
+        ck_assert_pstr_eq(key_after(d, "scrub_outcome"), NULL); /* last key of status */
         d = json_object_array_get_idx(get(root, "devices"), 1);
         ck_assert_str_eq(json_object_get_string(get(d, "security")), "");
         json_object_put(root);
@@ -1072,7 +1162,8 @@ START_TEST(test_security_json) {
         expect_keys(o, device_keys, ELEMENTSOF(device_keys), show_extra_keys, ELEMENTSOF(show_extra_keys));
         ck_assert_str_eq(json_object_get_string(get(o, "security")), "frozen");
         ck_assert_pstr_eq(key_after(o, "last_error"), "security");
-        ck_assert_pstr_eq(key_after(o, "security"), "last_transition");
+        ck_assert_pstr_eq(key_after(o, "security"), "badblocks");
+        ck_assert_pstr_eq(key_after(o, "scrub_outcome"), "last_transition");
         json_object_put(o);
         free(s);
 
@@ -1081,6 +1172,120 @@ START_TEST(test_security_json) {
         root = parse_json(s);
         expect_keys(json_object_array_get_idx(root, 0), list_keys, ELEMENTSOF(list_keys), NULL, 0);
         json_object_put(root);
+        free(s);
+}
+END_TEST
+
+/* ---- poison ------------------------------------------------------------------ */
+
+/* A device with poison it could not clear: 3 bad ranges left, 2 blocks
+ * left offline, 1 MiB cleared, after a scrub that timed out. */
+static struct ctl_device *poison_sample(void) {
+        struct ctl_device *d = add("dax0.0", "pmem", "online", 2 * GiB, 1, "Movable", 14, 16);
+
+        set_s(d, "Security", "unlocked");
+        set_u(d, "BadBlocks", 3);
+        set_t(d, "ClearedBytes", MiB);
+        set_u(d, "SkippedBlocks", 2);
+        set_t(d, "LastScrub", UINT64_C(1700000000999999));
+        set_s(d, "ScrubOutcome", "timed-out");
+        set_s(add("dax1.0", "pmem", "devdax", 2 * GiB, 1, "", 0, 16), "ScrubOutcome", "unsupported");
+        return d;
+}
+
+START_TEST(test_poison_text) {
+        char *s = NULL;
+
+        poison_sample();
+        ck_assert_int_eq(ctl_format_status(&rep, &s), 0);
+        ck_assert_str_eq(s, "DEVICE  SOURCE  STATE      SIZE  NODE  ZONE     BLOCKS  SECURITY  BADBLOCKS  SKIPPED\n"
+                            "dax0.0  pmem    online  2.0 GiB  1     Movable  14/16   unlocked  3          2\n"
+                            "dax1.0  pmem    devdax  2.0 GiB  1     -        0/16    -         0          0\n");
+        assert_no_trailing_blanks(s);
+        free(s);
+
+        /* After Security, before LastError, in this order; the scrub time
+         * in UTC, to the second. */
+        ck_assert_int_eq(ctl_format_device(&rep.devices[0], &s), 0);
+        ck_assert_ptr_nonnull(strstr(s, "\nSecurity: unlocked\n"
+                                        "BadBlocks: 3\n"
+                                        "ClearedBytes: 1048576\n"
+                                        "SkippedBlocks: 2\n"
+                                        "LastScrub: 2023-11-14 22:13:20 UTC\n"
+                                        "ScrubOutcome: timed-out\n"
+                                        "LastError: -\n"
+                                        "LastTransition: -\n"));
+        free(s);
+        ck_assert_int_eq(ctl_format_device(&rep.devices[1], &s), 0);
+        ck_assert_ptr_nonnull(strstr(s, "\nSecurity: -\n"
+                                        "BadBlocks: 0\n"
+                                        "ClearedBytes: 0\n"
+                                        "SkippedBlocks: 0\n"
+                                        "LastScrub: -\n"
+                                        "ScrubOutcome: unsupported\n"
+                                        "LastError: -\n"));
+        free(s);
+
+        /* LastScrub and LastTransition are each their own time. */
+        set_t(&rep.devices[1], "LastTransition", UINT64_C(1700000060000000));
+        ck_assert_int_eq(ctl_format_device(&rep.devices[1], &s), 0);
+        ck_assert_ptr_nonnull(strstr(s, "\nLastScrub: -\n"));
+        ck_assert_ptr_nonnull(strstr(s, "\nLastTransition: 2023-11-14 22:14:20 UTC\n"));
+        free(s);
+
+        /* The list output does not grow a column. */
+        ck_assert_int_eq(ctl_format_list(&rep, &s), 0);
+        ck_assert_ptr_null(strstr(s, "BADBLOCKS"));
+        ck_assert_ptr_null(strstr(s, "SKIPPED"));
+        free(s);
+}
+END_TEST
+
+START_TEST(test_poison_json) {
+        static const char *const order[] = {
+                "security", "badblocks", "cleared_bytes", "skipped_blocks", "last_scrub", "scrub_outcome",
+        };
+        struct json_object *root, *d, *o;
+        char *s = NULL;
+
+        poison_sample();
+
+        ck_assert_int_eq(ctl_json_status(&rep, &s), 0);
+        root = parse_json(s);
+        d = json_object_array_get_idx(get(root, "devices"), 0);
+        expect_keys(d, device_keys, ELEMENTSOF(device_keys), NULL, 0);
+        for (size_t i = 0; i + 1 < ELEMENTSOF(order); i++)
+                ck_assert_pstr_eq(key_after(d, order[i]), order[i + 1]);
+        ck_assert_pstr_eq(key_after(d, "scrub_outcome"), NULL);
+        ck_assert_int_eq(json_object_get_int64(get(d, "badblocks")), 3);
+        ck_assert_uint_eq(json_object_get_uint64(get(d, "cleared_bytes")), MiB);
+        ck_assert_int_eq(json_object_get_int64(get(d, "skipped_blocks")), 2);
+        ck_assert_uint_eq(json_object_get_uint64(get(d, "last_scrub")), UINT64_C(1700000000999999));
+        ck_assert_str_eq(json_object_get_string(get(d, "scrub_outcome")), "timed-out");
+        d = json_object_array_get_idx(get(root, "devices"), 1);
+        ck_assert_int_eq(json_object_get_int64(get(d, "badblocks")), 0);
+        ck_assert_uint_eq(json_object_get_uint64(get(d, "last_scrub")), 0);
+        ck_assert_str_eq(json_object_get_string(get(d, "scrub_outcome")), "unsupported");
+        json_object_put(root);
+        free(s);
+
+        ck_assert_int_eq(ctl_json_device(&rep.devices[0], &s), 0);
+        o = parse_json(s);
+        expect_keys(o, device_keys, ELEMENTSOF(device_keys), show_extra_keys, ELEMENTSOF(show_extra_keys));
+        for (size_t i = 0; i + 1 < ELEMENTSOF(order); i++)
+                ck_assert_pstr_eq(key_after(o, order[i]), order[i + 1]);
+        ck_assert_pstr_eq(key_after(o, "scrub_outcome"), "last_transition");
+        ck_assert_int_eq(json_object_get_int64(get(o, "skipped_blocks")), 2);
+        ck_assert_str_eq(json_object_get_string(get(o, "scrub_outcome")), "timed-out");
+        json_object_put(o);
+        free(s);
+
+        /* A never-set outcome is "" in JSON, as every string is. */
+        ck_assert_int_eq(ctl_json_device(ctl_report_add_device(&rep), &s), 0);
+        o = parse_json(s);
+        ck_assert_str_eq(json_object_get_string(get(o, "scrub_outcome")), "");
+        ck_assert_uint_eq(json_object_get_uint64(get(o, "last_scrub")), 0);
+        json_object_put(o);
         free(s);
 }
 END_TEST
@@ -1167,6 +1372,12 @@ static Suite *ctl_suite(void) {
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_security_text);
         tcase_add_test(tc, test_security_json);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("poison");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_poison_text);
+        tcase_add_test(tc, test_poison_json);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("errors");

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 
 #include "device.h"
 #include "policy.h"
@@ -49,6 +50,9 @@
 /* More than any job here needs (600 blocks take about 610 steps), few
  * enough that a job that never ends fails the test quickly. */
 #define MAX_STEPS 10000
+#define MAX_BAD 32
+/* config_load()'s default scrub_timeout. */
+#define SCRUB_TIMEOUT_USEC (UINT64_C(30) * 60 * 1000000)
 
 /* ---- the fake kernel --------------------------------------------------- */
 
@@ -66,6 +70,12 @@ struct fake_block {
         int get_err;
         int offline_err;
         int online_err;
+};
+
+/* A bad range of a region's badblocks, in physical bytes. */
+struct fake_bad {
+        uint64_t start, len;
+        bool uncleareable;      /* clear_error() leaves it: the platform cannot */
 };
 
 struct fake {
@@ -114,6 +124,25 @@ struct fake {
         /* Other memory of the target node that goes away (hot-removed by
          * someone else) while the device binds to kmem. */
         uint64_t node_mem_lost_at_bind;
+
+        /* Poison.  The nd bus scrubs (ars_start) unless ars_start_err
+         * says otherwise (-EOPNOTSUPP: no ARS); a started scrub is busy
+         * for ars_busy_polls calls of ars_busy(), or for ever. */
+        int ars_start_err;
+        unsigned ars_busy_polls;
+        bool ars_busy_forever;
+        int ars_busy_err;
+        /* The region's badblocks, region-wide, in physical bytes:
+         * clear_error() removes what it clears, but not uncleareable ones. */
+        struct fake_bad bad[MAX_BAD];
+        size_t n_bad;
+        int badblocks_err;
+        int clear_err;
+        /* What the daemon asked for, and when (n_log at the call, so
+         * that it can be ordered against the binding). */
+        unsigned n_ars_start, n_ars_busy, n_badblocks, n_clear_error;
+        size_t ars_start_at, badblocks_at, clear_at;
+        struct bad_range clears[MAX_BAD];
 
         /* Every call that changes something, in order: "bind dax0.0 kmem",
          * "block_set 32 online_movable", "set_memmap dax0.0 1",
@@ -453,6 +482,108 @@ static int fake_node_mem(void *ctx, int node, uint64_t *ret) {
         return 0;
 }
 
+/* Whether [addr, addr+len) lies inside one of the device's ranges (the
+ * fake's own facts, not the daemon's copy). */
+static bool fake_range_in_dev(const char *name, uint64_t addr, uint64_t len) {
+        struct fake_dev *fd = fake_find(&fk, name);
+
+        if (!fd || len == 0)
+                return false;
+        for (unsigned i = 0; i < fd->facts.n_ranges; i++)
+                if (addr >= fd->facts.ranges[i].start && addr + len - 1 <= fd->facts.ranges[i].end)
+                        return true;
+        return false;
+}
+
+static int fake_ars_start(void *ctx, const struct dax_facts *fa) {
+        struct fake *f = ctx;
+
+        f->n_ars_start++;
+        f->ars_start_at = f->n_log;
+        /* Only an nd bus has address range scrub. */
+        ck_assert_int_eq(fa->source, DT_SOURCE_PMEM);
+        ck_assert_str_eq(fa->bus, "ndbus0");
+        return f->ars_start_err;
+}
+
+static int fake_ars_busy(void *ctx, const struct dax_facts *fa) {
+        struct fake *f = ctx;
+
+        f->n_ars_busy++;
+        ck_assert_msg(f->n_ars_start > 0 && f->ars_start_err == 0, "ars_busy() without a started scrub");
+        ck_assert_str_eq(fa->bus, "ndbus0");
+        if (f->ars_busy_err)
+                return f->ars_busy_err;
+        if (f->ars_busy_forever)
+                return 1;
+        if (f->ars_busy_polls > 0) {
+                f->ars_busy_polls--;
+                return 1;
+        }
+        return 0;
+}
+
+static int fake_badblocks(void *ctx, const struct dax_facts *fa, struct bad_range *out, size_t max) {
+        struct fake *f = ctx;
+
+        if (f->n_badblocks++ == 0)
+                f->badblocks_at = f->n_log;
+        ck_assert_int_eq(fa->source, DT_SOURCE_PMEM);
+        if (f->badblocks_err)
+                return f->badblocks_err;
+        for (size_t i = 0; i < f->n_bad && i < max; i++)
+                out[i] = (struct bad_range) { .start = f->bad[i].start, .len = f->bad[i].len };
+        return (int) f->n_bad;
+}
+
+static int fake_clear_error(void *ctx, const struct dax_facts *fa, uint64_t addr, uint64_t len,
+                            uint64_t *cleared) {
+        struct fake *f = ctx;
+        uint64_t end = addr + len, done = 0;
+
+        if (f->n_clear_error == 0)
+                f->clear_at = f->n_log;
+        ck_assert_uint_lt(f->n_clear_error, MAX_BAD);
+        f->clears[f->n_clear_error++] = (struct bad_range) { .start = addr, .len = len };
+        /* Poison of memory that is not the device's is not the device's
+         * to clear: it may be another namespace's data. */
+        ck_assert_msg(fake_range_in_dev(fa->name, addr, len), "clear_error(0x%llx+%llu) outside %s",
+                      (unsigned long long) addr, (unsigned long long) len, fa->name);
+        *cleared = 0;
+        if (f->clear_err)
+                return f->clear_err;
+
+        for (size_t i = 0; i < f->n_bad;) {
+                struct fake_bad *b = &f->bad[i];
+                uint64_t bend = b->start + b->len;
+                uint64_t lo = b->start > addr ? b->start : addr, hi = bend < end ? bend : end;
+
+                if (lo >= hi || b->uncleareable) {
+                        i++;
+                        continue;
+                }
+                done += hi - lo;
+                if (lo > b->start && hi < bend) {
+                        /* A hole in the middle: the tail becomes a range of its own. */
+                        ck_assert_uint_lt(f->n_bad, MAX_BAD);
+                        f->bad[f->n_bad++] = (struct fake_bad) { .start = hi, .len = bend - hi };
+                        b->len = lo - b->start;
+                } else if (lo > b->start)
+                        b->len = lo - b->start;
+                else if (hi < bend) {
+                        b->len = bend - hi;
+                        b->start = hi;
+                } else {
+                        memmove(b, b + 1, (f->n_bad - i - 1) * sizeof(*b));
+                        f->n_bad--;
+                        continue;
+                }
+                i++;
+        }
+        *cleared = done;
+        return 0;
+}
+
 static const struct backend fake_backend = {
         .read_facts = fake_read_facts,
         .block_size = fake_block_size,
@@ -465,6 +596,10 @@ static const struct backend fake_backend = {
         .auto_online_get = fake_auto_online_get,
         .auto_online_set = fake_auto_online_set,
         .node_mem = fake_node_mem,
+        .ars_start = fake_ars_start,
+        .ars_busy = fake_ars_busy,
+        .badblocks = fake_badblocks,
+        .clear_error = fake_clear_error,
 };
 
 /* Index of the first log entry equal to the formatted string, or -1. */
@@ -625,6 +760,14 @@ static struct rule make_rule(enum dt_mode mode, enum dt_zone zone, int target_no
                 .zone = zone,
                 .target_node = target_node,
                 .memmap_on_memory = memmap,
+                /* No poison handling unless a test asks for it, so that
+                 * the paths of the tests that predate it stay as they
+                 * were; the rest as config_load() defaults them. */
+                .scrub = DT_SCRUB_NONE,
+                .scrub_timeout_usec = SCRUB_TIMEOUT_USEC,
+                .on_poison = DT_ON_POISON_REFUSE,
+                .on_runtime_poison = DT_ON_RUNTIME_POISON_OFFLINE_BLOCK,
+                .scrub_unsupported = DT_SCRUB_UNSUPPORTED_PROCEED,
         };
 }
 
@@ -646,19 +789,34 @@ static enum dev_state prepare(struct device *d, const struct rule *r) {
 
 static unsigned blocking_calls;
 
-/* Runs a whole job; returns the number of steps it took. */
-static unsigned run_job(struct device *d) {
+/* How often the job said DEVICE_STEP_WAIT_SCRUB; and when nonzero, after
+ * how many of those drive_job() calls device_job_scrub_timeout(), as the
+ * manager's timer would once scrub_timeout passed. */
+static unsigned wait_scrub_results;
+static unsigned timeout_after_waits;
+
+/* Runs a started job to its end; returns the number of steps it took. */
+static unsigned drive_job(struct device *d) {
         unsigned steps = 0;
         int r;
 
-        ck_assert_ptr_null(d->job);
-        ck_assert_int_eq(device_job_start(d), 0);
+        ck_assert_ptr_nonnull(d->job);
         do {
                 ck_assert_msg(steps < MAX_STEPS, "%s: job still running after %u steps (state %s)", d->name,
                               steps, dev_state_to_string(d->state));
                 r = device_job_step(d, &fake_backend, &fk, &observer);
-                ck_assert_msg(r == 0 || r == 1 || r == DEVICE_STEP_BLOCKING, "device_job_step() returned %d", r);
+                ck_assert_msg(r == 0 || r == 1 || r == DEVICE_STEP_BLOCKING || r == DEVICE_STEP_WAIT_SCRUB,
+                              "device_job_step() returned %d", r);
                 steps++;
+                /* A scrub runs: the manager polls the bus and steps again
+                 * when it ended (the fake's busy count goes down with
+                 * every ars_busy() call), or when scrub_timeout passed. */
+                if (r == DEVICE_STEP_WAIT_SCRUB) {
+                        ck_assert_int_eq(d->state, DEV_SCRUBBING);
+                        wait_scrub_results++;
+                        if (timeout_after_waits && wait_scrub_results == timeout_after_waits)
+                                device_job_scrub_timeout(d);
+                }
                 if (r != 0)
                         ck_assert_msg(!dev_state_is_steady(d->state), "job running in steady state %s",
                                       dev_state_to_string(d->state));
@@ -673,6 +831,13 @@ static unsigned run_job(struct device *d) {
         /* A finished job stays finished. */
         ck_assert_int_eq(device_job_step(d, &fake_backend, &fk, &observer), 0);
         return steps;
+}
+
+/* Runs a whole job; returns the number of steps it took. */
+static unsigned run_job(struct device *d) {
+        ck_assert_ptr_null(d->job);
+        ck_assert_int_eq(device_job_start(d), 0);
+        return drive_job(d);
 }
 
 static struct rule rule_ram(enum dt_zone zone) {
@@ -702,6 +867,8 @@ static void setup(void) {
         memset(&fk, 0, sizeof(fk));
         memset(&rec, 0, sizeof(rec));
         snprintf(fk.auto_online, sizeof(fk.auto_online), "offline");
+        wait_scrub_results = 0;
+        timeout_after_waits = 0;
         fk.node_mem[0] = 16 * GiB;
         /* A CPU-less memory node, empty until the device is onlined. */
         fk.node_mem[1] = 0;
@@ -1825,6 +1992,8 @@ START_TEST(test_state_strings) {
                 { DEV_BINDING, "binding", false },
                 { DEV_ONLINING, "onlining", false },
                 { DEV_OFFLINING, "offlining", false },
+                { DEV_SCRUBBING, "scrubbing", false },
+                { DEV_CLEARING, "clearing", false },
                 { DEV_KMEM, "kmem", false },
                 { DEV_UNBOUND, "unbound", false },
         };
@@ -1857,6 +2026,19 @@ START_TEST(test_want_and_match) {
         ck_assert_int_eq(w.zone, DT_ZONE_NORMAL);
         ck_assert_int_eq(w.target_node, 3);
         ck_assert_int_eq(w.memmap, DT_MEMMAP_AUTO);
+        ck_assert_int_eq(w.scrub, DT_SCRUB_NONE);
+        ck_assert_uint_eq(w.scrub_timeout_usec, SCRUB_TIMEOUT_USEC);
+        r.scrub = DT_SCRUB_BADBLOCKS;
+        r.scrub_timeout_usec = 90 * 1000000;
+        r.on_poison = DT_ON_POISON_SKIP_BLOCKS;
+        r.on_runtime_poison = DT_ON_RUNTIME_POISON_LOG;
+        r.scrub_unsupported = DT_SCRUB_UNSUPPORTED_REFUSE;
+        want_from_rule(&w, &r);
+        ck_assert_int_eq(w.scrub, DT_SCRUB_BADBLOCKS);
+        ck_assert_uint_eq(w.scrub_timeout_usec, 90 * 1000000);
+        ck_assert_int_eq(w.on_poison, DT_ON_POISON_SKIP_BLOCKS);
+        ck_assert_int_eq(w.on_runtime_poison, DT_ON_RUNTIME_POISON_LOG);
+        ck_assert_int_eq(w.scrub_unsupported, DT_SCRUB_UNSUPPORTED_REFUSE);
         want_from_rule(&w, NULL);
         ck_assert_str_eq(w.rule, "");
         ck_assert_int_eq(w.mode, DT_MODE_IGNORE);
@@ -1882,6 +2064,13 @@ START_TEST(test_device_new) {
         ck_assert_int_eq(dut->want.target_node, -1);
         ck_assert_ptr_null(dut->job);
         ck_assert_ptr_null(dut->last_error);
+        /* No poison known, no scrub run. */
+        ck_assert_uint_eq(dut->badblocks, 0);
+        ck_assert_uint_eq(dut->cleared_bytes, 0);
+        ck_assert_uint_eq(dut->skipped_blocks, 0);
+        ck_assert_ptr_null(dut->skipped);
+        ck_assert_uint_eq(dut->last_scrub_usec, 0);
+        ck_assert_int_eq(dut->scrub_outcome, SCRUB_NOT_RUN);
         device_free(NULL);
 }
 END_TEST
@@ -1917,6 +2106,10 @@ START_TEST(test_abort) {
         device_job_abort(dut, "again", &observer);
         ck_assert_uint_eq(rec.n_trans, 4);
         ck_assert_pstr_eq(dut->last_error, "the device went away");
+        /* A scrub timeout without a job is nothing. */
+        device_job_scrub_timeout(dut);
+        ck_assert_ptr_null(dut->job);
+        ck_assert_uint_eq(rec.n_trans, 4);
 }
 END_TEST
 
@@ -1947,6 +2140,893 @@ START_TEST(test_read_facts_fails_after_bind) {
         ck_assert_str_eq(path(), "devdax checking binding failed");
         ck_assert_contains(last_reason(), "after binding");
         ck_assert_uint_eq(log_count_prefix("block_set "), 0);
+}
+END_TEST
+
+/* ---- 17: scrub and poison ------------------------------------------------ */
+
+/* dax0.0 as set up in setup() sits at 4 GiB in an nd region that starts at
+ * 3 GiB: the region's badblocks cover memory that is not the device's. */
+#define DEV_START (4 * GiB)
+#define DEV_END (5 * GiB)       /* exclusive */
+#define REGION_START (3 * GiB)
+#define BLOCK_ADDR(b) ((uint64_t) (b) * BLOCK_SIZE)
+
+static void fake_pmem(struct fake_dev *fd) {
+        fd->facts.source = DT_SOURCE_PMEM;
+        snprintf(fd->facts.bus, sizeof(fd->facts.bus), "ndbus0");
+        fd->facts.region_start = REGION_START;
+}
+
+static void fake_add_bad(uint64_t start, uint64_t len, bool uncleareable) {
+        ck_assert_uint_lt(fk.n_bad, MAX_BAD);
+        fk.bad[fk.n_bad++] = (struct fake_bad) { .start = start, .len = len, .uncleareable = uncleareable };
+}
+
+static bool fake_has_bad(uint64_t start, uint64_t len) {
+        for (size_t i = 0; i < fk.n_bad; i++)
+                if (fk.bad[i].start == start && fk.bad[i].len == len)
+                        return true;
+        return false;
+}
+
+static struct rule rule_poison(enum dt_scrub scrub, enum dt_on_poison on_poison,
+                               enum dt_scrub_unsupported unsupported) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        r.scrub = scrub;
+        r.on_poison = on_poison;
+        r.scrub_unsupported = unsupported;
+        return r;
+}
+
+static uint64_t realtime_usec(void) {
+        struct timespec ts;
+
+        ck_assert_int_eq(clock_gettime(CLOCK_REALTIME, &ts), 0);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* "0x118001000+512", as the daemon names a range. */
+static const char *range_str(uint64_t start, uint64_t len) {
+        static char buf[4][64];
+        static unsigned next;
+        char *b = buf[next++ % ELEMENTSOF(buf)];
+
+        snprintf(b, sizeof(buf[0]), "0x%llx+%llu", (unsigned long long) start, (unsigned long long) len);
+        return b;
+}
+
+static const enum device_note scrub_notes[] = {
+        NOTE_SCRUB_DONE, NOTE_SCRUB_UNSUPPORTED, NOTE_SCRUB_FAILED, NOTE_SCRUB_TIMED_OUT,
+};
+
+/* Exactly one scrub note, of that kind. */
+static void expect_one_scrub_note(enum device_note kind) {
+        for (size_t i = 0; i < ELEMENTSOF(scrub_notes); i++)
+                ck_assert_msg(note_count(scrub_notes[i]) == (scrub_notes[i] == kind ? 1u : 0u),
+                              "%zu notes of scrub kind %d (expected kind %d)", note_count(scrub_notes[i]),
+                              scrub_notes[i], kind);
+}
+
+static size_t note_index(enum device_note kind) {
+        for (size_t i = 0; i < rec.n_notes; i++)
+                if (rec.notes[i].kind == kind)
+                        return i;
+        ck_abort_msg("no note of kind %d", kind);
+        return 0;
+}
+
+/* Every block of dax0.0 online in Movable but those listed, which are
+ * offline and never written to. */
+static void expect_online_except(const uint64_t *skipped, size_t n) {
+        unsigned online = 0;
+
+        for (unsigned b = FIRST_BLOCK; b <= LAST_BLOCK; b++) {
+                bool skip = false;
+
+                for (size_t i = 0; i < n; i++)
+                        if (skipped[i] == b)
+                                skip = true;
+                if (skip) {
+                        ck_assert_msg(fk.blocks[b].state == BLOCK_OFFLINE, "poisoned memory%u is in state %d", b,
+                                      fk.blocks[b].state);
+                        ck_assert_int_lt(log_find("block_set %u online_movable", b), 0);
+                        ck_assert_int_lt(log_find("block_set %u online_kernel", b), 0);
+                } else {
+                        ck_assert_msg(fk.blocks[b].state == BLOCK_ONLINE, "memory%u is in state %d", b,
+                                      fk.blocks[b].state);
+                        ck_assert_str_eq(fk.blocks[b].zone, "Movable");
+                        online++;
+                }
+        }
+        ck_assert_int_eq(fk.blocks[FIRST_BLOCK - 1].state, BLOCK_ABSENT);
+        ck_assert_int_eq(fk.blocks[LAST_BLOCK + 1].state, BLOCK_ABSENT);
+        ck_assert_uint_eq(fk.node_mem[1], online * BLOCK_SIZE);
+}
+
+/* (a) a scrub that runs a while, then the usual way to RAM */
+START_TEST(test_ars_scrub) {
+        struct rule r = rule_poison(DT_SCRUB_ARS, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_PROCEED);
+        uint64_t before, after;
+
+        fake_pmem(fdev);
+        fk.ars_busy_polls = 3;
+        ck_assert_int_eq(prepare(dut, &r), DEV_DEVDAX);
+        before = realtime_usec();
+        run_job(dut);
+        after = realtime_usec();
+
+        ck_assert_str_eq(path(), "devdax checking scrubbing clearing binding onlining online");
+        ck_assert_uint_eq(fk.n_ars_start, 1);
+        /* The runner was told to wait while the bus said busy, and the
+         * bus was polled until it said idle, not once more. */
+        ck_assert_uint_ge(wait_scrub_results, 3);
+        ck_assert_uint_eq(fk.n_ars_busy, 4);
+        ck_assert_uint_eq(fk.ars_busy_polls, 0);
+        /* Scrub and badblocks come before the device is bound. */
+        ck_assert_int_ge(log_find("bind dax0.0 kmem"), 0);
+        ck_assert_uint_le(fk.ars_start_at, (size_t) log_find("bind dax0.0 kmem"));
+        ck_assert_uint_ge(fk.n_badblocks, 1);
+        ck_assert_uint_le(fk.badblocks_at, (size_t) log_find("bind dax0.0 kmem"));
+
+        expect_one_scrub_note(NOTE_SCRUB_DONE);
+        ck_assert_contains(note_msg(NOTE_SCRUB_DONE), "ndbus0");
+        ck_assert_uint_eq(note_count(NOTE_POISON_CLEARED), 1);
+        ck_assert_contains(note_msg(NOTE_POISON_CLEARED), "no known poison");
+        ck_assert_uint_lt(note_index(NOTE_SCRUB_DONE), note_index(NOTE_POISON_CLEARED));
+        ck_assert_uint_eq(note_count(NOTE_POISON_SKIPPED), 0);
+        ck_assert_int_eq(dut->scrub_outcome, SCRUB_DONE);
+        ck_assert_str_eq(scrub_outcome_to_string(dut->scrub_outcome), "done");
+        ck_assert_uint_ge(dut->last_scrub_usec, before);
+        ck_assert_uint_le(dut->last_scrub_usec, after);
+        ck_assert_uint_eq(dut->badblocks, 0);
+        ck_assert_uint_eq(dut->cleared_bytes, 0);
+        ck_assert_uint_eq(dut->skipped_blocks, 0);
+        ck_assert_uint_eq(fk.n_clear_error, 0);
+
+        ck_assert_ptr_null(dut->last_error);
+        expect_blocks(BLOCK_ONLINE, "Movable");
+        ck_assert_uint_eq(log_count_prefix("block_set "), N_BLOCKS);
+        ck_assert_int_eq(device_observe(dut, &fake_backend, &fk), DEV_ONLINE);
+}
+END_TEST
+
+/* A scrub that is over at once still makes the runner wait once: the
+ * bus is polled, not assumed idle. */
+START_TEST(test_ars_scrub_quick) {
+        struct rule r = rule_poison(DT_SCRUB_ARS, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_PROCEED);
+
+        fake_pmem(fdev);
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking scrubbing clearing binding onlining online");
+        ck_assert_uint_eq(fk.n_ars_start, 1);
+        ck_assert_uint_ge(fk.n_ars_busy, 1);
+        expect_one_scrub_note(NOTE_SCRUB_DONE);
+        ck_assert_int_eq(dut->scrub_outcome, SCRUB_DONE);
+}
+END_TEST
+
+/* A device already on kmem is RAM already: no scrub under it. */
+START_TEST(test_ars_not_on_kmem) {
+        struct rule r = rule_poison(DT_SCRUB_ARS, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_PROCEED);
+
+        fake_pmem(fdev);
+        fake_on_kmem(fdev, BLOCK_OFFLINE, NULL);
+        ck_assert_int_eq(prepare(dut, &r), DEV_KMEM);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "kmem checking clearing onlining online");
+        ck_assert_uint_eq(fk.n_ars_start, 0);
+        ck_assert_uint_eq(fk.n_ars_busy, 0);
+        ck_assert_uint_eq(wait_scrub_results, 0);
+        ck_assert_uint_ge(fk.n_badblocks, 1);
+        for (size_t i = 0; i < ELEMENTSOF(scrub_notes); i++)
+                ck_assert_uint_eq(note_count(scrub_notes[i]), 0);
+        ck_assert_int_eq(dut->scrub_outcome, SCRUB_NOT_RUN);
+        expect_blocks(BLOCK_ONLINE, "Movable");
+}
+END_TEST
+
+/* (b) no ARS on the bus, scrub_unsupported = proceed */
+START_TEST(test_ars_unsupported_proceed) {
+        struct rule r = rule_poison(DT_SCRUB_ARS, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_PROCEED);
+
+        fake_pmem(fdev);
+        fk.ars_start_err = -EOPNOTSUPP;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking scrubbing clearing binding onlining online");
+        ck_assert_uint_eq(fk.n_ars_start, 1);
+        ck_assert_uint_eq(fk.n_ars_busy, 0);
+        ck_assert_uint_eq(wait_scrub_results, 0);
+        expect_one_scrub_note(NOTE_SCRUB_UNSUPPORTED);
+        ck_assert_contains(note_msg(NOTE_SCRUB_UNSUPPORTED), "scrub unsupported");
+        ck_assert_contains(note_msg(NOTE_SCRUB_UNSUPPORTED), "ndbus0");
+        ck_assert_contains(note_msg(NOTE_SCRUB_UNSUPPORTED), "proceed");
+        ck_assert_int_eq(dut->scrub_outcome, SCRUB_UNSUPPORTED);
+        ck_assert_str_eq(scrub_outcome_to_string(dut->scrub_outcome), "unsupported");
+        /* No scrub ran. */
+        ck_assert_uint_eq(dut->last_scrub_usec, 0);
+        /* The badblocks the kernel knows are still looked at. */
+        ck_assert_uint_ge(fk.n_badblocks, 1);
+        ck_assert_ptr_null(dut->last_error);
+        expect_blocks(BLOCK_ONLINE, "Movable");
+}
+END_TEST
+
+/* A source without an nd bus (hmem here) has no ARS at all. */
+START_TEST(test_ars_unsupported_source) {
+        struct rule r = rule_poison(DT_SCRUB_ARS, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_PROCEED);
+
+        ck_assert_int_eq(fdev->facts.source, DT_SOURCE_HMEM);
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking scrubbing clearing binding onlining online");
+        ck_assert_uint_eq(fk.n_ars_start, 0);
+        ck_assert_uint_eq(fk.n_badblocks, 0);
+        expect_one_scrub_note(NOTE_SCRUB_UNSUPPORTED);
+        ck_assert_contains(note_msg(NOTE_SCRUB_UNSUPPORTED), "hmem");
+        ck_assert_int_eq(dut->scrub_outcome, SCRUB_UNSUPPORTED);
+        expect_blocks(BLOCK_ONLINE, "Movable");
+}
+END_TEST
+
+/* (b) no ARS on the bus, scrub_unsupported = refuse */
+START_TEST(test_ars_unsupported_refuse) {
+        struct rule r = rule_poison(DT_SCRUB_ARS, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_REFUSE);
+
+        fake_pmem(fdev);
+        fk.ars_start_err = -EOPNOTSUPP;
+        fake_add_bad(DEV_START + BLOCK_ADDR(2), 512, false);
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking scrubbing refused");
+        ck_assert_contains(last_reason(), "scrub unsupported");
+        ck_assert_contains(last_reason(), "ndbus0");
+        ck_assert_contains(last_reason(), "scrub_unsupported = refuse");
+        ck_assert_pstr_eq(dut->last_error, last_reason());
+        expect_one_scrub_note(NOTE_SCRUB_UNSUPPORTED);
+        ck_assert_int_eq(dut->scrub_outcome, SCRUB_UNSUPPORTED);
+        /* Nothing bound, nothing cleared. */
+        expect_untouched();
+        ck_assert_uint_eq(fk.n_clear_error, 0);
+        ck_assert_uint_eq(fk.n_bad, 1);
+        ck_assert_uint_eq(dut->cleared_bytes, 0);
+}
+END_TEST
+
+/* (c) the scrub cannot be started */
+START_TEST(test_ars_start_fails) {
+        struct rule r = rule_poison(DT_SCRUB_ARS, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_REFUSE);
+
+        fake_pmem(fdev);
+        fk.ars_start_err = -EIO;
+        prepare(dut, &r);
+        run_job(dut);
+
+        /* A failed scrub is not an unsupported one: refuse does not apply. */
+        ck_assert_str_eq(path(), "devdax checking scrubbing clearing binding onlining online");
+        ck_assert_uint_eq(fk.n_ars_start, 1);
+        ck_assert_uint_eq(fk.n_ars_busy, 0);
+        ck_assert_uint_eq(wait_scrub_results, 0);
+        expect_one_scrub_note(NOTE_SCRUB_FAILED);
+        ck_assert_contains(note_msg(NOTE_SCRUB_FAILED), "scrub failed");
+        ck_assert_contains(note_msg(NOTE_SCRUB_FAILED), strerror(EIO));
+        ck_assert_int_eq(dut->scrub_outcome, SCRUB_FAILED);
+        ck_assert_str_eq(scrub_outcome_to_string(dut->scrub_outcome), "failed");
+        ck_assert_uint_ge(fk.n_badblocks, 1);
+        ck_assert_ptr_null(dut->last_error);
+        expect_blocks(BLOCK_ONLINE, "Movable");
+}
+END_TEST
+
+/* The scrub started, but its state cannot be read. */
+START_TEST(test_ars_busy_fails) {
+        struct rule r = rule_poison(DT_SCRUB_ARS, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_PROCEED);
+
+        fake_pmem(fdev);
+        fk.ars_busy_err = -ENXIO;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking scrubbing clearing binding onlining online");
+        ck_assert_uint_eq(fk.n_ars_start, 1);
+        ck_assert_uint_eq(fk.n_ars_busy, 1);
+        expect_one_scrub_note(NOTE_SCRUB_FAILED);
+        ck_assert_contains(note_msg(NOTE_SCRUB_FAILED), strerror(ENXIO));
+        ck_assert_int_eq(dut->scrub_outcome, SCRUB_FAILED);
+        expect_blocks(BLOCK_ONLINE, "Movable");
+}
+END_TEST
+
+/* (d) a scrub that never ends: the manager's timer calls time */
+START_TEST(test_ars_timeout) {
+        struct rule r = rule_poison(DT_SCRUB_ARS, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_PROCEED);
+        unsigned busy;
+
+        fake_pmem(fdev);
+        fk.ars_busy_forever = true;
+        prepare(dut, &r);
+        ck_assert_int_eq(device_job_start(dut), 0);
+        ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), 1);
+        ck_assert_int_eq(dut->state, DEV_CHECKING);
+        /* However often the runner steps, the job waits. */
+        for (unsigned i = 0; i < 5; i++) {
+                ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), DEVICE_STEP_WAIT_SCRUB);
+                ck_assert_int_eq(dut->state, DEV_SCRUBBING);
+        }
+        ck_assert_uint_eq(fk.n_ars_start, 1);
+        ck_assert_uint_eq(note_count(NOTE_SCRUB_TIMED_OUT), 0);
+
+        device_job_scrub_timeout(dut);
+        busy = fk.n_ars_busy;
+        ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), 1);
+        /* No more waiting for the bus. */
+        ck_assert_uint_eq(fk.n_ars_busy, busy);
+        expect_one_scrub_note(NOTE_SCRUB_TIMED_OUT);
+        ck_assert_contains(note_msg(NOTE_SCRUB_TIMED_OUT), "timed out");
+        ck_assert_contains(note_msg(NOTE_SCRUB_TIMED_OUT), "ndbus0");
+        ck_assert_contains(note_msg(NOTE_SCRUB_TIMED_OUT), "30min");
+        ck_assert_int_eq(dut->scrub_outcome, SCRUB_TIMED_OUT);
+        ck_assert_str_eq(scrub_outcome_to_string(dut->scrub_outcome), "timed-out");
+        ck_assert_uint_ne(dut->last_scrub_usec, 0);
+
+        drive_job(dut);
+        ck_assert_uint_eq(fk.n_ars_busy, busy);
+        ck_assert_uint_eq(fk.n_ars_start, 1);
+        ck_assert_str_eq(path(), "devdax checking scrubbing clearing binding onlining online");
+        ck_assert_uint_lt(note_index(NOTE_SCRUB_TIMED_OUT), note_index(NOTE_POISON_CLEARED));
+        expect_one_scrub_note(NOTE_SCRUB_TIMED_OUT);
+        expect_blocks(BLOCK_ONLINE, "Movable");
+}
+END_TEST
+
+/* The same through the runner: a timeout after a few WAIT results. */
+START_TEST(test_ars_timeout_runner) {
+        struct rule r = rule_poison(DT_SCRUB_ARS, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_PROCEED);
+
+        fake_pmem(fdev);
+        fk.ars_busy_forever = true;
+        fake_add_bad(DEV_START + BLOCK_ADDR(1), 4096, false);
+        timeout_after_waits = 3;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_uint_eq(wait_scrub_results, 3);
+        ck_assert_str_eq(path(), "devdax checking scrubbing clearing binding onlining online");
+        expect_one_scrub_note(NOTE_SCRUB_TIMED_OUT);
+        ck_assert_int_eq(dut->scrub_outcome, SCRUB_TIMED_OUT);
+        /* The badblocks known so far are still cleared. */
+        ck_assert_uint_eq(dut->cleared_bytes, 4096);
+        ck_assert_uint_eq(fk.n_bad, 0);
+        expect_blocks(BLOCK_ONLINE, "Movable");
+}
+END_TEST
+
+/* Every outcome has a note kind of its own, so that the journal can tell
+ * them apart; each run makes exactly one of them. */
+static const struct {
+        int ars_start_err, ars_busy_err;
+        bool forever;
+        enum device_note kind;
+        enum scrub_outcome outcome;
+        const char *name;
+} outcomes[] = {
+        { 0, 0, false, NOTE_SCRUB_DONE, SCRUB_DONE, "done" },
+        { -EOPNOTSUPP, 0, false, NOTE_SCRUB_UNSUPPORTED, SCRUB_UNSUPPORTED, "unsupported" },
+        { -EIO, 0, false, NOTE_SCRUB_FAILED, SCRUB_FAILED, "failed" },
+        { 0, -EIO, false, NOTE_SCRUB_FAILED, SCRUB_FAILED, "failed" },
+        { 0, 0, true, NOTE_SCRUB_TIMED_OUT, SCRUB_TIMED_OUT, "timed-out" },
+};
+
+START_TEST(test_scrub_outcomes) {
+        struct rule r = rule_poison(DT_SCRUB_ARS, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_PROCEED);
+
+        fake_pmem(fdev);
+        fk.ars_start_err = outcomes[_i].ars_start_err;
+        fk.ars_busy_err = outcomes[_i].ars_busy_err;
+        fk.ars_busy_forever = outcomes[_i].forever;
+        fk.ars_busy_polls = 1;
+        timeout_after_waits = outcomes[_i].forever ? 2 : 0;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_int_eq(dut->state, DEV_ONLINE);
+        expect_one_scrub_note(outcomes[_i].kind);
+        ck_assert_int_eq(dut->scrub_outcome, outcomes[_i].outcome);
+        ck_assert_str_eq(scrub_outcome_to_string(dut->scrub_outcome), outcomes[_i].name);
+}
+END_TEST
+
+START_TEST(test_scrub_note_kinds) {
+        /* The three outcomes of a scrub that ran, and unsupported: four
+         * distinct kinds, distinct from every older kind too. */
+        static const enum device_note older[] = {
+                NOTE_REZONED, NOTE_AUTO_ONLINE_HELD, NOTE_MEMMAP, NOTE_BLOCK_STUCK, NOTE_SECURITY,
+                NOTE_POISON_CLEARED, NOTE_POISON_SKIPPED,
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(scrub_notes); i++) {
+                for (size_t j = i + 1; j < ELEMENTSOF(scrub_notes); j++)
+                        ck_assert_int_ne(scrub_notes[i], scrub_notes[j]);
+                for (size_t j = 0; j < ELEMENTSOF(older); j++)
+                        ck_assert_int_ne(scrub_notes[i], older[j]);
+        }
+        ck_assert_int_ne(NOTE_POISON_CLEARED, NOTE_POISON_SKIPPED);
+
+        ck_assert_str_eq(scrub_outcome_to_string(SCRUB_NOT_RUN), "none");
+        ck_assert_str_eq(scrub_outcome_to_string(SCRUB_DONE), "done");
+        ck_assert_str_eq(scrub_outcome_to_string(SCRUB_UNSUPPORTED), "unsupported");
+        ck_assert_str_eq(scrub_outcome_to_string(SCRUB_FAILED), "failed");
+        ck_assert_str_eq(scrub_outcome_to_string(SCRUB_TIMED_OUT), "timed-out");
+        ck_assert_str_eq(scrub_outcome_to_string(_SCRUB_OUTCOME_MAX), "invalid");
+        ck_assert_str_eq(scrub_outcome_to_string((enum scrub_outcome) 1000), "invalid");
+}
+END_TEST
+
+/* An abort while the scrub runs ends the job like any other. */
+START_TEST(test_abort_while_scrubbing) {
+        struct rule r = rule_poison(DT_SCRUB_ARS, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_PROCEED);
+
+        fake_pmem(fdev);
+        fk.ars_busy_forever = true;
+        prepare(dut, &r);
+        ck_assert_int_eq(device_job_start(dut), 0);
+        ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), 1);
+        ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), DEVICE_STEP_WAIT_SCRUB);
+        ck_assert_int_eq(dut->state, DEV_SCRUBBING);
+
+        device_job_abort(dut, "the device went away", &observer);
+        ck_assert_ptr_null(dut->job);
+        ck_assert_str_eq(path(), "devdax checking scrubbing failed");
+        ck_assert_pstr_eq(dut->last_error, "the device went away");
+        /* A timer that fires late finds no job. */
+        device_job_scrub_timeout(dut);
+        ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), 0);
+        ck_assert_uint_eq(rec.n_trans, 3);
+        expect_untouched();
+        ck_assert_uint_eq(note_count(NOTE_SCRUB_TIMED_OUT), 0);
+}
+END_TEST
+
+/* (e) poison inside the device is cleared; the rest of the region's is
+ * none of its business */
+START_TEST(test_poison_cleared) {
+        struct rule r = rule_poison(DT_SCRUB_ARS, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_PROCEED);
+        const uint64_t a = DEV_START + BLOCK_ADDR(3) + 4096;     /* memory35 */
+        const uint64_t b = DEV_START + BLOCK_ADDR(5);            /* memory37 */
+        const uint64_t c = DEV_END - 512;                        /* memory39, and past the end */
+        const char *msg;
+
+        fake_pmem(fdev);
+        fake_add_bad(REGION_START + 4096, 4096, false); /* the region, below the device */
+        fake_add_bad(a, 512, false);
+        fake_add_bad(b, 8192, false);
+        fake_add_bad(c, 1024, false);
+        fake_add_bad(DEV_END + MiB, 512, false);         /* the region, above it */
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking scrubbing clearing binding onlining online");
+        ck_assert_ptr_null(dut->last_error);
+        /* Exactly the device's parts of the ranges were cleared... */
+        ck_assert_uint_eq(fk.n_clear_error, 3);
+        ck_assert_uint_eq(fk.clears[0].start, a);
+        ck_assert_uint_eq(fk.clears[0].len, 512);
+        ck_assert_uint_eq(fk.clears[1].start, b);
+        ck_assert_uint_eq(fk.clears[1].len, 8192);
+        ck_assert_uint_eq(fk.clears[2].start, c);
+        ck_assert_uint_eq(fk.clears[2].len, 512);
+        ck_assert_uint_le(fk.clear_at, (size_t) log_find("bind dax0.0 kmem"));
+        /* ...and the rest of the region's poison is still there. */
+        ck_assert_uint_eq(fk.n_bad, 3);
+        ck_assert(fake_has_bad(REGION_START + 4096, 4096));
+        ck_assert(fake_has_bad(DEV_END, 512));
+        ck_assert(fake_has_bad(DEV_END + MiB, 512));
+
+        ck_assert_uint_eq(dut->cleared_bytes, 512 + 8192 + 512);
+        ck_assert_uint_eq(dut->badblocks, 0);
+        ck_assert_uint_eq(dut->skipped_blocks, 0);
+        ck_assert_uint_eq(note_count(NOTE_POISON_CLEARED), 1);
+        ck_assert_uint_eq(note_count(NOTE_POISON_SKIPPED), 0);
+        msg = note_msg(NOTE_POISON_CLEARED);
+        ck_assert_contains(msg, "3 bad ranges (9216 bytes) in dax0.0");
+        ck_assert_contains(msg, range_str(a, 512));
+        ck_assert_contains(msg, range_str(b, 8192));
+        ck_assert_contains(msg, range_str(c, 512));
+        ck_assert_not_contains(msg, range_str(REGION_START + 4096, 4096));
+        ck_assert_not_contains(msg, range_str(DEV_END + MiB, 512));
+        ck_assert_contains(msg, "cleared 9216 bytes");
+        ck_assert_contains(msg, "0 ranges left");
+        expect_blocks(BLOCK_ONLINE, "Movable");
+
+        /* Poison found by a later job adds up; the region's stays. */
+        fake_add_bad(DEV_START + BLOCK_ADDR(6), 4096, false);
+        ck_assert_int_eq(prepare(dut, &r), DEV_ONLINE);
+        run_job(dut);
+        ck_assert_int_eq(dut->state, DEV_ONLINE);
+        ck_assert_uint_eq(fk.n_clear_error, 4);
+        ck_assert_uint_eq(dut->cleared_bytes, 9216 + 4096);
+        ck_assert_uint_eq(dut->badblocks, 0);
+        ck_assert_uint_eq(fk.n_bad, 3);
+        /* On kmem already: no second scrub. */
+        ck_assert_uint_eq(fk.n_ars_start, 1);
+}
+END_TEST
+
+/* The platform clears less than asked: only what it says counts. */
+START_TEST(test_poison_clear_fails) {
+        struct rule r = rule_poison(DT_SCRUB_BADBLOCKS, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_PROCEED);
+        const uint64_t a = DEV_START + BLOCK_ADDR(4) + 512;
+
+        fake_pmem(fdev);
+        fake_add_bad(a, 512, false);
+        fk.clear_err = -EIO;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking clearing refused");
+        ck_assert_uint_eq(fk.n_clear_error, 1);
+        ck_assert_uint_eq(dut->cleared_bytes, 0);
+        ck_assert_uint_eq(dut->badblocks, 1);
+        ck_assert_contains(note_msg(NOTE_POISON_CLEARED), "cleared 0 bytes");
+        ck_assert_contains(note_msg(NOTE_POISON_CLEARED), "1 range left");
+        ck_assert_contains(last_reason(), range_str(a, 512));
+        ck_assert_int_eq(fdev->facts.driver, DRV_DEVICE_DAX);
+}
+END_TEST
+
+/* The badblocks cannot be read: nothing is known, nothing is onlined. */
+START_TEST(test_badblocks_unreadable) {
+        struct rule r = rule_poison(DT_SCRUB_BADBLOCKS, DT_ON_POISON_SKIP_BLOCKS, DT_SCRUB_UNSUPPORTED_PROCEED);
+
+        fake_pmem(fdev);
+        fk.badblocks_err = -EIO;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking clearing failed");
+        ck_assert_contains(last_reason(), "badblocks of region0");
+        ck_assert_contains(last_reason(), strerror(EIO));
+        expect_untouched();
+}
+END_TEST
+
+/* (f) poison that stays, on_poison = refuse */
+START_TEST(test_poison_refused) {
+        struct rule r = rule_poison(DT_SCRUB_ARS, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_PROCEED);
+        const uint64_t stuck = DEV_START + BLOCK_ADDR(3) + 4096;
+        const uint64_t gone = DEV_START + BLOCK_ADDR(1);
+        const char *msg;
+
+        fake_pmem(fdev);
+        fake_add_bad(stuck, 512, true);
+        fake_add_bad(gone, 512, false);
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking scrubbing clearing refused");
+        ck_assert_contains(last_reason(), range_str(stuck, 512));
+        ck_assert_not_contains(last_reason(), range_str(gone, 512));
+        ck_assert_contains(last_reason(), "on_poison = refuse");
+        ck_assert_pstr_eq(dut->last_error, last_reason());
+        msg = note_msg(NOTE_POISON_CLEARED);
+        ck_assert_contains(msg, "2 bad ranges (1024 bytes)");
+        ck_assert_contains(msg, "cleared 512 bytes");
+        ck_assert_contains(msg, "1 range left");
+        ck_assert_uint_eq(note_count(NOTE_POISON_SKIPPED), 0);
+        ck_assert_uint_eq(dut->badblocks, 1);
+        ck_assert_uint_eq(dut->cleared_bytes, 512);
+        ck_assert_uint_eq(dut->skipped_blocks, 0);
+        /* Still device_dax, nothing bound or onlined. */
+        expect_untouched();
+        ck_assert_uint_eq(fk.n_bad, 1);
+}
+END_TEST
+
+/* (g) poison that stays, on_poison = skip-blocks */
+START_TEST(test_poison_skip_blocks) {
+        struct rule r = rule_poison(DT_SCRUB_ARS, DT_ON_POISON_SKIP_BLOCKS, DT_SCRUB_UNSUPPORTED_PROCEED);
+        const uint64_t in35 = DEV_START + BLOCK_ADDR(3) + 4096;
+        const uint64_t across = DEV_START + BLOCK_ADDR(6) - 512; /* memory37 and memory38 */
+        const uint64_t want[] = { 35, 37, 38 };
+        const char *msg;
+
+        fake_pmem(fdev);
+        fake_add_bad(in35, 512, true);
+        fake_add_bad(across, 1024, true);
+        fake_add_bad(DEV_START + BLOCK_ADDR(1), 512, false); /* memory33: cleared, onlined */
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking scrubbing clearing binding onlining online");
+        ck_assert_ptr_null(dut->last_error);
+        ck_assert_uint_eq(dut->skipped_blocks, ELEMENTSOF(want));
+        ck_assert_ptr_nonnull(dut->skipped);
+        for (size_t i = 0; i < ELEMENTSOF(want); i++)
+                ck_assert_uint_eq(dut->skipped[i], want[i]);
+        ck_assert_uint_eq(dut->badblocks, 2);
+        ck_assert_uint_eq(dut->cleared_bytes, 512);
+
+        ck_assert_uint_eq(note_count(NOTE_POISON_SKIPPED), 1);
+        msg = note_msg(NOTE_POISON_SKIPPED);
+        ck_assert_contains(msg, "3 blocks of dax0.0");
+        ck_assert_contains(msg, "memory35, memory37, memory38");
+        ck_assert_not_contains(msg, "memory36");
+        ck_assert_not_contains(msg, "memory33");
+        ck_assert_contains(msg, range_str(in35, 512));
+        ck_assert_contains(msg, range_str(across, 1024));
+        ck_assert_contains(msg, "skip-blocks");
+
+        /* Exactly the poisoned blocks stay offline. */
+        expect_online_except(want, ELEMENTSOF(want));
+        ck_assert_uint_eq(log_count_prefix("block_set "), N_BLOCKS - ELEMENTSOF(want));
+        ck_assert_int_eq(device_observe(dut, &fake_backend, &fk), DEV_ONLINE);
+        ck_assert(device_satisfied(dut, DEV_ONLINE));
+        ck_assert_uint_eq(dut->online_blocks, N_BLOCKS - ELEMENTSOF(want));
+        ck_assert_uint_eq(dut->total_blocks, N_BLOCKS);
+        ck_assert_str_eq(dut->zone, "Movable");
+
+        /* The next job looks again, finds the same, and changes nothing. */
+        ck_assert_int_eq(prepare(dut, &r), DEV_ONLINE);
+        run_job(dut);
+        ck_assert_str_eq(path(),
+                         "devdax checking scrubbing clearing binding onlining online checking clearing onlining online");
+        ck_assert_uint_eq(dut->skipped_blocks, ELEMENTSOF(want));
+        ck_assert_uint_eq(log_count_prefix("block_set "), N_BLOCKS - ELEMENTSOF(want));
+        expect_online_except(want, ELEMENTSOF(want));
+        ck_assert_uint_eq(dut->cleared_bytes, 512);
+}
+END_TEST
+
+/* One range across a block boundary: both blocks stay offline. */
+START_TEST(test_poison_skip_spanning_range) {
+        struct rule r = rule_poison(DT_SCRUB_BADBLOCKS, DT_ON_POISON_SKIP_BLOCKS, DT_SCRUB_UNSUPPORTED_PROCEED);
+        const uint64_t want[] = { 36, 37 };
+
+        fake_pmem(fdev);
+        fake_add_bad(DEV_START + BLOCK_ADDR(5) - 4096, 8192, true);
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking clearing binding onlining online");
+        ck_assert_uint_eq(dut->badblocks, 1);
+        ck_assert_uint_eq(dut->skipped_blocks, 2);
+        ck_assert_uint_eq(dut->skipped[0], 36);
+        ck_assert_uint_eq(dut->skipped[1], 37);
+        ck_assert_contains(note_msg(NOTE_POISON_SKIPPED), "2 blocks");
+        ck_assert_contains(note_msg(NOTE_POISON_SKIPPED), "memory36, memory37");
+        expect_online_except(want, ELEMENTSOF(want));
+        ck_assert_int_eq(device_observe(dut, &fake_backend, &fk), DEV_ONLINE);
+}
+END_TEST
+
+/* Already on kmem, blocks offline: the poisoned one is left alone. */
+START_TEST(test_poison_skip_on_kmem) {
+        struct rule r = rule_poison(DT_SCRUB_ARS, DT_ON_POISON_SKIP_BLOCKS, DT_SCRUB_UNSUPPORTED_PROCEED);
+        const uint64_t want[] = { 39 };
+
+        fake_pmem(fdev);
+        fake_on_kmem(fdev, BLOCK_OFFLINE, NULL);
+        fake_add_bad(DEV_END - 4096, 4096, true);
+        ck_assert_int_eq(prepare(dut, &r), DEV_KMEM);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "kmem checking clearing onlining online");
+        ck_assert_uint_eq(fk.n_ars_start, 0);
+        ck_assert_uint_eq(dut->skipped_blocks, 1);
+        ck_assert_contains(note_msg(NOTE_POISON_SKIPPED), "memory39 stays offline");
+        expect_online_except(want, ELEMENTSOF(want));
+}
+END_TEST
+
+/*
+ * Something else (a udev rule here) onlines the poisoned block before the
+ * job gets to it: skip-blocks must take it offline again, not leave
+ * poisoned memory in use while saying it stays offline.
+ */
+START_TEST(test_poison_skip_after_competing_onliner) {
+        struct rule r = rule_poison(DT_SCRUB_BADBLOCKS, DT_ON_POISON_SKIP_BLOCKS, DT_SCRUB_UNSUPPORTED_PROCEED);
+        const uint64_t want[] = { 35 };
+
+        fake_pmem(fdev);
+        fk.udev_zone = "Movable";
+        fake_add_bad(DEV_START + BLOCK_ADDR(3), 512, true);
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_int_eq(dut->state, DEV_ONLINE);
+        ck_assert_uint_eq(dut->skipped_blocks, 1);
+        ck_assert_contains(note_msg(NOTE_POISON_SKIPPED), "memory35 stays offline");
+        ck_assert_msg(fk.blocks[35].state == BLOCK_OFFLINE,
+                      "poisoned memory35 is %s after the job, though skip-blocks says it stays offline",
+                      fk.blocks[35].state == BLOCK_ONLINE ? "online" : "not offline");
+        expect_online_except(want, ELEMENTSOF(want));
+}
+END_TEST
+
+/*
+ * Poison in the partial block below an unaligned device start: kmem never
+ * adds that block, so it is not the device's to skip or to count.
+ */
+START_TEST(test_poison_skip_partial_block) {
+        struct rule r = rule_poison(DT_SCRUB_BADBLOCKS, DT_ON_POISON_SKIP_BLOCKS, DT_SCRUB_UNSUPPORTED_PROCEED);
+
+        fake_pmem(fdev);
+        /* 1 GiB at 4 GiB + 64 MiB: whole blocks 33..39, parts of 32 and 40. */
+        fdev->facts.ranges[0].start = DEV_START + 64 * MiB;
+        fdev->facts.ranges[0].end = fdev->facts.ranges[0].start + fdev->facts.size - 1;
+        fake_add_bad(DEV_START + 64 * MiB + 4096, 512, true);   /* in memory32 */
+        ck_assert_int_eq(prepare(dut, &r), DEV_DEVDAX);
+        ck_assert_uint_eq(dut->total_blocks, 7);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking clearing binding onlining online");
+        ck_assert_uint_eq(dut->badblocks, 1);
+        for (unsigned b = 33; b <= 39; b++)
+                ck_assert_int_eq(fk.blocks[b].state, BLOCK_ONLINE);
+        ck_assert_int_eq(fk.blocks[32].state, BLOCK_ABSENT);
+        ck_assert_uint_eq(dut->online_blocks, 7);
+        ck_assert_msg(dut->skipped_blocks == 0,
+                      "skipped_blocks is %u, but all 7 blocks of dax0.0 are online (note: %s)",
+                      dut->skipped_blocks, note_msg(NOTE_POISON_SKIPPED) ?: "none");
+        ck_assert_ptr_null(strstr(note_msg(NOTE_POISON_SKIPPED) ?: "", "memory32"));
+}
+END_TEST
+
+/* Too small for a block: refused, but only once the poison is known. */
+START_TEST(test_small_device_refused_after_clearing) {
+        struct rule r = rule_poison(DT_SCRUB_BADBLOCKS, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_PROCEED);
+
+        fake_pmem(fdev);
+        fdev->facts.size = 64 * MiB;
+        fdev->facts.ranges[0].end = fdev->facts.ranges[0].start + fdev->facts.size - 1;
+        fake_add_bad(DEV_START + MiB, 512, false);
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking clearing refused");
+        ck_assert_contains(last_reason(), "no whole memory block");
+        ck_assert_uint_eq(dut->cleared_bytes, 512);
+        ck_assert_uint_eq(fk.n_bad, 0);
+        expect_untouched();
+}
+END_TEST
+
+/* (h) scrub = badblocks: the kernel's list, no scrub */
+START_TEST(test_scrub_badblocks_no_ars) {
+        struct rule r = rule_poison(DT_SCRUB_BADBLOCKS, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_REFUSE);
+
+        fake_pmem(fdev);
+        fake_add_bad(DEV_START + BLOCK_ADDR(2), 512, false);
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking clearing binding onlining online");
+        ck_assert_uint_eq(fk.n_ars_start, 0);
+        ck_assert_uint_eq(fk.n_ars_busy, 0);
+        ck_assert_uint_eq(wait_scrub_results, 0);
+        ck_assert_uint_ge(fk.n_badblocks, 1);
+        ck_assert_uint_eq(fk.n_clear_error, 1);
+        ck_assert_uint_eq(dut->cleared_bytes, 512);
+        for (size_t i = 0; i < ELEMENTSOF(scrub_notes); i++)
+                ck_assert_uint_eq(note_count(scrub_notes[i]), 0);
+        ck_assert_int_eq(dut->scrub_outcome, SCRUB_NOT_RUN);
+        ck_assert_uint_eq(dut->last_scrub_usec, 0);
+        expect_blocks(BLOCK_ONLINE, "Movable");
+}
+END_TEST
+
+/* (h) scrub = none: poison is not looked at at all */
+START_TEST(test_scrub_none_no_badblocks) {
+        struct rule r = rule_poison(DT_SCRUB_NONE, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_REFUSE);
+
+        fake_pmem(fdev);
+        fake_add_bad(DEV_START + BLOCK_ADDR(2), 512, true);
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking binding onlining online");
+        ck_assert_uint_eq(fk.n_ars_start, 0);
+        ck_assert_uint_eq(fk.n_badblocks, 0);
+        ck_assert_uint_eq(fk.n_clear_error, 0);
+        ck_assert_uint_eq(rec.n_notes, 0);
+        ck_assert_uint_eq(dut->badblocks, 0);
+        ck_assert_uint_eq(dut->skipped_blocks, 0);
+        ck_assert_int_eq(dut->scrub_outcome, SCRUB_NOT_RUN);
+        expect_blocks(BLOCK_ONLINE, "Movable");
+}
+END_TEST
+
+/* (i) device_skip_block() keeps a set */
+START_TEST(test_skip_block_dedup) {
+        ck_assert_int_eq(device_skip_block(dut, 35), 0);
+        ck_assert_int_eq(device_skip_block(dut, 35), 0);
+        ck_assert_int_eq(device_skip_block(dut, 37), 0);
+        ck_assert_int_eq(device_skip_block(dut, 35), 0);
+        ck_assert_int_eq(device_skip_block(dut, 37), 0);
+        ck_assert_uint_eq(dut->skipped_blocks, 2);
+        ck_assert_uint_eq(dut->skipped[0], 35);
+        ck_assert_uint_eq(dut->skipped[1], 37);
+
+        /* device_observe() counts skipped blocks as satisfied. */
+        {
+                struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+                fake_on_kmem(fdev, BLOCK_ONLINE, "Movable");
+                fk.blocks[35].state = BLOCK_OFFLINE;
+                fk.blocks[37].state = BLOCK_OFFLINE;
+                want_from_rule(&dut->want, &r);
+                ck_assert_int_eq(fake_read_facts(&fk, "dax0.0", &dut->facts), 0);
+                ck_assert_int_eq(device_observe(dut, &fake_backend, &fk), DEV_ONLINE);
+                ck_assert_uint_eq(dut->online_blocks, N_BLOCKS - 2);
+                /* An offline block that is not skipped is not. */
+                fk.blocks[36].state = BLOCK_OFFLINE;
+                ck_assert_int_eq(device_observe(dut, &fake_backend, &fk), DEV_KMEM);
+        }
+
+        /* A new job looks at the poison afresh. */
+        ck_assert_int_eq(device_job_start(dut), 0);
+        ck_assert_uint_eq(dut->skipped_blocks, 0);
+        device_job_abort(dut, "done", NULL);
+}
+END_TEST
+
+/* (i) device_poison_ranges() clips the region's list to the device */
+START_TEST(test_poison_ranges_clip) {
+        struct bad_range out[8];
+
+        fake_pmem(fdev);
+        ck_assert_int_eq(fake_read_facts(&fk, "dax0.0", &dut->facts), 0);
+        ck_assert_int_eq(device_poison_ranges(dut, &fake_backend, &fk, out, ELEMENTSOF(out)), 0);
+
+        fake_add_bad(REGION_START, 512, false);                 /* below */
+        fake_add_bad(DEV_START - 512, 1024, false);             /* across the start */
+        fake_add_bad(DEV_START + BLOCK_ADDR(4), 4096, false);    /* inside */
+        fake_add_bad(DEV_END - 1024, 4096, false);              /* across the end */
+        fake_add_bad(DEV_END, 512, false);                      /* right after */
+        fake_add_bad(DEV_START - 512, 512, false);              /* right before */
+        memset(out, 0xff, sizeof(out));
+        ck_assert_int_eq(device_poison_ranges(dut, &fake_backend, &fk, out, ELEMENTSOF(out)), 3);
+        ck_assert_uint_eq(out[0].start, DEV_START);
+        ck_assert_uint_eq(out[0].len, 512);
+        ck_assert_uint_eq(out[1].start, DEV_START + BLOCK_ADDR(4));
+        ck_assert_uint_eq(out[1].len, 4096);
+        ck_assert_uint_eq(out[2].start, DEV_END - 1024);
+        ck_assert_uint_eq(out[2].len, 1024);
+        /* Reading does not clear. */
+        ck_assert_uint_eq(fk.n_clear_error, 0);
+        ck_assert_uint_eq(fk.n_bad, 6);
+
+        /* The count, filling at most max. */
+        memset(out, 0xff, sizeof(out));
+        ck_assert_int_eq(device_poison_ranges(dut, &fake_backend, &fk, out, 1), 3);
+        ck_assert_uint_eq(out[0].start, DEV_START);
+        ck_assert_uint_eq(out[1].start, UINT64_MAX);
+
+        /* A device of two ranges. */
+        dut->facts.n_ranges = 2;
+        dut->facts.ranges[0] = (struct dax_range) { DEV_START, DEV_START + BLOCK_SIZE - 1 };
+        dut->facts.ranges[1] = (struct dax_range) { DEV_START + BLOCK_ADDR(4), DEV_END - 512 - 1 };
+        ck_assert_int_eq(device_poison_ranges(dut, &fake_backend, &fk, out, ELEMENTSOF(out)), 3);
+        ck_assert_uint_eq(out[0].start, DEV_START);
+        ck_assert_uint_eq(out[0].len, 512);
+        ck_assert_uint_eq(out[1].start, DEV_START + BLOCK_ADDR(4));
+        ck_assert_uint_eq(out[1].len, 4096);
+        ck_assert_uint_eq(out[2].start, DEV_END - 1024);
+        ck_assert_uint_eq(out[2].len, 512);
+
+        /* Errors come through; a source without an nd region has none. */
+        fk.badblocks_err = -EIO;
+        ck_assert_int_eq(device_poison_ranges(dut, &fake_backend, &fk, out, ELEMENTSOF(out)), -EIO);
+        dut->facts.source = DT_SOURCE_CXL;
+        ck_assert_int_eq(device_poison_ranges(dut, &fake_backend, &fk, out, ELEMENTSOF(out)), 0);
 }
 END_TEST
 
@@ -2053,6 +3133,41 @@ static Suite *device_suite(void) {
         tcase_add_test(tc, test_blocks_multiple_ranges);
         tcase_add_test(tc, test_blocks_truncated_and_degenerate);
         tcase_add_test(tc, test_blocks_smaller_than_block);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("scrub");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_ars_scrub);
+        tcase_add_test(tc, test_ars_scrub_quick);
+        tcase_add_test(tc, test_ars_not_on_kmem);
+        tcase_add_test(tc, test_ars_unsupported_proceed);
+        tcase_add_test(tc, test_ars_unsupported_source);
+        tcase_add_test(tc, test_ars_unsupported_refuse);
+        tcase_add_test(tc, test_ars_start_fails);
+        tcase_add_test(tc, test_ars_busy_fails);
+        tcase_add_test(tc, test_ars_timeout);
+        tcase_add_test(tc, test_ars_timeout_runner);
+        tcase_add_loop_test(tc, test_scrub_outcomes, 0, ELEMENTSOF(outcomes));
+        tcase_add_test(tc, test_scrub_note_kinds);
+        tcase_add_test(tc, test_abort_while_scrubbing);
+        tcase_add_test(tc, test_scrub_badblocks_no_ars);
+        tcase_add_test(tc, test_scrub_none_no_badblocks);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("poison");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_poison_cleared);
+        tcase_add_test(tc, test_poison_clear_fails);
+        tcase_add_test(tc, test_badblocks_unreadable);
+        tcase_add_test(tc, test_poison_refused);
+        tcase_add_test(tc, test_poison_skip_blocks);
+        tcase_add_test(tc, test_poison_skip_spanning_range);
+        tcase_add_test(tc, test_poison_skip_on_kmem);
+        tcase_add_test(tc, test_poison_skip_after_competing_onliner);
+        tcase_add_test(tc, test_poison_skip_partial_block);
+        tcase_add_test(tc, test_small_device_refused_after_clearing);
+        tcase_add_test(tc, test_skip_block_dedup);
+        tcase_add_test(tc, test_poison_ranges_clip);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("basics");

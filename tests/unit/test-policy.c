@@ -215,6 +215,172 @@ START_TEST(test_parse_size_bad) {
 }
 END_TEST
 
+/* ---- parse_duration / format_duration --------------------------------- */
+
+#define MSEC UINT64_C(1000)
+#define SEC (UINT64_C(1000) * MSEC)
+#define MIN (UINT64_C(60) * SEC)
+#define HOUR (UINT64_C(60) * MIN)
+
+static const struct {
+        const char *s;
+        uint64_t usec;
+} good_durations[] = {
+        { "0", 0 },
+        { "0s", 0 },
+        { "0ms", 0 },
+        { "1", SEC },
+        { "90", 90 * SEC },
+        { "007", 7 * SEC },
+        { "90s", 90 * SEC },
+        { "10min", 10 * MIN },
+        { "2h", 2 * HOUR },
+        { "1h30min", HOUR + 30 * MIN },
+        { "500ms", 500 * MSEC },
+        { "1s500ms", 1500 * MSEC },
+        { "1s1ms", 1001 * MSEC },
+        { "2h1min3s4ms", 2 * HOUR + MIN + 3 * SEC + 4 * MSEC },
+        { "1h0min", HOUR },
+        { "1h5s", HOUR + 5 * SEC },
+        { "120min", 2 * HOUR },
+        { "3600s", HOUR },
+        { "5124095576h", UINT64_C(5124095576) * HOUR },
+        { "5124095576h1min49s551ms", UINT64_MAX - 615 },
+        { "18446744073709551ms", UINT64_C(18446744073709551) * MSEC },
+        { "18446744073709", UINT64_C(18446744073709) * SEC },
+};
+
+START_TEST(test_parse_duration_good) {
+        uint64_t v = 12345;
+
+        ck_assert_msg(parse_duration(good_durations[_i].s, &v) == 0, "'%s' rejected", good_durations[_i].s);
+        ck_assert_msg(v == good_durations[_i].usec, "'%s' gave %llu", good_durations[_i].s,
+                      (unsigned long long) v);
+}
+END_TEST
+
+static const struct {
+        const char *s;
+        int r;
+} bad_durations[] = {
+        { "", -EINVAL },
+        { "-5s", -EINVAL },
+        { "+5s", -EINVAL },
+        { " 5s", -EINVAL },
+        { "5s ", -EINVAL },
+        { "5 s", -EINVAL },
+        { "1h 30min", -EINVAL },
+        { "10m", -EINVAL },
+        { "1m30s", -EINVAL },
+        { "10M", -EINVAL },
+        { "10S", -EINVAL },
+        { "10H", -EINVAL },
+        { "10Min", -EINVAL },
+        { "5sec", -EINVAL },
+        { "5mins", -EINVAL },
+        { "5msec", -EINVAL },
+        { "10us", -EINVAL },
+        { "1d", -EINVAL },
+        { "1.5h", -EINVAL },
+        { "h", -EINVAL },
+        { "min", -EINVAL },
+        { "s5", -EINVAL },
+        { "1h30", -EINVAL },
+        { "30min1h", -EINVAL },
+        { "1ms1s", -EINVAL },
+        { "1h1h", -EINVAL },
+        { "1s1s", -EINVAL },
+        { "1hmin", -EINVAL },
+        { "1h30min ", -EINVAL },
+        { "abc", -EINVAL },
+        { "0x10", -EINVAL },
+        { "1e3", -EINVAL },
+        { "99999999999999999999x", -EINVAL },
+        { "99999999999999999999hx", -EINVAL },
+        { "99999999999999999999h", -ERANGE },
+        { "5124095577h", -ERANGE },
+        { "5124095576h2min", -ERANGE },
+        { "18446744073710s", -ERANGE },
+        { "18446744073710", -ERANGE },
+        { "18446744073709552ms", -ERANGE },
+        { "18446744073709551616ms", -ERANGE },
+};
+
+START_TEST(test_parse_duration_bad) {
+        uint64_t v = 12345;
+        int r = parse_duration(bad_durations[_i].s, &v);
+
+        ck_assert_msg(r == bad_durations[_i].r, "'%s' gave %d, expected %d", bad_durations[_i].s, r,
+                      bad_durations[_i].r);
+        ck_assert_msg(v == 12345, "'%s' changed the result on failure", bad_durations[_i].s);
+}
+END_TEST
+
+static const struct {
+        uint64_t usec;
+        const char *s;
+} formatted_durations[] = {
+        { 0, "0" },
+        { SEC, "1s" },
+        { 90 * SEC, "1min30s" },
+        { 30 * MIN, "30min" },
+        { HOUR + 30 * MIN, "1h30min" },
+        { 500 * MSEC, "500ms" },
+        { 1500 * MSEC, "1s500ms" },
+        { 48 * HOUR, "48h" },
+        { HOUR + MSEC, "1h1ms" },
+        { 2 * HOUR + MIN + 3 * SEC + 4 * MSEC, "2h1min3s4ms" },
+        /* Finer than parse_duration() reads: shown, not rounded away. */
+        { 1, "1us" },
+        { MSEC + 1, "1ms1us" },
+        { UINT64_MAX, "5124095576h1min49s551ms615us" },
+};
+
+START_TEST(test_format_duration) {
+        char buf[64];
+
+        memset(buf, 'x', sizeof(buf));
+        ck_assert_str_eq(format_duration(buf, sizeof(buf), formatted_durations[_i].usec), formatted_durations[_i].s);
+}
+END_TEST
+
+START_TEST(test_format_duration_round_trip) {
+        /* Whatever parse_duration() can give, format_duration() writes back
+         * so that it parses to the same value. */
+        static const uint64_t values[] = {
+                0, MSEC, 999 * MSEC, SEC, 59 * SEC, MIN, 61 * SEC, HOUR - MSEC, HOUR, 25 * HOUR + 1 * MSEC,
+                UINT64_C(5124095576) * HOUR, UINT64_MAX - 615,
+        };
+        char buf[64];
+
+        for (size_t i = 0; i < ELEMENTSOF(values); i++) {
+                uint64_t v = 12345;
+
+                format_duration(buf, sizeof(buf), values[i]);
+                ck_assert_msg(parse_duration(buf, &v) == 0, "'%s' does not parse", buf);
+                ck_assert_msg(v == values[i], "'%s' gave %llu, not %llu", buf, (unsigned long long) v,
+                              (unsigned long long) values[i]);
+        }
+}
+END_TEST
+
+START_TEST(test_format_duration_small_buffer) {
+        char buf[8];
+
+        /* Truncated like snprintf(), always terminated, never overrun. */
+        memset(buf, 'x', sizeof(buf));
+        ck_assert_str_eq(format_duration(buf, 4, HOUR + 30 * MIN), "1h3");
+        ck_assert_int_eq(buf[4], 'x');
+        ck_assert_str_eq(format_duration(buf, 1, HOUR), "");
+        ck_assert_str_eq(format_duration(buf, 2, 0), "0");
+        ck_assert_str_eq(format_duration(buf, 5, 1001), "1ms1");
+        ck_assert_ptr_null(format_duration(NULL, 0, 1));
+        buf[0] = 'y';
+        ck_assert_ptr_eq(format_duration(buf, 0, HOUR), buf);
+        ck_assert_int_eq(buf[0], 'y');
+}
+END_TEST
+
 /* ---- enum spellings --------------------------------------------------- */
 
 START_TEST(test_to_string) {
@@ -233,7 +399,20 @@ START_TEST(test_to_string) {
         ck_assert_str_eq(dt_memmap_to_string(DT_MEMMAP_AUTO), "auto");
         ck_assert_str_eq(dt_auto_online_to_string(DT_AUTO_ONLINE_KEEP), "keep");
         ck_assert_str_eq(dt_auto_online_to_string(DT_AUTO_ONLINE_OFFLINE), "offline");
+        ck_assert_str_eq(dt_scrub_to_string(DT_SCRUB_ARS), "ars");
+        ck_assert_str_eq(dt_scrub_to_string(DT_SCRUB_BADBLOCKS), "badblocks");
+        ck_assert_str_eq(dt_scrub_to_string(DT_SCRUB_NONE), "none");
+        ck_assert_str_eq(dt_on_poison_to_string(DT_ON_POISON_REFUSE), "refuse");
+        ck_assert_str_eq(dt_on_poison_to_string(DT_ON_POISON_SKIP_BLOCKS), "skip-blocks");
+        ck_assert_str_eq(dt_on_runtime_poison_to_string(DT_ON_RUNTIME_POISON_OFFLINE_BLOCK), "offline-block");
+        ck_assert_str_eq(dt_on_runtime_poison_to_string(DT_ON_RUNTIME_POISON_LOG), "log");
+        ck_assert_str_eq(dt_scrub_unsupported_to_string(DT_SCRUB_UNSUPPORTED_PROCEED), "proceed");
+        ck_assert_str_eq(dt_scrub_unsupported_to_string(DT_SCRUB_UNSUPPORTED_REFUSE), "refuse");
         ck_assert_ptr_null(dt_mode_to_string((enum dt_mode) 42));
+        ck_assert_ptr_null(dt_scrub_to_string((enum dt_scrub) 3));
+        ck_assert_ptr_null(dt_on_poison_to_string((enum dt_on_poison) 2));
+        ck_assert_ptr_null(dt_on_runtime_poison_to_string((enum dt_on_runtime_poison) -1));
+        ck_assert_ptr_null(dt_scrub_unsupported_to_string((enum dt_scrub_unsupported) 2));
 }
 END_TEST
 
@@ -262,6 +441,57 @@ START_TEST(test_minimal_rule_defaults) {
         ck_assert_int_eq(r->zone, DT_ZONE_MOVABLE);
         ck_assert_int_eq(r->target_node, -1);
         ck_assert_int_eq(r->memmap_on_memory, DT_MEMMAP_NO);
+        ck_assert_int_eq(r->require_security, DT_SECURITY_NONE);
+        ck_assert_int_eq(r->scrub, DT_SCRUB_ARS);
+        ck_assert(r->scrub_timeout_usec == 30 * MIN);
+        ck_assert_int_eq(r->on_poison, DT_ON_POISON_REFUSE);
+        ck_assert_int_eq(r->on_runtime_poison, DT_ON_RUNTIME_POISON_OFFLINE_BLOCK);
+        ck_assert_int_eq(r->scrub_unsupported, DT_SCRUB_UNSUPPORTED_PROCEED);
+}
+END_TEST
+
+START_TEST(test_poison_keys) {
+        const struct rule *r;
+
+        expect_ok(load_main("[device a]\nmatch.device = dax0.0\nmode = system-ram\n"
+                            "scrub = badblocks\nscrub_timeout = 90s\non_poison = skip-blocks\n"
+                            "on_runtime_poison = log\nscrub_unsupported = refuse\n"
+                            "[device b]\nmatch.device = dax1.0\nmode = system-ram\n"
+                            "scrub = none\nscrub_timeout = 1h30min\non_poison = refuse\n"
+                            "on_runtime_poison = offline-block\nscrub_unsupported = proceed\n"
+                            "[device c]\nmatch.device = dax2.0\nmode = system-ram\n"
+                            "scrub = ars\nscrub_timeout = 2h\n"
+                            "[device d]\nmatch.device = dax3.0\nmode = system-ram\n"
+                            "scrub_timeout = 500ms\n"
+                            "[device e]\nmatch.device = dax4.0\nmode = system-ram\n"
+                            "scrub_timeout = 45\n"));
+        ck_assert_uint_eq(pol->n_rules, 5);
+
+        r = &pol->rules[0];
+        ck_assert_int_eq(r->scrub, DT_SCRUB_BADBLOCKS);
+        ck_assert(r->scrub_timeout_usec == 90 * SEC);
+        ck_assert_int_eq(r->on_poison, DT_ON_POISON_SKIP_BLOCKS);
+        ck_assert_int_eq(r->on_runtime_poison, DT_ON_RUNTIME_POISON_LOG);
+        ck_assert_int_eq(r->scrub_unsupported, DT_SCRUB_UNSUPPORTED_REFUSE);
+
+        r = &pol->rules[1];
+        ck_assert_int_eq(r->scrub, DT_SCRUB_NONE);
+        ck_assert(r->scrub_timeout_usec == HOUR + 30 * MIN);
+        ck_assert_int_eq(r->on_poison, DT_ON_POISON_REFUSE);
+        ck_assert_int_eq(r->on_runtime_poison, DT_ON_RUNTIME_POISON_OFFLINE_BLOCK);
+        ck_assert_int_eq(r->scrub_unsupported, DT_SCRUB_UNSUPPORTED_PROCEED);
+
+        /* Keys not given keep their defaults. */
+        r = &pol->rules[2];
+        ck_assert_int_eq(r->scrub, DT_SCRUB_ARS);
+        ck_assert(r->scrub_timeout_usec == 2 * HOUR);
+        ck_assert_int_eq(r->on_poison, DT_ON_POISON_REFUSE);
+        ck_assert_int_eq(r->on_runtime_poison, DT_ON_RUNTIME_POISON_OFFLINE_BLOCK);
+        ck_assert_int_eq(r->scrub_unsupported, DT_SCRUB_UNSUPPORTED_PROCEED);
+
+        ck_assert(pol->rules[3].scrub_timeout_usec == 500 * MSEC);
+        ck_assert_int_eq(pol->rules[3].scrub, DT_SCRUB_ARS);
+        ck_assert(pol->rules[4].scrub_timeout_usec == 45 * SEC);
 }
 END_TEST
 
@@ -534,6 +764,12 @@ static void assert_rules_equal(const struct rule *a, const struct rule *b) {
         ck_assert_int_eq(a->zone, b->zone);
         ck_assert_int_eq(a->target_node, b->target_node);
         ck_assert_int_eq(a->memmap_on_memory, b->memmap_on_memory);
+        ck_assert_int_eq(a->require_security, b->require_security);
+        ck_assert_int_eq(a->scrub, b->scrub);
+        ck_assert(a->scrub_timeout_usec == b->scrub_timeout_usec);
+        ck_assert_int_eq(a->on_poison, b->on_poison);
+        ck_assert_int_eq(a->on_runtime_poison, b->on_runtime_poison);
+        ck_assert_int_eq(a->scrub_unsupported, b->scrub_unsupported);
 }
 
 static char *dump_to_string(const struct policy *p) {
@@ -557,6 +793,11 @@ START_TEST(test_dump_round_trip) {
                    "match.source = cxl\n"
                    "mode = system-ram\n"
                    "memmap_on_memory = auto\n"
+                   "scrub = badblocks\n"
+                   "scrub_timeout = 5400s\n"
+                   "on_poison = skip-blocks\n"
+                   "on_runtime_poison = log\n"
+                   "scrub_unsupported = refuse\n"
                    "[daemon]\n"
                    "auto_online_blocks = offline\n");
         expect_ok(load_main("[device optane]\n"
@@ -569,6 +810,8 @@ START_TEST(test_dump_round_trip) {
                             "mode = system-ram\n"
                             "zone = normal\n"
                             "target_node = 1\n"
+                            "scrub = none\n"
+                            "scrub_timeout = 1500ms\n"
                             "[device keep]\n"
                             "match.size_min = 0\n"
                             "match.source = any\n"
@@ -595,7 +838,13 @@ START_TEST(test_dump_round_trip) {
         ck_assert_ptr_nonnull(strstr(text, "match.size_max = 1099511627777\n"));
         ck_assert_ptr_nonnull(strstr(text, "[device keep]\nmatch.source = any\nmatch.size_min = 0\n"
                                            "mode = devdax\nzone = movable\n# target_node is not set\n"
-                                           "memmap_on_memory = no\n"));
+                                           "memmap_on_memory = no\nrequire_security = none\n"
+                                           "scrub = ars\nscrub_timeout = 30min\non_poison = refuse\n"
+                                           "on_runtime_poison = offline-block\nscrub_unsupported = proceed\n"));
+        /* Non-defaults, and durations in their shortest exact spelling. */
+        ck_assert_ptr_nonnull(strstr(text, "scrub = badblocks\nscrub_timeout = 1h30min\non_poison = skip-blocks\n"
+                                           "on_runtime_poison = log\nscrub_unsupported = refuse\n"));
+        ck_assert_ptr_nonnull(strstr(text, "scrub = none\nscrub_timeout = 1s500ms\n"));
 
         write_file("dump.conf", text);
         if (config_load(path_of("dump.conf"), false, NULL, &again, &errs) != 0)
@@ -846,6 +1095,31 @@ static const struct invalid_case {
         { HEAD "zone = fast\n", 4, "zone", "'fast'", "expected movable or normal" },
         { HEAD "memmap_on_memory = maybe\n", 4, "memmap_on_memory", "'maybe'" },
         { HEAD "memmap_on_memory = true\n", 4, "memmap_on_memory", "'true'" },
+        { HEAD "scrub = full\n", 4, "scrub", "'full'", "expected ars, badblocks or none" },
+        { HEAD "scrub = ARS\n", 4, "scrub", "'ARS'", "[device a]" },
+        { HEAD "scrub =\n", 4, "scrub", "''" },
+        { HEAD "on_poison = ignore\n", 4, "on_poison", "'ignore'", "expected refuse or skip-blocks" },
+        { HEAD "on_poison = skip_blocks\n", 4, "on_poison", "'skip_blocks'" },
+        { HEAD "on_runtime_poison = offline\n", 4, "on_runtime_poison", "'offline'",
+          "expected offline-block or log" },
+        { HEAD "on_runtime_poison = refuse\n", 4, "on_runtime_poison", "'refuse'" },
+        { HEAD "scrub_unsupported = ignore\n", 4, "scrub_unsupported", "'ignore'", "expected refuse or proceed" },
+        { HEAD "scrub_unsupported = yes\n", 4, "scrub_unsupported", "'yes'" },
+        { HEAD "scrub_timeout = 10m\n", 4, "scrub_timeout", "'10m'", "units h, min, s or ms" },
+        { HEAD "scrub_timeout =\n", 4, "scrub_timeout", "''", "units h, min, s or ms" },
+        { HEAD "scrub_timeout = -5s\n", 4, "scrub_timeout", "'-5s'", "units h, min, s or ms" },
+        { HEAD "scrub_timeout = 0\n", 4, "scrub_timeout", "'0'", "must be greater than 0" },
+        { HEAD "scrub_timeout = 0s\n", 4, "scrub_timeout", "'0s'", "must be greater than 0" },
+        { HEAD "scrub_timeout = 0h0min\n", 4, "scrub_timeout", "'0h0min'", "must be greater than 0" },
+        { HEAD "scrub_timeout = abc\n", 4, "scrub_timeout", "'abc'", "units h, min, s or ms" },
+        { HEAD "scrub_timeout = 30min1h\n", 4, "scrub_timeout", "'30min1h'", "largest first" },
+        { HEAD "scrub_timeout = 1h 30min\n", 4, "scrub_timeout", "'1h 30min'" },
+        { HEAD "scrub_timeout = 99999999999999999999h\n", 4, "scrub_timeout", "'99999999999999999999h'",
+          "out of range" },
+        { HEAD "scrub_timeout = 5124095577h\n", 4, "scrub_timeout", "'5124095577h'", "out of range" },
+        { HEAD "scrub = ars\nscrub = none\n", 5, "duplicate key 'scrub'", "'none'", "first set at line 4" },
+        { HEAD "scrub_timeout = 1h\nscrub_timeout = 2h\n", 5, "duplicate key 'scrub_timeout'", "'2h'",
+          "first set at line 4" },
         { "[daemon]\nauto_online_blocks = online\n", 2, "auto_online_blocks", "'online'", "[daemon]" },
         { "[device a]\nmatch.source = nvme\nmode = devdax\n", 2, "match.source", "'nvme'" },
         { "[device a]\nmatch.source = unknown\nmode = devdax\n", 2, "match.source", "'unknown'" },
@@ -938,6 +1212,39 @@ START_TEST(test_exact_messages) {
         ck_assert_int_ge(asprintf(&want, "%s:6: unknown key 'bogus' in [daemon]", mp), 0);
         ck_assert_str_eq(errs.msgs[1], want);
         free(want);
+}
+END_TEST
+
+START_TEST(test_exact_messages_poison) {
+        static const struct {
+                const char *line, *msg;
+        } cases[] = {
+                { "scrub = full", "[device a] scrub: invalid value 'full' (expected ars, badblocks or none)" },
+                { "scrub_timeout = 10m",
+                  "[device a] scrub_timeout: invalid value '10m' (expected a duration with units h, min, s or ms, "
+                  "largest first, e.g. 90s, 10min or 1h30min)" },
+                { "scrub_timeout = 0", "[device a] scrub_timeout: invalid value '0' (must be greater than 0)" },
+                { "scrub_timeout = 18446744073710s",
+                  "[device a] scrub_timeout: invalid value '18446744073710s' (duration out of range)" },
+                { "on_poison = x", "[device a] on_poison: invalid value 'x' (expected refuse or skip-blocks)" },
+                { "on_runtime_poison = x",
+                  "[device a] on_runtime_poison: invalid value 'x' (expected offline-block or log)" },
+                { "scrub_unsupported = x",
+                  "[device a] scrub_unsupported: invalid value 'x' (expected refuse or proceed)" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char *text, *want;
+
+                ck_assert_int_ge(asprintf(&text, HEAD "%s\n", cases[i].line), 0);
+                ck_assert_int_eq(load_main(text), -EINVAL);
+                free(text);
+                ck_assert_uint_eq(errs.n, 1);
+                ck_assert_int_ge(asprintf(&want, "%s:4: %s", main_path(), cases[i].msg), 0);
+                ck_assert_str_eq(errs.msgs[0], want);
+                free(want);
+                config_errors_clear(&errs);
+        }
 }
 END_TEST
 
@@ -1099,9 +1406,18 @@ static Suite *policy_suite(void) {
         tcase_add_test(tc, test_to_string);
         suite_add_tcase(s, tc);
 
+        tc = tcase_create("duration");
+        tcase_add_loop_test(tc, test_parse_duration_good, 0, ELEMENTSOF(good_durations));
+        tcase_add_loop_test(tc, test_parse_duration_bad, 0, ELEMENTSOF(bad_durations));
+        tcase_add_loop_test(tc, test_format_duration, 0, ELEMENTSOF(formatted_durations));
+        tcase_add_test(tc, test_format_duration_round_trip);
+        tcase_add_test(tc, test_format_duration_small_buffer);
+        suite_add_tcase(s, tc);
+
         tc = tcase_create("valid");
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_minimal_rule_defaults);
+        tcase_add_test(tc, test_poison_keys);
         tcase_add_test(tc, test_empty_and_comment_only);
         tcase_add_test(tc, test_all_keys);
         tcase_add_test(tc, test_each_enum_value);
@@ -1137,6 +1453,7 @@ static Suite *policy_suite(void) {
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_loop_test(tc, test_invalid, 0, ELEMENTSOF(invalid_cases));
         tcase_add_test(tc, test_exact_messages);
+        tcase_add_test(tc, test_exact_messages_poison);
         tcase_add_test(tc, test_duplicate_rule_across_dropin);
         tcase_add_test(tc, test_duplicate_rule_between_dropins);
         tcase_add_test(tc, test_error_in_dropin);
