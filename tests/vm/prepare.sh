@@ -2,7 +2,7 @@
 # prepare.sh: build (once) what every guest boots from, in $DAXTIER_VM_CACHE:
 #   rootfs-<key>.cpio       Debian bookworm with systemd, built by mmdebstrap
 #                           from the host's own apt sources; <key> hashes the
-#                           package list and this script
+#                           package list and build_rootfs below
 #   kernel-<series>/        vmlinuz, modules.cpio (only the modules a guest
 #                           needs) and version, for series 6.1 (bookworm)
 #                           and 6.12 (bookworm-backports)
@@ -12,8 +12,11 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
+# The image depends on the package list and on how build_rootfs builds it,
+# not on the rest of this script: other targets can change without a new
+# image.
 rootfs_key() {
-        cat "$VM_DIR/guest-packages.txt" "$VM_DIR/prepare.sh" | sha256sum | cut -c1-16
+        { cat "$VM_DIR/guest-packages.txt"; declare -f build_rootfs; } | sha256sum | cut -c1-16
 }
 
 rootfs_path() {
@@ -23,7 +26,10 @@ rootfs_path() {
 build_rootfs() {
         local out tmp pkgs
         out=$(rootfs_path)
-        [ -s "$out" ] && return 0
+        if [ -s "$out" ]; then
+                touch "$out"    # in use: see the clean-up below
+                return 0
+        fi
         command -v mmdebstrap >/dev/null || die "mmdebstrap is not installed (apt-get install mmdebstrap)"
         note "building guest root filesystem $out (takes a few minutes, once)"
         tmp=$(mktemp -d "$DAXTIER_VM_CACHE/rootfs.XXXXXX")
@@ -45,8 +51,9 @@ build_rootfs() {
         mv "$tmp/rootfs.cpio" "$out"
         rm -rf "$tmp"
         trap - EXIT
-        # Older images only take space.
-        find "$DAXTIER_VM_CACHE" -maxdepth 1 -name 'rootfs-*.cpio' ! -path "$out" -delete
+        # Images no run has used for a week only take space.  Younger ones
+        # may belong to another checkout (branch) sharing this cache.
+        find "$DAXTIER_VM_CACHE" -maxdepth 1 -name 'rootfs-*.cpio' ! -path "$out" -mtime +7 -delete
 }
 
 kernel_suite() {
