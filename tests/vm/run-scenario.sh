@@ -17,6 +17,10 @@
 #   # vm-append: ARGS           extra kernel command line
 #   # vm-timeout: SECONDS       whole-guest time limit (default 300)
 #   # vm-memory: SIZE           DRAM on node 0 (default 2G)
+#   # vm-nfit-test: yes         the kernel's nfit_test emulation (kernel 6.12
+#                               only): boots the modules prepare.sh builds
+#                               (nfit-test target) and places the NVDIMMs
+#                               from 8 GiB, above nfit_test's fake ranges
 #
 # The guest runs the project as installed from the build tree
 # ($DAXTIER_BUILDDIR, default the source tree) with make install DESTDIR.
@@ -48,6 +52,18 @@ nvdimms=$(header nvdimm)
 append=$(header append)
 timeout_s=$(header timeout); timeout_s=${timeout_s:-300}
 dram=$(header memory); dram=${dram:-2G}
+yes_no() {
+        case "$(header "$1")" in
+        yes) echo 1 ;;
+        no|"") echo 0 ;;
+        *) die "$name: # vm-$1: must be yes or no" ;;
+        esac
+}
+nfit_test=$(yes_no nfit-test)
+if [ "$nfit_test" = 1 ]; then
+        [ "$kernel" = 6.12 ] ||
+                die "$name needs nfit_test (# vm-nfit-test: yes), which is built for kernel 6.12 only, not $kernel (give it # vm-kernels: 6.12)"
+fi
 
 builddir=${DAXTIER_BUILDDIR:-$(cd "$VM_DIR/../.." && pwd)}
 srcdir=$(cd "$VM_DIR/../.." && pwd)
@@ -60,6 +76,11 @@ VM_LOCKED=1 "$VM_DIR/prepare.sh" rootfs
 VM_LOCKED=1 "$VM_DIR/prepare.sh" kernel "$kernel"
 rootfs=$(VM_LOCKED=1 "$VM_DIR/prepare.sh" rootfs-path)
 kdir=$DAXTIER_VM_CACHE/kernel-$kernel
+modules=$kdir/modules.cpio
+if [ "$nfit_test" = 1 ]; then
+        VM_LOCKED=1 "$VM_DIR/prepare.sh" nfit-test
+        modules=$kdir/modules-nfit.cpio
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/daxtier-vm.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -95,16 +116,21 @@ unit=$(cd "$ov" && find . -name daxtierd.service -path '*systemd/system/*' | hea
 systemctl --root="$ov" enable daxtierd.service >/dev/null 2>&1 ||
         die "systemctl --root enable daxtierd.service failed"
 (cd "$ov" && find . -print0 | LC_ALL=C sort -z | cpio --null --create --format=newc --quiet --owner=0:0) >"$work/overlay.cpio"
-cat "$rootfs" "$kdir/modules.cpio" "$work/overlay.cpio" >"$work/initrd.cpio"
+cat "$rootfs" "$modules" "$work/overlay.cpio" >"$work/initrd.cpio"
 
 # Memory layout: DRAM on node 0 with both CPUs; each NVDIMM on its own
-# node without CPUs or DRAM, at 1 GiB-aligned addresses from 4 GiB up.
+# node without CPUs or DRAM, at 1 GiB-aligned addresses from 4 GiB up
+# (from 8 GiB with nfit_test, whose emulated regions get fake physical
+# addresses between 4 and 8 GiB: its rebuilt nfit and libnvdimm modules
+# would take a QEMU NVDIMM there for one of its own).
 args=(-accel tcg -machine pc,nvdimm=on -cpu qemu64 -smp 2 -nodefaults -display none -no-reboot
       -object "memory-backend-ram,id=ram0,size=$dram"
       -numa "node,nodeid=0,cpus=0-1,memdev=ram0")
 label=$((128 * 1024))
 gib=$((1024 * 1024 * 1024))
-addr=$((4 * gib)) maxnode=0 i=0 nvtotal=0
+nvbase=$((4 * gib))
+[ "$nfit_test" = 1 ] && nvbase=$((8 * gib))
+addr=$nvbase maxnode=0 i=0 nvtotal=0
 declare -A have_node=([0]=1)
 for spec in $nvdimms; do
         size=$(to_bytes "${spec%@*}") node=${spec#*@}
@@ -119,7 +145,10 @@ done
 for n in $(seq 1 "$maxnode"); do
         args+=(-numa "node,nodeid=$n")
 done
-args+=(-m "$dram,slots=$((i + 2)),maxmem=$(( $(to_bytes "$dram") + nvtotal + 2 * gib ))")
+# Hot-plug memory starts at 4 GiB (QEMU's pc machine keeps DRAM below
+# 4 GiB while there is less than 3.5 GiB of it) and must reach the top of
+# the last NVDIMM.
+args+=(-m "$dram,slots=$((i + 2)),maxmem=$(( $(to_bytes "$dram") + nvbase - 4 * gib + nvtotal + 2 * gib ))")
 args+=(-kernel "$kdir/vmlinuz" -initrd "$work/initrd.cpio"
        -append "console=ttyS0 rdinit=/lib/systemd/systemd panic=-1 systemd.show_status=auto $append")
 if [ "$shell" = 1 ]; then
@@ -129,7 +158,9 @@ if [ "$shell" = 1 ]; then
 fi
 args+=(-serial "file:$results/console.log" -serial "file:$results/tap.txt" -serial "file:$results/journal.json")
 echo "qemu-system-x86_64 ${args[*]}" >"$results/qemu.cmdline"
-echo "$(cat "$kdir/package") ($(cat "$kdir/version"))" >"$results/kernel"
+kinfo="$(cat "$kdir/package") ($(cat "$kdir/version"))"
+[ "$nfit_test" = 1 ] && kinfo="$kinfo with nfit_test"
+echo "$kinfo" >"$results/kernel"
 
 rc=0
 timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 "${args[@]}" >"$results/qemu.log" 2>&1 || rc=$?
