@@ -23,6 +23,9 @@
 #             MID_*: the MESSAGE_IDs of daxtierd's record kinds
 # Daemon:     daxtierd_state DEV     the last DAXTIER_TO/STATE of a device
 #             state_is DEV STATE, write_config < conf, all_blocks_in DEV ZONE
+# Host:       host_mce PHYSADDR      the host injects a machine check (memory
+#                                    error at PHYSADDR; # vm-mce: yes) and
+#                                    answers; fails after 30 s without one
 
 
 TEST_STATE=/run/daxtier-test
@@ -255,4 +258,36 @@ all_blocks_in() {
                 n=$((n + 1))
         done
         [ "$n" -gt 0 ]
+}
+
+
+# host_request REQUEST...: one request to the host on ttyS3 (run-scenario.sh
+# serves them); succeeds when the host answers "done", fails with the
+# host's message or after 30 s.
+host_request() {
+        local id reply fd rc=1
+        id=$$-$RANDOM
+        stty -F /dev/ttyS3 raw -echo 2>/dev/null || { echo "host_request: no /dev/ttyS3" >&2; return 1; }
+        exec {fd}<>/dev/ttyS3
+        printf '%s %s\n' "$*" "$id" >&"$fd"
+        while :; do
+                if ! IFS= read -r -t 30 reply <&"$fd"; then
+                        echo "host_request: no answer to '$*' in 30 s" >&2
+                        break
+                fi
+                reply=${reply%$'\r'}
+                case "$reply" in
+                "done $id") rc=0; break ;;
+                "error $id "*) echo "host: ${reply#"error $id "}" >&2; break ;;
+                esac
+        done
+        exec {fd}>&-
+        return "$rc"
+}
+
+# host_mce PHYSADDR: the host makes QEMU raise a machine check on every
+# CPU: an uncorrected, action-optional memory scrub error at PHYSADDR (hex
+# or decimal), as a platform's patrol scrubber would report poison.
+host_mce() {
+        host_request mce "$(printf '0x%x' "$(($1))")"
 }
