@@ -11,6 +11,11 @@ PACKAGES=(
         libinih-dev libjson-c-dev check
         # real-kernel tests: guest image, kernels, QEMU
         qemu-system-x86 mmdebstrap kmod cpio systemd
+        # host requests of the guests (machine checks through QEMU's monitor)
+        socat
+        # nfit_test modules, built from Debian's linux-source-6.12 with its
+        # linux-headers and prebuilt linux-kbuild tools (need libelf1)
+        gcc-12 make xz-utils libelf1 binutils
 )
 
 [ "$(id -u)" = 0 ] || { echo "setup-debian.sh: run as root (apt-get install)" >&2; exit 1; }

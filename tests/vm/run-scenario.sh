@@ -17,6 +17,18 @@
 #   # vm-append: ARGS           extra kernel command line
 #   # vm-timeout: SECONDS       whole-guest time limit (default 300)
 #   # vm-memory: SIZE           DRAM on node 0 (default 2G)
+#   # vm-nfit-test: yes         the kernel's nfit_test emulation (kernel 6.12
+#                               only): boots the modules prepare.sh builds
+#                               (nfit-test target) and places the NVDIMMs
+#                               from 8 GiB, above nfit_test's fake ranges;
+#                               implies vm-mce
+#   # vm-mce: yes               a CPU with machine-check support (Intel), so
+#                               that host_mce can inject machine checks
+#
+# Every guest has a QEMU monitor on $work/monitor.sock, and a fourth serial
+# port (ttyS3) on which the guest asks the host for things it cannot do
+# itself (guest/lib.sh: host_mce); the host's answers and what it did are
+# in the results' host.log.
 #
 # The guest runs the project as installed from the build tree
 # ($DAXTIER_BUILDDIR, default the source tree) with make install DESTDIR.
@@ -48,6 +60,23 @@ nvdimms=$(header nvdimm)
 append=$(header append)
 timeout_s=$(header timeout); timeout_s=${timeout_s:-300}
 dram=$(header memory); dram=${dram:-2G}
+yes_no() {
+        case "$(header "$1")" in
+        yes) echo 1 ;;
+        no|"") echo 0 ;;
+        *) die "$name: # vm-$1: must be yes or no" ;;
+        esac
+}
+nfit_test=$(yes_no nfit-test)
+mce=$(yes_no mce)
+if [ "$nfit_test" = 1 ]; then
+        [ "$kernel" = 6.12 ] ||
+                die "$name needs nfit_test (# vm-nfit-test: yes), which is built for kernel 6.12 only, not $kernel (give it # vm-kernels: 6.12)"
+        mce=1
+fi
+if [ "$mce" = 1 ] || [ "$nfit_test" = 1 ]; then
+        command -v socat >/dev/null || die "socat is not installed (apt-get install socat)"
+fi
 
 builddir=${DAXTIER_BUILDDIR:-$(cd "$VM_DIR/../.." && pwd)}
 srcdir=$(cd "$VM_DIR/../.." && pwd)
@@ -60,9 +89,23 @@ VM_LOCKED=1 "$VM_DIR/prepare.sh" rootfs
 VM_LOCKED=1 "$VM_DIR/prepare.sh" kernel "$kernel"
 rootfs=$(VM_LOCKED=1 "$VM_DIR/prepare.sh" rootfs-path)
 kdir=$DAXTIER_VM_CACHE/kernel-$kernel
+modules=$kdir/modules.cpio
+if [ "$nfit_test" = 1 ]; then
+        VM_LOCKED=1 "$VM_DIR/prepare.sh" nfit-test
+        modules=$kdir/modules-nfit.cpio
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/daxtier-vm.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+server=""
+# shellcheck disable=SC2317
+cleanup() {
+        if [ -n "$server" ]; then
+                kill "$server" 2>/dev/null || true
+                wait "$server" 2>/dev/null || true
+        fi
+        rm -rf "$work"
+}
+trap cleanup EXIT
 
 # The overlay: the project as built, the scenario and its helpers.
 ov=$work/overlay
@@ -95,16 +138,25 @@ unit=$(cd "$ov" && find . -name daxtierd.service -path '*systemd/system/*' | hea
 systemctl --root="$ov" enable daxtierd.service >/dev/null 2>&1 ||
         die "systemctl --root enable daxtierd.service failed"
 (cd "$ov" && find . -print0 | LC_ALL=C sort -z | cpio --null --create --format=newc --quiet --owner=0:0) >"$work/overlay.cpio"
-cat "$rootfs" "$kdir/modules.cpio" "$work/overlay.cpio" >"$work/initrd.cpio"
+cat "$rootfs" "$modules" "$work/overlay.cpio" >"$work/initrd.cpio"
 
 # Memory layout: DRAM on node 0 with both CPUs; each NVDIMM on its own
-# node without CPUs or DRAM, at 1 GiB-aligned addresses from 4 GiB up.
-args=(-accel tcg -machine pc,nvdimm=on -cpu qemu64 -smp 2 -nodefaults -display none -no-reboot
+# node without CPUs or DRAM, at 1 GiB-aligned addresses from 4 GiB up
+# (from 8 GiB with nfit_test, whose emulated regions get fake physical
+# addresses between 4 and 8 GiB: its rebuilt nfit and libnvdimm modules
+# would take a QEMU NVDIMM there for one of its own).
+cpu=qemu64
+# Intel's machine-check architecture: QEMU's "mce" monitor command then
+# raises what the kernel's MCE handler (and the NFIT's) expects.
+[ "$mce" = 1 ] && cpu=qemu64,vendor=GenuineIntel,+mce,+mca
+args=(-accel tcg -machine pc,nvdimm=on -cpu "$cpu" -smp 2 -nodefaults -display none -no-reboot
       -object "memory-backend-ram,id=ram0,size=$dram"
       -numa "node,nodeid=0,cpus=0-1,memdev=ram0")
 label=$((128 * 1024))
 gib=$((1024 * 1024 * 1024))
-addr=$((4 * gib)) maxnode=0 i=0 nvtotal=0
+nvbase=$((4 * gib))
+[ "$nfit_test" = 1 ] && nvbase=$((8 * gib))
+addr=$nvbase maxnode=0 i=0 nvtotal=0
 declare -A have_node=([0]=1)
 for spec in $nvdimms; do
         size=$(to_bytes "${spec%@*}") node=${spec#*@}
@@ -119,17 +171,82 @@ done
 for n in $(seq 1 "$maxnode"); do
         args+=(-numa "node,nodeid=$n")
 done
-args+=(-m "$dram,slots=$((i + 2)),maxmem=$(( $(to_bytes "$dram") + nvtotal + 2 * gib ))")
+# Hot-plug memory starts at 4 GiB (QEMU's pc machine keeps DRAM below
+# 4 GiB while there is less than 3.5 GiB of it) and must reach the top of
+# the last NVDIMM.
+args+=(-m "$dram,slots=$((i + 2)),maxmem=$(( $(to_bytes "$dram") + nvbase - 4 * gib + nvtotal + 2 * gib ))")
 args+=(-kernel "$kdir/vmlinuz" -initrd "$work/initrd.cpio"
        -append "console=ttyS0 rdinit=/lib/systemd/systemd panic=-1 systemd.show_status=auto $append")
+args+=(-monitor "unix:$work/monitor.sock,server,nowait")
+
+# monitor COMMAND: runs one command on QEMU's monitor and prints its
+# output, if any.  The monitor greets with a banner line and echoes the
+# command (redrawn with escape sequences) on the next: the output follows,
+# up to the next "(qemu) " prompt.
+monitor() {
+        local out
+        if ! out=$(printf '%s\n' "$1" | socat -t 1 - "UNIX-CONNECT:$work/monitor.sock" 2>&1); then
+                echo "monitor: $out"
+                return 0
+        fi
+        out=${out//$'\r'/}
+        case "$out" in
+        "QEMU "*" monitor "*) sed -e '1,2d' -e 's/(qemu) *$//' <<<"$out" | grep -v '^$' || true ;;
+        *) echo "monitor: $out" ;;
+        esac
+}
+
+# serve_guest: answers the guest's requests on its ttyS3, one line each,
+# "REQUEST ARGS... ID"; the answer is "done ID" or "error ID MESSAGE".
+#   mce PHYSADDR ID   an uncorrected, action-optional memory scrub error at
+#                     PHYSADDR in bank 1, broadcast to every CPU
+serve_guest() {
+        local line words id out
+        exec 3<>"$work/host.out" 4<>"$work/host.in"
+        while IFS= read -r line <&3; do
+                line=${line%$'\r'}
+                read -r -a words <<<"$line"
+                [ ${#words[@]} -ge 2 ] || continue
+                id=${words[-1]}
+                echo "$(date +%T) guest: $line" >>"$results/host.log"
+                case "${words[0]}" in
+                mce)
+                        if [ ${#words[@]} != 3 ] || ! [[ "${words[1]}" =~ ^0x[0-9a-fA-F]+$ ]]; then
+                                out="usage: mce 0xPHYSADDR ID"
+                        elif [ "$mce" != 1 ]; then
+                                out="this guest's CPU has no machine checks (# vm-mce: yes)"
+                        else
+                                out=$(monitor "mce -b 0 1 0xbd000000000000c0 0x5 ${words[1]} 0x86")
+                        fi
+                        ;;
+                *) out="unknown request ${words[0]}" ;;
+                esac
+                if [ -z "$out" ]; then
+                        echo "done $id" >&4
+                else
+                        echo "error $id ${out//$'\n'/ }" >&4
+                fi
+                echo "$(date +%T) host: ${out:-done}" >>"$results/host.log"
+        done
+}
+mkfifo "$work/host.in" "$work/host.out"
+args+=(-serial "pipe:$work/host")
+touch "$results/host.log"
+serve_guest &
+server=$!
+
 if [ "$shell" = 1 ]; then
-        args+=(-serial mon:stdio -serial "file:$results/tap.txt" -serial "file:$results/journal.json")
-        note "shell on the console; Ctrl-a x quits"
-        exec qemu-system-x86_64 "${args[@]}"
+        args=(-serial mon:stdio -serial "file:$results/tap.txt" -serial "file:$results/journal.json" "${args[@]}")
+        note "shell on the console; Ctrl-a x quits; QEMU's monitor: socat - UNIX-CONNECT:$work/monitor.sock"
+        rc=0
+        qemu-system-x86_64 "${args[@]}" || rc=$?
+        exit "$rc"
 fi
-args+=(-serial "file:$results/console.log" -serial "file:$results/tap.txt" -serial "file:$results/journal.json")
+args=(-serial "file:$results/console.log" -serial "file:$results/tap.txt" -serial "file:$results/journal.json" "${args[@]}")
 echo "qemu-system-x86_64 ${args[*]}" >"$results/qemu.cmdline"
-echo "$(cat "$kdir/package") ($(cat "$kdir/version"))" >"$results/kernel"
+kinfo="$(cat "$kdir/package") ($(cat "$kdir/version"))"
+[ "$nfit_test" = 1 ] && kinfo="$kinfo with nfit_test"
+echo "$kinfo" >"$results/kernel"
 
 rc=0
 timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 "${args[@]}" >"$results/qemu.log" 2>&1 || rc=$?

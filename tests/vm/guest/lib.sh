@@ -23,6 +23,21 @@
 #             MID_*: the MESSAGE_IDs of daxtierd's record kinds
 # Daemon:     daxtierd_state DEV     the last DAXTIER_TO/STATE of a device
 #             state_is DEV STATE, write_config < conf, all_blocks_in DEV ZONE
+# nfit_test:  nfit_test_setup        (# vm-nfit-test: yes) loads nfit_test,
+#                                    waits for its first scrub and labels
+#                                    nfit_test.0's DIMMs
+#             nfit_regions [BUS]     pmem regions of a bus (nfit_test.0)
+#             nfit_devdax REGION SIZE   a devdax namespace (-a 4k); prints
+#                                    its dax device
+# Buses:      nd_bus PROVIDER        ndbusN of "ACPI.NFIT", "nfit_test.0"...
+#             bus_regions PROVIDER   its regions
+#             dax_namespace DEV      the namespace of a pmem dax device
+#             region_badblocks REGION  its badblocks file
+#             badblocks_sectors REGION how many 512-byte sectors it lists
+#             badblocks_at_least REGION N, no_badblocks REGION  (for wait_for)
+# Host:       host_mce PHYSADDR      the host injects a machine check (memory
+#                                    error at PHYSADDR; # vm-mce: yes) and
+#                                    answers; fails after 30 s without one
 
 
 TEST_STATE=/run/daxtier-test
@@ -265,3 +280,101 @@ MID_SCRUB_TIMED_OUT=1d6abcef9b8048cbbf571fdb5ee49220
 MID_POISON_CLEARED=4d17e8ee02aa4e8a86769b01ac594778
 MID_POISON_SKIPPED=0b81a6aa54044cfcb72aae103f104f03
 MID_RUNTIME_POISON=4dcb1c0ce5474b00a7a6a5b016ce0a21
+
+
+# ndctl prints one object where there is one, else an array: always lines.
+nd_items() { jq -c 'if type == "array" then .[] else . end'; }
+
+# nd_bus PROVIDER: the bus device (ndbusN) of a provider.
+nd_bus() {
+        local b
+        for b in /sys/bus/nd/devices/ndbus*; do
+                [ "$(cat "$b/provider" 2>/dev/null)" = "$1" ] && { basename "$b"; return 0; }
+        done
+        return 1
+}
+
+# bus_regions PROVIDER: its regions (regionN), one a line, in number order.
+bus_regions() {
+        local bus
+        bus=$(nd_bus "$1") || return 1
+        ls -d "/sys/bus/nd/devices/$bus"/region* 2>/dev/null | xargs -rn1 basename | sort -V
+}
+
+# nfit_regions [PROVIDER]: its pmem regions (default nfit_test.0).
+nfit_regions() {
+        ndctl list -R -b "${1:-nfit_test.0}" -t pmem 2>/dev/null | nd_items | jq -r .dev | sort -V
+}
+
+# nfit_test_setup: the kernel's nfit_test emulation (ARS, error injection,
+# clear-error and DIMM security on two extra buses, nfit_test.0 and
+# nfit_test.1).  Needs "# vm-nfit-test: yes".
+nfit_test_setup() {
+        [ -d "/lib/modules/$(uname -r)/updates" ] || {
+                echo "nfit_test_setup: no nfit_test modules (# vm-nfit-test: yes)" >&2
+                return 1
+        }
+        modprobe nfit_test || return 1
+        wait_for 60 nd_bus nfit_test.0 || return 1
+        wait_for 60 nd_bus nfit_test.1 || return 1
+        ndctl wait-scrub nfit_test.0 >/dev/null || return 1
+        ndctl disable-region -b nfit_test.0 all >/dev/null || return 1
+        ndctl init-labels -f -b nfit_test.0 all >/dev/null || return 1
+        ndctl enable-region -b nfit_test.0 all >/dev/null
+}
+
+# nfit_devdax REGION SIZE: a new devdax namespace with 4 KiB alignment (the
+# nfit_test regions are too small for 2 MiB); prints its dax device name.
+nfit_devdax() {
+        local json dev
+        json=$(ndctl create-namespace -r "$1" -m devdax -a 4k -s "$2") || return 1
+        dev=$(jq -r '.daxregion.devices[0].chardev' <<<"$json")
+        wait_for 20 test -e "/sys/bus/dax/devices/$dev" || return 1
+        echo "$dev"
+}
+
+# dax_namespace DEV: the namespace (namespaceN.M) that a pmem dax device is on.
+dax_namespace() {
+        ndctl list -N -X 2>/dev/null | nd_items |
+                jq -r --arg d "$1" 'select(.daxregion.devices[]?.chardev == $d) | .dev'
+}
+
+region_badblocks() { cat "/sys/bus/nd/devices/$1/badblocks"; }
+
+badblocks_sectors() { awk '{ n += $2 } END { print n + 0 }' "/sys/bus/nd/devices/$1/badblocks"; }
+
+# badblocks_at_least REGION N: for wait_for (which runs its command anew
+# each time, unlike a "$(...)" in its arguments).
+badblocks_at_least() { [ "$(badblocks_sectors "$1")" -ge "$2" ]; }
+no_badblocks() { [ "$(badblocks_sectors "$1")" = 0 ]; }
+
+# host_request REQUEST...: one request to the host on ttyS3 (run-scenario.sh
+# serves them); succeeds when the host answers "done", fails with the
+# host's message or after 30 s.
+host_request() {
+        local id reply fd rc=1
+        id=$$-$RANDOM
+        stty -F /dev/ttyS3 raw -echo 2>/dev/null || { echo "host_request: no /dev/ttyS3" >&2; return 1; }
+        exec {fd}<>/dev/ttyS3
+        printf '%s %s\n' "$*" "$id" >&"$fd"
+        while :; do
+                if ! IFS= read -r -t 30 reply <&"$fd"; then
+                        echo "host_request: no answer to '$*' in 30 s" >&2
+                        break
+                fi
+                reply=${reply%$'\r'}
+                case "$reply" in
+                "done $id") rc=0; break ;;
+                "error $id "*) echo "host: ${reply#"error $id "}" >&2; break ;;
+                esac
+        done
+        exec {fd}>&-
+        return "$rc"
+}
+
+# host_mce PHYSADDR: the host makes QEMU raise a machine check on every
+# CPU: an uncorrected, action-optional memory scrub error at PHYSADDR (hex
+# or decimal), as a platform's patrol scrubber would report poison.
+host_mce() {
+        host_request mce "$(printf '0x%x' "$(($1))")"
+}
