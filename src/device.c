@@ -638,11 +638,14 @@ static int step_clear(struct device *d, const struct backend *be, void *ctx,
 
         bytes = badblocks_bytes(bad, (size_t) n);
         badblocks_format(bad, (size_t) n, list, sizeof(list));
+        int clear_err = 0;
         for (int i = 0; i < n; i++) {
                 uint64_t c = 0;
                 int r = be->clear_error ? be->clear_error(ctx, &d->facts, bad[i].start, bad[i].len, &c) : -EOPNOTSUPP;
                 if (r >= 0)
                         cleared += c;
+                else if (!clear_err)
+                        clear_err = r;
         }
         d->cleared_bytes += cleared;
 
@@ -653,9 +656,9 @@ static int step_clear(struct device *d, const struct backend *be, void *ctx,
         if ((size_t) m > ELEMENTSOF(left))
                 m = ELEMENTSOF(left);
         d->badblocks = (unsigned) m;
-        note(d, obs, NOTE_POISON_CLEARED, "%d bad range%s (%llu bytes) in %s: %s; cleared %llu bytes; %d range%s left",
+        note(d, obs, NOTE_POISON_CLEARED, "%d bad range%s (%llu bytes) in %s: %s; cleared %llu bytes; %d range%s left%s%s",
              n, n == 1 ? "" : "s", (unsigned long long) bytes, d->name, list, (unsigned long long) cleared, m,
-             m == 1 ? "" : "s");
+             m == 1 ? "" : "s", clear_err ? "; clear-error: " : "", clear_err ? strerror(-clear_err) : "");
         if (m == 0)
                 return job_pre_bind(d, obs);
 

@@ -558,24 +558,34 @@ static int kernel_clear_error(void *ctx, const struct dax_facts *f, uint64_t add
         /* The clear unit first, then a capability query of the widened
          * range, which the clear command must fall inside. */
         cap = ndctl_bus_cmd_new_ars_cap(bus, rg.start, rg.len);
-        if (!cap || ndctl_cmd_submit(cap) < 0 || ndctl_cmd_get_firmware_status(cap) != 0) {
-                r = -EIO;
+        if (!cap) {
+                r = -ENOMEM;
                 goto out;
         }
-        unit = ndctl_cmd_ars_cap_get_clear_unit(cap);
-        rg = clear_unit_align(rg, unit);
-        ndctl_cmd_unref(cap);
-        cap = ndctl_bus_cmd_new_ars_cap(bus, rg.start, rg.len);
-        if (!cap || ndctl_cmd_submit(cap) < 0) {
-                r = -EIO;
+        /* _xlat turns the firmware's status into an errno. */
+        r = ndctl_cmd_submit_xlat(cap);
+        if (r < 0)
                 goto out;
+        unit = ndctl_cmd_ars_cap_get_clear_unit(cap);
+        struct bad_range aligned = clear_unit_align(rg, unit);
+        if (aligned.start != rg.start || aligned.len != rg.len) {
+                rg = aligned;
+                ndctl_cmd_unref(cap);
+                cap = ndctl_bus_cmd_new_ars_cap(bus, rg.start, rg.len);
+                if (!cap) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+                r = ndctl_cmd_submit_xlat(cap);
+                if (r < 0)
+                        goto out;
         }
         clear = ndctl_bus_cmd_new_clear_error(rg.start, rg.len, cap);
         if (!clear) {
                 r = -EINVAL;
                 goto out;
         }
-        r = ndctl_cmd_submit(clear);
+        r = ndctl_cmd_submit_xlat(clear);
         if (r >= 0) {
                 *cleared = ndctl_cmd_clear_error_get_cleared(clear);
                 r = 0;

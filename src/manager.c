@@ -416,23 +416,29 @@ static int handle_runtime_poison(struct manager *m, struct device *d) {
 
         if (d->facts.driver == DRV_DEVICE_DAX) {
                 uint64_t cleared = 0;
-                int left;
+                int left, err = 0;
+                /* Only news: what could not be cleared was recorded before. */
+                if ((unsigned) n == d->badblocks)
+                        return 0;
                 if (d->want.scrub == DT_SCRUB_NONE) {
-                        if ((unsigned) n != d->badblocks)
-                                audit_runtime_poison(d, LOG_WARNING, "poison in devdax memory; scrub = none: not cleared");
+                        audit_runtime_poison(d, LOG_WARNING, "poison in devdax memory; scrub = none: not cleared");
                         d->badblocks = (unsigned) n;
                         return 0;
                 }
                 for (int i = 0; i < n; i++) {
                         uint64_t c = 0;
-                        if (m->be->clear_error(NULL, &d->facts, bad[i].start, bad[i].len, &c) >= 0)
+                        int r = m->be->clear_error(NULL, &d->facts, bad[i].start, bad[i].len, &c);
+                        if (r >= 0)
                                 cleared += c;
+                        else if (!err)
+                                err = r;
                 }
                 d->cleared_bytes += cleared;
                 left = device_poison_ranges(d, m->be, NULL, bad, ELEMENTSOF(bad));
                 d->badblocks = left > 0 ? (unsigned) left : 0;
-                strbuf_appendf(&b, "new poison while devdax: %s; cleared %llu bytes; %d range%s left", list,
-                               (unsigned long long) cleared, left, left == 1 ? "" : "s");
+                strbuf_appendf(&b, "new poison while devdax: %s; cleared %llu bytes; %d range%s left%s%s", list,
+                               (unsigned long long) cleared, left, left == 1 ? "" : "s",
+                               err ? "; clear-error: " : "", err ? strerror(-err) : "");
                 audit_runtime_poison(d, left > 0 ? LOG_WARNING : LOG_NOTICE, strbuf_str(&b));
                 strbuf_free(&b);
                 bus_device_changed(m->bus, d);

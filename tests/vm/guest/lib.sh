@@ -378,3 +378,11 @@ host_request() {
 host_mce() {
         host_request mce "$(printf '0x%x' "$(($1))")"
 }
+
+# dt_has [--since CURSOR] [FIELD=VALUE...]: at least one such record.
+# For wait_for, which runs its command again each time (a "$(...)" in
+# wait_for's arguments would be worked out only once).
+dt_has() { [ "$(dt_count "$@")" -ge 1 ]; }
+
+# has_online_blocks DEV: at least one block of DEV is online.
+has_online_blocks() { [ "$(dax_online_blocks "$1")" -gt 0 ]; }
