@@ -24,6 +24,10 @@ static const char *const message_ids[_AUDIT_KIND_MAX] = {
         [AUDIT_POLICY_LOADED] = "6870fcbc8c824e2c9cef24c261fd2978",
         [AUDIT_POLICY_REJECTED] = "fdb30883a1ea4bc09448c851a74ae7e8",
         [AUDIT_CONFIG_ERROR] = "a075839f9728447f9653f0e0231054e7",
+        [AUDIT_REGION_CARVED] = "9f3918ea5efc4dd299712e25ffa015d9",
+        [AUDIT_REGION_SATISFIED] = "d8895de84b84419bb89121cbf1fb869a",
+        [AUDIT_REGION_REFUSED] = "4d46da31990a4d10a0422ffa75a5d5ce",
+        [AUDIT_REGION_FAILED] = "bd6d71c0688747b79352e9dd21e200b1",
 };
 
 static bool debug;

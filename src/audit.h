@@ -28,6 +28,10 @@ enum audit_kind {
         AUDIT_POLICY_LOADED,    /* a policy took effect (start or reload) */
         AUDIT_POLICY_REJECTED,  /* a reload found errors; old policy kept */
         AUDIT_CONFIG_ERROR,     /* one configuration error */
+        AUDIT_REGION_CARVED,    /* a [region] rule created a namespace */
+        AUDIT_REGION_SATISFIED, /* a [region] rule has its capacity: nothing to carve */
+        AUDIT_REGION_REFUSED,   /* a [region] rule wants more than may or can be carved */
+        AUDIT_REGION_FAILED,    /* creating a namespace failed */
         _AUDIT_KIND_MAX,
 };
 

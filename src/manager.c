@@ -14,6 +14,7 @@
 #include "bus.h"
 #include "kernel.h"
 #include "manager.h"
+#include "regions.h"
 #include "sysfs.h"
 #include "util.h"
 
@@ -51,6 +52,9 @@ struct manager {
 
         struct bus *bus;                /* NULL when the system bus is out of reach */
         char *reload_errors;            /* of the last rejected load */
+
+        /* [region] rules: carving runs in its own thread (regions.h). */
+        struct region_runner *regions;
 };
 
 /* Per-device flags the manager keeps in struct device's userdata slot. */
@@ -315,7 +319,8 @@ static int on_work(sd_event_source *s, void *userdata) {
 
         if (!m->active && m->n_queue == 0) {
                 sd_event_source_set_enabled(s, SD_EVENT_OFF);
-                if (!m->ready) {
+                /* Ready once the first region pass has carved, too. */
+                if (!m->ready && !region_runner_busy(m->regions)) {
                         m->ready = true;
                         sd_notify(0, "READY=1");
                         log_info("every dax device reconciled: %s", m->status);
@@ -329,6 +334,33 @@ static bool is_dax_name(const char *name) {
         unsigned a, b;
         char c;
         return sscanf(name, "dax%u.%u%c", &a, &b, &c) == 2;
+}
+
+static void regions_request(struct manager *m, bool fresh) {
+        int r = region_runner_request(m->regions, m->policy, m->block_size, fresh);
+        if (r < 0)
+                log_error("cannot start a region pass: %s", strerror(-r));
+}
+
+/* A region pass created a dax device: reconcile it now, whether or not
+ * its udev event came first. */
+static void on_region_created(const char *name, void *userdata) {
+        struct manager *m = userdata;
+        struct device *d = manager_find_device(m, name);
+
+        if (!d)
+                d = device_add(m, name);
+        if (!d) {
+                log_error("%s: out of memory adding the device", name);
+                return;
+        }
+        enqueue(m, d, true);
+}
+
+static void on_regions_idle(void *userdata) {
+        struct manager *m = userdata;
+        /* on_work() sends READY=1 once the queue is empty too. */
+        sd_event_source_set_enabled(m->work, SD_EVENT_ON);
 }
 
 int manager_rescan(struct manager *m) {
@@ -368,6 +400,7 @@ int manager_rescan(struct manager *m) {
         /* Devices that vanished unseen are found gone when reconciled. */
         for (size_t i = 0; i < m->n_devices; i++)
                 enqueue(m, m->devices[i], true);
+        regions_request(m, false);
         return 0;
 }
 
@@ -415,6 +448,16 @@ static void handle_uevent(struct manager *m, struct udev_device *u) {
                 }
                 /* A device that comes back is news: give it a fresh look. */
                 enqueue(m, d, streq(action, "add"));
+                return;
+        }
+
+        if (streq(subsystem, "nd")) {
+                unsigned id;
+                char c;
+                /* A region that appears or changes may have room for a [region] rule. */
+                if (sscanf(name, "region%u%c", &id, &c) == 1 &&
+                    (streq(action, "add") || streq(action, "change") || streq(action, "bind")))
+                        regions_request(m, false);
                 return;
         }
 
@@ -551,6 +594,7 @@ int manager_reload(struct manager *m) {
         apply_daemon_settings(m);
         for (size_t i = 0; i < m->n_devices; i++)
                 enqueue(m, m->devices[i], true);
+        regions_request(m, true);
         sd_notifyf(0, "READY=1\nSTATUS=%s", m->status);
         return 0;
 }
@@ -584,6 +628,10 @@ static int setup_monitor(struct manager *m) {
         if (r < 0)
                 return r;
         r = udev_monitor_filter_add_match_subsystem_devtype(m->monitor, "memory", NULL);
+        if (r < 0)
+                return r;
+        /* NVDIMM regions, for [region] rules. */
+        r = udev_monitor_filter_add_match_subsystem_devtype(m->monitor, "nd", NULL);
         if (r < 0)
                 return r;
         r = udev_monitor_enable_receiving(m->monitor);
@@ -664,6 +712,16 @@ int manager_new(const struct manager_options *opts, struct manager **ret) {
                 m->bus = NULL;
         }
 
+        r = region_runner_new(m->event,
+                              &(struct region_runner_ops) {
+                                      .created = on_region_created,
+                                      .idle = on_regions_idle,
+                                      .userdata = m,
+                              },
+                              &m->regions);
+        if (r < 0)
+                goto fail;
+
         policy_loaded(m, "loaded");
         apply_daemon_settings(m);
         r = manager_rescan(m);
@@ -682,6 +740,8 @@ void manager_free(struct manager *m) {
         /* A bind in flight finishes; the next start reconciles its result. */
         if (m->calling)
                 pthread_join(m->worker, NULL);
+        /* Likewise a namespace being carved. */
+        region_runner_free(m->regions);
         for (size_t i = 0; i < m->n_devices; i++) {
                 free(m->devices[i]->userdata);
                 device_free(m->devices[i]);
