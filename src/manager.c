@@ -12,6 +12,7 @@
 
 #include "audit.h"
 #include "bus.h"
+#include "capacity.h"
 #include "kernel.h"
 #include "manager.h"
 #include "regions.h"
@@ -187,6 +188,55 @@ static void enqueue(struct manager *m, struct device *d, bool force) {
         sd_event_source_set_enabled(m->work, SD_EVENT_ON);
 }
 
+static int device_node(const struct device *d) {
+        return d->facts.target_node >= 0 ? d->facts.target_node : d->facts.numa_node;
+}
+
+/*
+ * [daemon] max_system_ram_per_node: would onlining d take the dax-backed
+ * System RAM of its node above the cap?  Counts the online blocks of
+ * every device on kmem on that node, as last observed.  Returns true
+ * with the reason in why when d must be refused.
+ */
+static bool ram_cap_refuses(struct manager *m, struct device *d, char *why, size_t len) {
+        const struct policy *p = m->policy;
+        uint64_t bs = m->block_size, dax = 0, add, total = 0, dram, limit;
+        char cap[64], b1[32], b2[32], b3[32], b4[32], base[128] = "";
+        int node;
+
+        if (!p->ram_cap_set || d->want.mode != DT_MODE_SYSTEM_RAM)
+                return false;
+        dt_amount_to_string(&p->ram_cap, cap, sizeof(cap));
+        node = device_node(d);
+        if (node < 0 || bs == 0) {
+                snprintf(why, len, "max_system_ram_per_node = %s, but %s of %s is unknown, so the cap cannot be checked",
+                         cap, node < 0 ? "the node" : "the memory block size", d->name);
+                return true;
+        }
+        for (size_t i = 0; i < m->n_devices; i++) {
+                const struct device *e = m->devices[i];
+                if (e->facts_valid && e->facts.driver == DRV_KMEM && device_node(e) == node)
+                        dax += (uint64_t) e->online_blocks * bs;
+        }
+        add = d->total_blocks > d->online_blocks ? (uint64_t) (d->total_blocks - d->online_blocks) * bs : 0;
+        if (add == 0)
+                return false;
+        if (m->be->node_mem(NULL, node, &total) < 0)
+                total = 0;
+        dram = total > dax ? total - dax : 0;
+        limit = capacity_node_limit(&p->ram_cap, dram);
+        if (!capacity_exceeds(dax, add, limit))
+                return false;
+        if (p->ram_cap.kind == DT_AMOUNT_PERCENT)
+                snprintf(base, sizeof(base), " of node %d's %s of DRAM", node, format_bytes(b4, sizeof(b4), dram));
+        snprintf(why, len,
+                 "max_system_ram_per_node = %s%s: node %d has %llu bytes (%s) of dax-backed System RAM, and %s would add %llu bytes (%s), above the cap of %llu bytes (%s)",
+                 cap, base, node, (unsigned long long) dax, format_bytes(b1, sizeof(b1), dax), d->name,
+                 (unsigned long long) add, format_bytes(b2, sizeof(b2), add), (unsigned long long) limit,
+                 format_bytes(b3, sizeof(b3), limit));
+        return true;
+}
+
 static void reconcile(struct manager *m, struct device *d) {
         struct devflags *fl = flags(d);
         struct dev_facts mf;
@@ -239,6 +289,13 @@ static void reconcile(struct manager *m, struct device *d) {
                 if (d->state != observed)
                         device_set_state(d, observed, "found as its rule wants", &m->obs);
                 return;
+        }
+        {
+                char cap_why[512];
+                if (ram_cap_refuses(m, d, cap_why, sizeof(cap_why))) {
+                        device_set_state(d, DEV_REFUSED, cap_why, &m->obs);
+                        return;
+                }
         }
         r = device_job_start(d);
         if (r < 0) {
