@@ -293,7 +293,10 @@ static void reconcile(struct manager *m, struct device *d) {
         {
                 char cap_why[512];
                 if (ram_cap_refuses(m, d, cap_why, sizeof(cap_why))) {
-                        device_set_state(d, DEV_REFUSED, cap_why, &m->obs);
+                        /* A new device may be reconciled twice (udev and
+                         * the region pass): say it once. */
+                        if (d->state != DEV_REFUSED || !streq_ptr(d->last_error, cap_why))
+                                device_set_state(d, DEV_REFUSED, cap_why, &m->obs);
                         return;
                 }
         }
