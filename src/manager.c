@@ -460,7 +460,8 @@ int manager_rescan(struct manager *m) {
         /* Devices that vanished unseen are found gone when reconciled. */
         for (size_t i = 0; i < m->n_devices; i++)
                 enqueue(m, m->devices[i], true);
-        regions_request(m, false);
+        /* At start, and when asked: every region's verdict is news. */
+        regions_request(m, true);
         return 0;
 }
 
@@ -508,6 +509,10 @@ static void handle_uevent(struct manager *m, struct udev_device *u) {
                 }
                 /* A device that comes back is news: give it a fresh look. */
                 enqueue(m, d, streq(action, "add"));
+                /* A new dax device may be a new dynamic dax region (CXL,
+                 * hmem), which has no nd events: look at the regions. */
+                if (streq(action, "add"))
+                        regions_request(m, false);
                 return;
         }
 

@@ -86,9 +86,13 @@ static void record(struct region_runner *rr, const struct carve_result *r, bool 
         case CARVE_CREATED:
                 kind = AUDIT_REGION_CARVED;
                 prio = LOG_NOTICE;
-                k = asprintf(&msg, "%s: carved %s of %s for rule %s (capacity %s) from %s of free capacity, named " DT_CARVE_NAME_PREFIX "%s; dax device %s; the rule now holds %s of the region",
-                             r->region, r->namespace, size, r->rule, r->capacity, freeb, r->rule,
-                             r->device[0] ? r->device : "(not found)", total);
+                if (r->namespace[0])
+                        k = asprintf(&msg, "%s: carved %s of %s for rule %s (capacity %s) from %s of free capacity, named " DT_CARVE_NAME_PREFIX "%s; dax device %s; the rule now holds %s of the region",
+                                     r->region, r->namespace, size, r->rule, r->capacity, freeb, r->rule,
+                                     r->device[0] ? r->device : "(not found)", total);
+                else
+                        k = asprintf(&msg, "%s: carved dax device %s of %s for rule %s (capacity %s) from %s of free capacity; the rule now holds %s of the region",
+                                     r->region, r->device, size, r->rule, r->capacity, freeb, total);
                 break;
         case CARVE_SATISFIED:
                 kind = AUDIT_REGION_SATISFIED;
@@ -114,9 +118,17 @@ static void record(struct region_runner *rr, const struct carve_result *r, bool 
                 return;
         }
 
+        /* Passes that udev events start say what changed: a new device,
+         * or a refusal or failure that differs from the last record.
+         * That a region still has its capacity is news only at start and
+         * on reload. */
         m = memo_find(rr, r->region);
-        if (m && !fresh && r->outcome != CARVE_CREATED && streq_ptr(m->msg, msg))
+        if (m && !fresh && r->outcome != CARVE_CREATED &&
+            (streq_ptr(m->msg, msg) || r->outcome == CARVE_SATISFIED)) {
+                free(m->msg);
+                m->msg = strdup(msg);
                 return;
+        }
         if (m) {
                 free(m->msg);
                 m->msg = strdup(msg);

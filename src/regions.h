@@ -34,9 +34,10 @@ void region_runner_free(struct region_runner *rr);
 
 /*
  * Asks for a pass with the [region] rules of p (copied).  fresh (start,
- * reload): record every region's verdict; otherwise (udev events) only
- * verdicts that changed and new namespaces.  With no [region] rules no
- * pass runs at all.  Returns 0 or -ENOMEM.
+ * reload, rescan): record every region's verdict; otherwise (udev
+ * events) only new namespaces and refusals or failures that differ from
+ * the region's last record.  With no [region] rules no pass runs at all.
+ * Returns 0 or -ENOMEM.
  */
 int region_runner_request(struct region_runner *rr, const struct policy *p, uint64_t block_size, bool fresh);
 
