@@ -16,10 +16,18 @@
  * it.  The cost is that device_dax, while it holds the device (between
  * creation and binding to kmem, and at each boot until daxtierd binds it
  * again), keeps that map in DRAM.
+ *
+ * Dynamic dax regions (CXL and hmem regions whose dax_region has a
+ * "create" attribute) are carved with libdaxctl: ask the region for a new
+ * seed device, size it, bind it to device_dax.  Such a device has no name
+ * the kernel keeps, so the ones daxtierd made are listed in
+ * CARVE_DAX_STATE_FILE, and an entry counts only while a device of that
+ * name and size still exists in that region.
  */
 
 #include <limits.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <daxctl/libdaxctl.h>
 #include <ndctl/libndctl.h>
 #include <linux/ndctl.h>
@@ -393,6 +401,339 @@ static void carve_pmem_region(const struct carve_request *req, struct ndctl_regi
         res->outcome = CARVE_CREATED;
 }
 
+/* ---- dynamic dax regions ------------------------------------------------ */
+
+struct owned {
+        char dev[32];
+        int region;
+        unsigned long long size;
+        char rule[64];
+};
+
+struct owned_list {
+        struct owned *v;
+        size_t n;
+        bool dirty;     /* differs from the file */
+};
+
+static int owned_add(struct owned_list *l, const struct owned *o) {
+        struct owned *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+
+        if (!v)
+                return -ENOMEM;
+        l->v = v;
+        l->v[l->n++] = *o;
+        return 0;
+}
+
+/* A missing file is an empty list; lines that do not parse are dropped. */
+static int owned_load(struct owned_list *l) {
+        _cleanup_fclose_ FILE *f = NULL;
+        char line[256];
+        int r;
+
+        f = fopen(CARVE_DAX_STATE_FILE, "re");
+        if (!f)
+                return errno == ENOENT ? 0 : -errno;
+        while (fgets(line, sizeof(line), f)) {
+                struct owned o = {};
+
+                if (sscanf(line, "%31s %d %llu %63s", o.dev, &o.region, &o.size, o.rule) != 4) {
+                        l->dirty = true;
+                        continue;
+                }
+                r = owned_add(l, &o);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Replaces the file at once (write and rename), so readers see old or new. */
+static int owned_save(const struct owned_list *l) {
+        const char *tmp = CARVE_DAX_STATE_FILE ".new";
+        FILE *f;
+        int r = 0;
+
+        if (mkdir(CARVE_DAX_STATE_DIR, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        f = fopen(tmp, "we");
+        if (!f)
+                return -errno;
+        fputs("# dynamic dax devices carved by daxtierd: DEVICE REGION-ID SIZE RULE\n", f);
+        for (size_t i = 0; i < l->n; i++)
+                fprintf(f, "%s %d %llu %s\n", l->v[i].dev, l->v[i].region, l->v[i].size, l->v[i].rule);
+        if (fflush(f) != 0 || ferror(f))
+                r = -errno ? -errno : -EIO;
+        if (fclose(f) != 0 && r == 0)
+                r = -errno;
+        if (r == 0 && rename(tmp, CARVE_DAX_STATE_FILE) < 0)
+                r = -errno;
+        if (r < 0)
+                (void) unlink(tmp);
+        return r;
+}
+
+int carve_dax_name(const char *name, uint64_t size, char *buf, size_t len) {
+        struct owned_list l = {};
+        int r;
+
+        r = owned_load(&l);
+        if (r >= 0) {
+                r = -ENOENT;
+                for (size_t i = 0; i < l.n; i++)
+                        if (streq(l.v[i].dev, name) && l.v[i].size == size) {
+                                snprintf(buf, len, DT_CARVE_NAME_PREFIX "%s", l.v[i].rule);
+                                r = 0;
+                                break;
+                        }
+        }
+        free(l.v);
+        return r;
+}
+
+static bool dax_region_is_dynamic(struct daxctl_region *region) {
+        char p[PATH_MAX];
+
+        snprintf(p, sizeof(p), "%s/dax_region/create", daxctl_region_get_path(region));
+        return access(p, F_OK) == 0;
+}
+
+/* The region's parent device: hmem.N (hmem) or dax_regionZ (under a CXL region). */
+static enum dt_source dax_region_source(struct daxctl_region *region) {
+        const char *path = daxctl_region_get_path(region), *base = strrchr(path, '/');
+
+        base = base ? base + 1 : path;
+        if (startswith(base, "hmem"))
+                return DT_SOURCE_HMEM;
+        if (startswith(base, "dax_region"))
+                return DT_SOURCE_CXL;
+        return DT_SOURCE_UNKNOWN;
+}
+
+static struct daxctl_dev *dax_find(struct daxctl_region *region, const char *name) {
+        struct daxctl_dev *dev;
+
+        daxctl_dev_foreach(region, dev)
+                if (streq(daxctl_dev_get_devname(dev), name))
+                        return dev;
+        return NULL;
+}
+
+/* Drops the entries whose device is gone or was resized by someone else. */
+static void owned_prune(struct owned_list *l, struct daxctl_ctx *ctx) {
+        size_t k = 0;
+
+        for (size_t i = 0; i < l->n; i++) {
+                struct daxctl_region *region;
+                bool alive = false;
+
+                daxctl_region_foreach(ctx, region) {
+                        struct daxctl_dev *dev;
+
+                        if (daxctl_region_get_id(region) != l->v[i].region || !dax_region_is_dynamic(region))
+                                continue;
+                        dev = dax_find(region, l->v[i].dev);
+                        if (dev && daxctl_dev_get_size(dev) == l->v[i].size)
+                                alive = true;
+                }
+                if (alive)
+                        l->v[k++] = l->v[i];
+        }
+        if (k != l->n)
+                l->dirty = true;
+        l->n = k;
+}
+
+/*
+ * Creates one device of size bytes in the dynamic region at path.  A
+ * fresh libdaxctl context, because a context lists a region's devices
+ * once and would not see the seed the kernel makes now.  Returns 0 or
+ * -errno with the reason in res.
+ */
+static int dax_create(const char *path, uint64_t size, struct carve_result *res) {
+        struct daxctl_ctx *ctx = NULL;
+        struct daxctl_region *region, *found = NULL;
+        struct daxctl_dev *dev;
+        const char *step;
+        bool sized = false;
+        int r;
+
+        r = daxctl_new(&ctx);
+        if (r < 0) {
+                result_set(res, CARVE_FAILED, "cannot open libdaxctl: %s; nothing was created", strerror(-r));
+                return r;
+        }
+        daxctl_set_log_fn(ctx, daxctl_log_quiet);
+        daxctl_region_foreach(ctx, region)
+                if (streq(daxctl_region_get_path(region), path))
+                        found = region;
+        if (!found) {
+                result_set(res, CARVE_FAILED, "%s went away; nothing was created", res->region);
+                r = -ENODEV;
+                goto out;
+        }
+
+        step = "asking for a new device";
+        if ((r = daxctl_region_create_dev(found)) < 0)
+                goto fail;
+        step = "finding the new device";
+        dev = daxctl_region_get_dev_seed(found);
+        if (!dev || daxctl_dev_get_size(dev) != 0 || daxctl_dev_is_enabled(dev)) {
+                r = -EBUSY;
+                goto fail;
+        }
+        snprintf(res->device, sizeof(res->device), "%s", daxctl_dev_get_devname(dev));
+        step = "setting its size";
+        if ((r = daxctl_dev_set_size(dev, size)) < 0)
+                goto fail;
+        sized = true;
+        step = "binding it to device_dax";
+        if ((r = daxctl_dev_enable_devdax(dev)) < 0)
+                goto fail;
+        r = 0;
+        goto out;
+
+fail:
+        /* Give the capacity back; the empty device stays as the region's seed. */
+        if (sized) {
+                (void) daxctl_dev_disable(dev);
+                (void) daxctl_dev_set_size(dev, 0);
+        }
+        result_set(res, CARVE_FAILED, "%s: %s%s%s failed: %s; %s", res->region, step,
+                   res->device[0] ? " of " : "", res->device, strerror(-r),
+                   sized ? "its size was set back to 0" : "nothing was created");
+        res->device[0] = 0;
+out:
+        daxctl_unref(ctx);
+        return r;
+}
+
+static void carve_dax_region(const struct carve_request *req, struct daxctl_region *region, struct owned_list *owned,
+                             int owned_error, struct results *rs) {
+        int id = daxctl_region_get_id(region);
+        struct policy view = { .region_rules = req->rules, .n_region_rules = req->n_rules };
+        struct region_facts facts = { .source = dax_region_source(region), .region = id, .target_node = -1 };
+        const struct region_rule *rule;
+        struct capacity_region cr = {};
+        struct capacity_plan plan;
+        struct carve_result *res;
+        struct daxctl_dev *dev;
+        unsigned long align;
+        unsigned long long avail;
+        char rname[32];
+        int r;
+
+        snprintf(rname, sizeof(rname), "dax_region%d", id);
+        facts.name = rname;
+        daxctl_dev_foreach(region, dev)
+                if (facts.target_node < 0)
+                        facts.target_node = daxctl_dev_get_target_node(dev);
+
+        rule = policy_match_region(&view, &facts);
+        if (!rule)
+                return;
+        res = result_add(rs, rname, rule);
+        if (!res)
+                return;
+        res->region_size = cr.size = daxctl_region_get_size(region);
+        if (req->block_size == 0) {
+                result_set(res, CARVE_REFUSED,
+                           "the memory block size is unknown, so no size can be rounded to it; nothing was carved");
+                return;
+        }
+        if (owned_error < 0) {
+                /* Without the list daxtierd cannot tell its own devices,
+                 * and might carve the same capacity twice. */
+                result_set(res, CARVE_REFUSED, "cannot read " CARVE_DAX_STATE_FILE ": %s; nothing was carved",
+                           strerror(-owned_error));
+                return;
+        }
+
+        for (size_t i = 0; i < owned->n; i++)
+                if (owned->v[i].region == id && streq(owned->v[i].rule, rule->name)) {
+                        cr.carved += owned->v[i].size;
+                        cr.n_carved++;
+                }
+        res->carved = cr.carved;
+        res->n_carved = cr.n_carved;
+
+        /* A dynamic device may be made of several ranges: all free space counts. */
+        avail = daxctl_region_get_available_size(region);
+        if (avail == ULLONG_MAX) {
+                result_set(res, CARVE_FAILED, "cannot read the free capacity of %s", rname);
+                return;
+        }
+        res->available = cr.available = avail;
+
+        align = daxctl_region_get_align(region);
+        r = capacity_alignment(req->block_size, align == ULONG_MAX ? 0 : align, 0, 1, &cr.align);
+        if (r < 0) {
+                result_set(res, CARVE_FAILED, "the alignments of %s overflow: %s", rname, strerror(-r));
+                return;
+        }
+
+        r = capacity_plan(&rule->capacity, rule->max_devices, &cr, &plan);
+        if (r < 0) {
+                result_set(res, CARVE_FAILED, "cannot plan %s: %s", rname, strerror(-r));
+                return;
+        }
+        res->target = plan.target;
+        res->size = plan.need;
+        if (plan.verdict != CAPACITY_CARVE) {
+                plan_verdict(res, &plan, capacity_min_namespace(cr.align));
+                return;
+        }
+
+        res->size = plan.size;
+        if (dax_create(daxctl_region_get_path(region), plan.size, res) < 0)
+                return;
+        res->outcome = CARVE_CREATED;
+
+        {
+                struct owned o = { .region = id, .size = plan.size };
+
+                snprintf(o.dev, sizeof(o.dev), "%s", res->device);
+                snprintf(o.rule, sizeof(o.rule), "%s", rule->name);
+                r = owned_add(owned, &o);
+                /* At once: the device's udev event is on its way, and its
+                 * name (for match.name) comes from the list. */
+                if (r >= 0)
+                        r = owned_save(owned);
+                if (r < 0 && asprintf(&res->reason,
+                                      "cannot record %s in " CARVE_DAX_STATE_FILE ": %s; daxtierd will not count it as its own after a restart",
+                                      res->device, strerror(-r)) < 0)
+                        res->reason = NULL;
+                owned->dirty = r < 0;
+        }
+}
+
+/* Every dynamic dax region; a system without the dax bus has none. */
+static void carve_dax_regions(const struct carve_request *req, struct results *rs) {
+        struct daxctl_ctx *ctx = NULL;
+        struct daxctl_region *region;
+        struct owned_list owned = {};
+        int r;
+
+        if (daxctl_new(&ctx) < 0)
+                return;
+        daxctl_set_log_fn(ctx, daxctl_log_quiet);
+
+        r = owned_load(&owned);
+        if (r >= 0)
+                owned_prune(&owned, ctx);
+
+        daxctl_region_foreach(ctx, region)
+                if (dax_region_is_dynamic(region))
+                        carve_dax_region(req, region, &owned, r, rs);
+
+        /* Entries pruned: a failure only leaves stale lines, pruned next time. */
+        if (owned.dirty)
+                (void) owned_save(&owned);
+        free(owned.v);
+        daxctl_unref(ctx);
+}
+
 int carve_regions(const struct carve_request *req, struct carve_result **ret, size_t *n_ret) {
         struct ndctl_ctx *ctx = NULL;
         struct ndctl_bus *bus;
@@ -420,6 +761,8 @@ int carve_regions(const struct carve_request *req, struct carve_result **ret, si
                 ndctl_region_foreach(bus, region)
                         carve_pmem_region(req, region, &rs);
         ndctl_unref(ctx);
+
+        carve_dax_regions(req, &rs);
 
         if (rs.oom) {
                 carve_results_free(rs.v, rs.n);

@@ -20,6 +20,15 @@
 
 #include "policy.h"
 
+/*
+ * Dynamic dax regions (CXL, hmem) have no labels to keep a name in, so
+ * the devices daxtierd carves there are listed in this file, one line
+ * "DEVICE REGION-ID SIZE RULE" each.  It lives in /run: dynamic devices
+ * do not survive a reboot either.
+ */
+#define CARVE_DAX_STATE_DIR "/run/daxtierd"
+#define CARVE_DAX_STATE_FILE CARVE_DAX_STATE_DIR "/dax-devices"
+
 /* A copy of what a pass needs from the policy, so a reload cannot pull it away. */
 struct carve_request {
         struct region_rule *rules;
@@ -66,3 +75,10 @@ void carve_request_free(struct carve_request *req);
  */
 int carve_regions(const struct carve_request *req, struct carve_result **ret, size_t *n_ret);
 void carve_results_free(struct carve_result *r, size_t n);
+
+/*
+ * The name daxtierd gave the dynamic dax device NAME of size bytes when
+ * it carved it ("daxtierd-RULE"), for match.name.  Returns 0, or -ENOENT
+ * when daxtierd did not carve it (or the file is missing).
+ */
+int carve_dax_name(const char *name, uint64_t size, char *buf, size_t len);
