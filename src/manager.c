@@ -634,8 +634,12 @@ static void policy_loaded(struct manager *m, const char *how) {
         char field[2048];
         snprintf(field, sizeof(field), "DAXTIER_CONFIG_FILES=%s", strbuf_str(&files));
         const char *f[] = { field, NULL };
-        audit_event(AUDIT_POLICY_LOADED, LOG_INFO, f, "policy %s: %zu rule%s from %s", how, m->policy->n_rules,
-                    m->policy->n_rules == 1 ? "" : "s", files.len ? strbuf_str(&files) : "(no files)");
+        char regions[64] = "";
+        if (m->policy->n_region_rules > 0)
+                snprintf(regions, sizeof(regions), ", %zu region rule%s", m->policy->n_region_rules,
+                         m->policy->n_region_rules == 1 ? "" : "s");
+        audit_event(AUDIT_POLICY_LOADED, LOG_INFO, f, "policy %s: %zu rule%s%s from %s", how, m->policy->n_rules,
+                    m->policy->n_rules == 1 ? "" : "s", regions, files.len ? strbuf_str(&files) : "(no files)");
         strbuf_free(&files);
 }
 
