@@ -222,12 +222,18 @@ START_TEST(test_help_text) {
 
         for (size_t i = 0; i < ELEMENTSOF(needles); i++)
                 ck_assert_msg(strstr(h, needles[i]), "help lacks '%s'", needles[i]);
-        /* Fits an 80-column terminal. */
+        /* Fits an 80-column terminal with sysconfdir /etc; a longer one
+         * (make distcheck installs under the build tree) only lengthens
+         * the line that names it. */
         for (const char *l = h; *l;) {
                 const char *nl = strchr(l, '\n');
+                size_t len;
 
                 ck_assert_ptr_nonnull(nl);
-                ck_assert_int_lt(nl - l, 80);
+                len = (size_t) (nl - l);
+                if (strlen(SYSCONFDIR) > strlen("/etc") && memmem(l, len, SYSCONFDIR, strlen(SYSCONFDIR)))
+                        len -= strlen(SYSCONFDIR) - strlen("/etc");
+                ck_assert_uint_lt(len, 80);
                 l = nl + 1;
         }
 }
