@@ -64,7 +64,8 @@ static struct memo *memo_find(struct region_runner *rr, const char *region) {
         return m;
 }
 
-/* Records one result unless it repeats the last record of its region. */
+/* Records one result as a journal record; in a pass that a udev event
+ * started (!fresh), only what is news (see region_runner_request()). */
 static void record(struct region_runner *rr, const struct carve_result *r, bool fresh) {
         _cleanup_free_ char *msg = NULL;
         char total[32], size[32], freeb[32], target[32];
