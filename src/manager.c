@@ -482,6 +482,12 @@ static bool device_has_block(struct manager *m, struct device *d, uint64_t block
         return false;
 }
 
+static bool is_region_name(const char *name) {
+        unsigned id;
+        char c;
+        return sscanf(name, "region%u%c", &id, &c) == 1;
+}
+
 static void handle_uevent(struct manager *m, struct udev_device *u) {
         const char *subsystem = udev_device_get_subsystem(u);
         const char *action = udev_device_get_action(u);
@@ -516,15 +522,12 @@ static void handle_uevent(struct manager *m, struct udev_device *u) {
                 return;
         }
 
-        if (streq(subsystem, "nd")) {
-                unsigned id;
-                char c;
-                /* A region that appears or changes may have room for a [region] rule. */
-                if (sscanf(name, "region%u%c", &id, &c) == 1 &&
-                    (streq(action, "add") || streq(action, "change") || streq(action, "bind")))
-                        regions_request(m, false);
-                return;
-        }
+        /* An NVDIMM region that appears, changes or is enabled may have
+         * room for a [region] rule.  No return: other concerns may want
+         * the same event. */
+        if (streq(subsystem, "nd") && is_region_name(name) &&
+            (streq(action, "add") || streq(action, "change") || streq(action, "bind")))
+                regions_request(m, false);
 
         if (streq(subsystem, "memory")) {
                 uint64_t block;
