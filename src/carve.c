@@ -206,7 +206,7 @@ static int pmem_create(struct ndctl_region *region, const char *name, uint64_t s
         struct ndctl_namespace *ndns;
         struct ndctl_dax *dax;
         const char *step;
-        bool sized = false, attached = false;
+        bool touched = false, attached = false;
         uuid_t ns_uuid, dax_uuid;
         int r;
 
@@ -229,13 +229,14 @@ static int pmem_create(struct ndctl_region *region, const char *name, uint64_t s
         step = "setting the namespace uuid";
         if ((r = ndctl_namespace_set_uuid(ndns, ns_uuid)) < 0)
                 goto fail;
+        /* From here on the seed is no longer idle: a failure must reset it. */
+        touched = true;
         step = "setting the namespace name";
         if ((r = ndctl_namespace_set_alt_name(ndns, name)) < 0)
                 goto fail;
         step = "setting the namespace size";
         if ((r = ndctl_namespace_set_size(ndns, size)) < 0)
                 goto fail;
-        sized = true;
         /* Only a hint to the kernel, which older kernels lack. */
         (void) ndctl_namespace_set_enforce_mode(ndns, NDCTL_NS_MODE_DEVDAX);
 
@@ -260,15 +261,17 @@ static int pmem_create(struct ndctl_region *region, const char *name, uint64_t s
         return 0;
 
 fail:
-        /* Our own namespace, seconds old and never enabled: it holds no data. */
+        /* Our own namespace, seconds old and never enabled: it holds no
+         * data.  Deleting it gives its capacity back and makes it an idle
+         * seed again, as ndctl create-namespace does on failure. */
         if (attached)
                 (void) ndctl_dax_set_namespace(dax, NULL);
-        if (sized) {
+        if (touched) {
                 (void) ndctl_namespace_set_enforce_mode(ndns, NDCTL_NS_MODE_RAW);
                 (void) ndctl_namespace_delete(ndns);
         }
         result_set(res, CARVE_FAILED, "%s: %s of %s failed: %s; %s", rname, step, res->namespace, strerror(-r),
-                   sized ? "the new namespace was deleted again" : "nothing was created");
+                   touched ? "the new namespace was deleted again" : "nothing was created");
         return r;
 }
 
