@@ -21,6 +21,7 @@
 # Journal:    dt_records [--since CURSOR] [FIELD=VALUE...]  JSON lines
 #             dt_field FIELD [--since CURSOR] [FIELD=VALUE...]
 #             dt_count [--since CURSOR] [FIELD=VALUE...]
+#             dt_count_ge N [--since CURSOR] [FIELD=VALUE...]  for wait_for
 #             dt_transitions DEV [--since CURSOR]   "from>to ..."
 #             journal_cursor                        for --since
 #             MID_*: the MESSAGE_IDs of daxtierd's record kinds
@@ -251,6 +252,15 @@ dt_field() {
 
 # dt_count [--since CURSOR] [FIELD=VALUE...]
 dt_count() { dt_records "$@" | grep -c . ; }
+
+# dt_count_ge N [--since CURSOR] [FIELD=VALUE...]: at least N such records.
+# For wait_for, which runs its command again each time: a "$(dt_count ...)"
+# among wait_for's arguments would be counted once, before waiting.
+dt_count_ge() {
+        local n=$1
+        shift
+        [ "$(dt_count "$@")" -ge "$n" ]
+}
 
 # dt_transitions DEV [--since CURSOR]: "from>to from>to ..." of a device.
 dt_transitions() {
