@@ -33,6 +33,10 @@ static const char *const message_ids[_AUDIT_KIND_MAX] = {
         [AUDIT_POISON_CLEARED] = "4d17e8ee02aa4e8a86769b01ac594778",
         [AUDIT_POISON_SKIPPED] = "0b81a6aa54044cfcb72aae103f104f03",
         [AUDIT_RUNTIME_POISON] = "4dcb1c0ce5474b00a7a6a5b016ce0a21",
+        [AUDIT_REGION_CARVED] = "9f3918ea5efc4dd299712e25ffa015d9",
+        [AUDIT_REGION_SATISFIED] = "d8895de84b84419bb89121cbf1fb869a",
+        [AUDIT_REGION_REFUSED] = "4d46da31990a4d10a0422ffa75a5d5ce",
+        [AUDIT_REGION_FAILED] = "bd6d71c0688747b79352e9dd21e200b1",
 };
 
 static bool debug;

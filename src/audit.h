@@ -37,6 +37,10 @@ enum audit_kind {
         AUDIT_POISON_CLEARED,   /* poison found before onlining, and cleared */
         AUDIT_POISON_SKIPPED,   /* blocks left offline for uncleared poison */
         AUDIT_RUNTIME_POISON,   /* new poison in a managed device while running */
+        AUDIT_REGION_CARVED,    /* a [region] rule created a namespace */
+        AUDIT_REGION_SATISFIED, /* a [region] rule has its capacity: nothing to carve */
+        AUDIT_REGION_REFUSED,   /* a [region] rule wants more than may or can be carved */
+        AUDIT_REGION_FAILED,    /* creating a namespace failed */
         _AUDIT_KIND_MAX,
 };
 

@@ -537,7 +537,11 @@ static int verb_check_config(const struct ctl_args *args) {
         }
         policy_dump(p, stdout);
         fflush(stdout);
-        fprintf(stderr, "configuration OK: %zu rule%s\n", p->n_rules, p->n_rules == 1 ? "" : "s");
+        if (p->n_region_rules > 0)
+                fprintf(stderr, "configuration OK: %zu rule%s, %zu region rule%s\n", p->n_rules,
+                        p->n_rules == 1 ? "" : "s", p->n_region_rules, p->n_region_rules == 1 ? "" : "s");
+        else
+                fprintf(stderr, "configuration OK: %zu rule%s\n", p->n_rules, p->n_rules == 1 ? "" : "s");
         policy_free(p);
         return 0;
 }

@@ -135,6 +135,7 @@ void dev_facts_to_match(const struct dax_facts *f, struct dev_facts *m) {
                 .region = f->region,
                 .target_node = f->target_node,
                 .size = f->size,
+                .ns_name = f->ns_name[0] ? f->ns_name : NULL,
         };
 }
 

@@ -11,6 +11,7 @@
 #include <linux/ndctl.h>
 #include <ndctl/libndctl.h>
 
+#include "carve.h"
 #include "kernel.h"
 #include "poison.h"
 #include "sysfs.h"
@@ -172,6 +173,10 @@ static int kernel_read_facts(void *ctx, const char *name, struct dax_facts *f) {
         r = read_attr_u64(name, "size", &f->size);
         if (r < 0)
                 return r;
+        /* A dynamic dax device has no namespace to carry a name; the ones
+         * daxtierd carved get theirs from its list, for match.name. */
+        if (f->source != DT_SOURCE_PMEM && carve_dax_name(name, f->size, f->ns_name, sizeof(f->ns_name)) < 0)
+                f->ns_name[0] = 0;
         if (read_attr_int(name, "target_node", &f->target_node) < 0)
                 f->target_node = -1;
         if (read_attr_int(name, "numa_node", &f->numa_node) < 0)

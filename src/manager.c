@@ -13,9 +13,11 @@
 
 #include "audit.h"
 #include "bus.h"
+#include "capacity.h"
 #include "kernel.h"
 #include "poison.h"
 #include "manager.h"
+#include "regions.h"
 #include "sysfs.h"
 #include "util.h"
 
@@ -65,6 +67,9 @@ struct manager {
         uint64_t poison_backoff_usec;
         struct bus *bus;                /* NULL when the system bus is out of reach */
         char *reload_errors;            /* of the last rejected load */
+
+        /* [region] rules: carving runs in its own thread (regions.h). */
+        struct region_runner *regions;
 };
 
 /* Per-device flags the manager keeps in struct device's userdata slot. */
@@ -209,6 +214,55 @@ static void enqueue(struct manager *m, struct device *d, bool force) {
         sd_event_source_set_enabled(m->work, SD_EVENT_ON);
 }
 
+static int device_node(const struct device *d) {
+        return d->facts.target_node >= 0 ? d->facts.target_node : d->facts.numa_node;
+}
+
+/*
+ * [daemon] max_system_ram_per_node: would onlining d take the dax-backed
+ * System RAM of its node above the cap?  Counts the online blocks of
+ * every device on kmem on that node, as last observed.  Returns true
+ * with the reason in why when d must be refused.
+ */
+static bool ram_cap_refuses(struct manager *m, struct device *d, char *why, size_t len) {
+        const struct policy *p = m->policy;
+        uint64_t bs = m->block_size, dax = 0, add, total = 0, dram, limit;
+        char cap[64], b1[32], b2[32], b3[32], b4[32], base[128] = "";
+        int node;
+
+        if (!p->ram_cap_set || d->want.mode != DT_MODE_SYSTEM_RAM)
+                return false;
+        dt_amount_to_string(&p->ram_cap, cap, sizeof(cap));
+        node = device_node(d);
+        if (node < 0 || bs == 0) {
+                snprintf(why, len, "max_system_ram_per_node = %s, but %s of %s is unknown, so the cap cannot be checked",
+                         cap, node < 0 ? "the node" : "the memory block size", d->name);
+                return true;
+        }
+        for (size_t i = 0; i < m->n_devices; i++) {
+                const struct device *e = m->devices[i];
+                if (e->facts_valid && e->facts.driver == DRV_KMEM && device_node(e) == node)
+                        dax += (uint64_t) e->online_blocks * bs;
+        }
+        add = d->total_blocks > d->online_blocks ? (uint64_t) (d->total_blocks - d->online_blocks) * bs : 0;
+        if (add == 0)
+                return false;
+        if (m->be->node_mem(NULL, node, &total) < 0)
+                total = 0;
+        dram = total > dax ? total - dax : 0;
+        limit = capacity_node_limit(&p->ram_cap, dram);
+        if (!capacity_exceeds(dax, add, limit))
+                return false;
+        if (p->ram_cap.kind == DT_AMOUNT_PERCENT)
+                snprintf(base, sizeof(base), " of node %d's %s of DRAM", node, format_bytes(b4, sizeof(b4), dram));
+        snprintf(why, len,
+                 "max_system_ram_per_node = %s%s: node %d has %llu bytes (%s) of dax-backed System RAM, and %s would add %llu bytes (%s), above the cap of %llu bytes (%s)",
+                 cap, base, node, (unsigned long long) dax, format_bytes(b1, sizeof(b1), dax), d->name,
+                 (unsigned long long) add, format_bytes(b2, sizeof(b2), add), (unsigned long long) limit,
+                 format_bytes(b3, sizeof(b3), limit));
+        return true;
+}
+
 static void reconcile(struct manager *m, struct device *d) {
         struct devflags *fl = flags(d);
         struct dev_facts mf;
@@ -263,6 +317,16 @@ static void reconcile(struct manager *m, struct device *d) {
                 if (d->state != observed)
                         device_set_state(d, observed, "found as its rule wants", &m->obs);
                 return;
+        }
+        {
+                char cap_why[512];
+                if (ram_cap_refuses(m, d, cap_why, sizeof(cap_why))) {
+                        /* A new device may be reconciled twice (udev and
+                         * the region pass): say it once. */
+                        if (d->state != DEV_REFUSED || !streq_ptr(d->last_error, cap_why))
+                                device_set_state(d, DEV_REFUSED, cap_why, &m->obs);
+                        return;
+                }
         }
         r = device_job_start(d);
         if (r < 0) {
@@ -644,7 +708,8 @@ static int on_work(sd_event_source *s, void *userdata) {
         if (!m->active && m->n_queue == 0) {
                 sd_event_source_set_enabled(s, SD_EVENT_OFF);
                 watches_refresh(m);
-                if (!m->ready) {
+                /* Ready once the first region pass has carved, too. */
+                if (!m->ready && !region_runner_busy(m->regions)) {
                         m->ready = true;
                         sd_notify(0, "READY=1");
                         log_info("every dax device reconciled: %s", m->status);
@@ -658,6 +723,33 @@ static bool is_dax_name(const char *name) {
         unsigned a, b;
         char c;
         return sscanf(name, "dax%u.%u%c", &a, &b, &c) == 2;
+}
+
+static void regions_request(struct manager *m, bool fresh) {
+        int r = region_runner_request(m->regions, m->policy, m->block_size, fresh);
+        if (r < 0)
+                log_error("cannot start a region pass: %s", strerror(-r));
+}
+
+/* A region pass created a dax device: reconcile it now, whether or not
+ * its udev event came first. */
+static void on_region_created(const char *name, void *userdata) {
+        struct manager *m = userdata;
+        struct device *d = manager_find_device(m, name);
+
+        if (!d)
+                d = device_add(m, name);
+        if (!d) {
+                log_error("%s: out of memory adding the device", name);
+                return;
+        }
+        enqueue(m, d, true);
+}
+
+static void on_regions_idle(void *userdata) {
+        struct manager *m = userdata;
+        /* on_work() sends READY=1 once the queue is empty too. */
+        sd_event_source_set_enabled(m->work, SD_EVENT_ON);
 }
 
 int manager_rescan(struct manager *m) {
@@ -697,6 +789,8 @@ int manager_rescan(struct manager *m) {
         /* Devices that vanished unseen are found gone when reconciled. */
         for (size_t i = 0; i < m->n_devices; i++)
                 enqueue(m, m->devices[i], true);
+        /* At start, and when asked: every region's verdict is news. */
+        regions_request(m, true);
         return 0;
 }
 
@@ -715,6 +809,12 @@ static bool device_has_block(struct manager *m, struct device *d, uint64_t block
                         return true;
         }
         return false;
+}
+
+static bool is_region_name(const char *name) {
+        unsigned id;
+        char c;
+        return sscanf(name, "region%u%c", &id, &c) == 1;
 }
 
 static void handle_uevent(struct manager *m, struct udev_device *u) {
@@ -744,9 +844,19 @@ static void handle_uevent(struct manager *m, struct udev_device *u) {
                 }
                 /* A device that comes back is news: give it a fresh look. */
                 enqueue(m, d, streq(action, "add"));
+                /* A new dax device may be a new dynamic dax region (CXL,
+                 * hmem), which has no nd events: look at the regions. */
+                if (streq(action, "add"))
+                        regions_request(m, false);
                 return;
         }
 
+        /* An NVDIMM region that appears, changes or is enabled may have
+         * room for a [region] rule.  No return: other concerns may want
+         * the same event. */
+        if (streq(subsystem, "nd") && is_region_name(name) &&
+            (streq(action, "add") || streq(action, "change") || streq(action, "bind")))
+                regions_request(m, false);
         if (streq(subsystem, "nd")) {
                 /* A DIMM or region changed (locked, unlocked, a passphrase
                  * set with its regions disabled and enabled again): devices
@@ -869,8 +979,12 @@ static void policy_loaded(struct manager *m, const char *how) {
         char field[2048];
         snprintf(field, sizeof(field), "DAXTIER_CONFIG_FILES=%s", strbuf_str(&files));
         const char *f[] = { field, NULL };
-        audit_event(AUDIT_POLICY_LOADED, LOG_INFO, f, "policy %s: %zu rule%s from %s", how, m->policy->n_rules,
-                    m->policy->n_rules == 1 ? "" : "s", files.len ? strbuf_str(&files) : "(no files)");
+        char regions[64] = "";
+        if (m->policy->n_region_rules > 0)
+                snprintf(regions, sizeof(regions), ", %zu region rule%s", m->policy->n_region_rules,
+                         m->policy->n_region_rules == 1 ? "" : "s");
+        audit_event(AUDIT_POLICY_LOADED, LOG_INFO, f, "policy %s: %zu rule%s%s from %s", how, m->policy->n_rules,
+                    m->policy->n_rules == 1 ? "" : "s", regions, files.len ? strbuf_str(&files) : "(no files)");
         strbuf_free(&files);
 }
 
@@ -894,6 +1008,7 @@ int manager_reload(struct manager *m) {
         apply_daemon_settings(m);
         for (size_t i = 0; i < m->n_devices; i++)
                 enqueue(m, m->devices[i], true);
+        regions_request(m, true);
         sd_notifyf(0, "READY=1\nSTATUS=%s", m->status);
         return 0;
 }
@@ -960,6 +1075,7 @@ static int setup_monitor(struct manager *m) {
         r = udev_monitor_filter_add_match_subsystem_devtype(m->monitor, "memory", NULL);
         if (r < 0)
                 return r;
+        /* NVDIMM regions, for [region] rules. */
         r = udev_monitor_filter_add_match_subsystem_devtype(m->monitor, "nd", NULL);
         if (r < 0)
                 return r;
@@ -1048,6 +1164,16 @@ int manager_new(const struct manager_options *opts, struct manager **ret) {
                 m->bus = NULL;
         }
 
+        r = region_runner_new(m->event,
+                              &(struct region_runner_ops) {
+                                      .created = on_region_created,
+                                      .idle = on_regions_idle,
+                                      .userdata = m,
+                              },
+                              &m->regions);
+        if (r < 0)
+                goto fail;
+
         policy_loaded(m, "loaded");
         apply_daemon_settings(m);
         r = manager_rescan(m);
@@ -1066,6 +1192,8 @@ void manager_free(struct manager *m) {
         /* A bind in flight finishes; the next start reconciles its result. */
         if (m->calling)
                 pthread_join(m->worker, NULL);
+        /* Likewise a namespace being carved. */
+        region_runner_free(m->regions);
         for (size_t i = 0; i < m->n_devices; i++) {
                 free(m->devices[i]->userdata);
                 device_free(m->devices[i]);

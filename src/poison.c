@@ -65,7 +65,7 @@ static int parse_u64(const char **p, uint64_t *ret) {
 /* "SECTOR LEN" of one line (without its newline) into a physical range. */
 static int parse_entry(const char *line, const char *end, uint64_t region_start, struct bad_range *ret,
                        const char **why) {
-        uint64_t sector, len, start, bytes, last;
+        uint64_t sector = 0, len = 0, start, bytes, last;
         const char *p = line;
         int r1, r2;
 

@@ -416,6 +416,7 @@ enum rule_key {
         KEY_MATCH_TARGET_NODE,
         KEY_MATCH_SIZE_MIN,
         KEY_MATCH_SIZE_MAX,
+        KEY_MATCH_NAME,
         KEY_MODE,
         KEY_ZONE,
         KEY_TARGET_NODE,
@@ -430,7 +431,7 @@ enum rule_key {
 };
 
 /* The match keys come first, so that "is a match key" is a comparison. */
-#define KEY_IS_MATCH(k) ((k) <= KEY_MATCH_SIZE_MAX)
+#define KEY_IS_MATCH(k) ((k) <= KEY_MATCH_NAME)
 
 static const char *const rule_key_names[_KEY_MAX] = {
         [KEY_MATCH_DEVICE] = "match.device",
@@ -440,6 +441,7 @@ static const char *const rule_key_names[_KEY_MAX] = {
         [KEY_MATCH_TARGET_NODE] = "match.target_node",
         [KEY_MATCH_SIZE_MIN] = "match.size_min",
         [KEY_MATCH_SIZE_MAX] = "match.size_max",
+        [KEY_MATCH_NAME] = "match.name",
         [KEY_MODE] = "mode",
         [KEY_ZONE] = "zone",
         [KEY_TARGET_NODE] = "target_node",
@@ -456,6 +458,30 @@ struct rule_state {
         struct rule rule;
         unsigned key_line[_KEY_MAX];    /* 0: key not given */
         char *size_text[2];             /* match.size_min/max as written, for messages */
+};
+
+enum region_key {
+        RKEY_MATCH_SOURCE,
+        RKEY_MATCH_REGION,
+        RKEY_MATCH_TARGET_NODE,
+        RKEY_CAPACITY,
+        RKEY_MAX_DEVICES,
+        _RKEY_MAX,
+};
+
+#define RKEY_IS_MATCH(k) ((k) <= RKEY_MATCH_TARGET_NODE)
+
+static const char *const region_key_names[_RKEY_MAX] = {
+        [RKEY_MATCH_SOURCE] = "match.source",
+        [RKEY_MATCH_REGION] = "match.region",
+        [RKEY_MATCH_TARGET_NODE] = "match.target_node",
+        [RKEY_CAPACITY] = "capacity",
+        [RKEY_MAX_DEVICES] = "max_devices",
+};
+
+struct region_state {
+        struct region_rule rule;
+        unsigned key_line[_RKEY_MAX];   /* 0: key not given */
 };
 
 enum line_state {
@@ -479,6 +505,7 @@ enum section_kind {
         SECTION_NONE,
         SECTION_DAEMON,
         SECTION_DEVICE,
+        SECTION_REGION,
         SECTION_SKIP,   /* broken or unknown header, already reported: ignore its keys */
 };
 
@@ -518,6 +545,15 @@ struct loader {
 
         enum section_kind section;
         size_t cur_rule;
+
+        /* [region NAME] sections and the [daemon] RAM cap. */
+        struct region_state *regions;
+        size_t n_regions;
+        size_t first_region;
+        size_t cur_region;
+        bool ram_cap_set;
+        struct dt_amount ram_cap;
+        unsigned ram_cap_line;
 };
 
 static int errors_append(struct config_errors *errs, char *msg) {
@@ -646,12 +682,18 @@ static void rule_done(struct rule *r) {
         free(r->file);
         free(r->match_device);
         free(r->match_uuid);
+        free(r->match_name);
 }
 
 static void rule_state_done(struct rule_state *rs) {
         rule_done(&rs->rule);
         free(rs->size_text[0]);
         free(rs->size_text[1]);
+}
+
+static void region_rule_done(struct region_rule *r) {
+        free(r->name);
+        free(r->file);
 }
 
 static void loader_done(struct loader *ld) {
@@ -661,6 +703,9 @@ static void loader_done(struct loader *ld) {
         for (size_t i = 0; i < ld->n_rules; i++)
                 rule_state_done(&ld->rules[i]);
         free(ld->rules);
+        for (size_t i = 0; i < ld->n_regions; i++)
+                region_rule_done(&ld->regions[i].rule);
+        free(ld->regions);
         free_lines(ld);
         for (size_t i = 0; i < ld->n_pending; i++)
                 free(ld->pending[i].msg);
@@ -720,6 +765,54 @@ static struct rule_state *current_rule(struct loader *ld) {
         return &ld->rules[ld->cur_rule];
 }
 
+/* [region NAME]: section_begin() has checked the word "region". */
+static void region_begin(struct loader *ld, const char *section, unsigned line) {
+        const char *name = section + 7;
+        char *name_copy, *file_copy;
+        struct region_state *rs;
+
+        if (section[6] != ' ' || !valid_rule_name(name)) {
+                line_error(ld, line,
+                           "invalid section '[%s]' (expected [region NAME], NAME made of "
+                           "letters, digits, '_', '.' and '-')",
+                           section);
+                return;
+        }
+
+        for (size_t i = 0; i < ld->n_regions; i++) {
+                const struct region_rule *other = &ld->regions[i].rule;
+
+                if (streq(other->name, name)) {
+                        line_error(ld, line, "[region %s]: duplicate rule name, first defined at %s:%u",
+                                   name, other->file, other->line);
+                        break;
+                }
+        }
+
+        name_copy = strdup(name);
+        file_copy = strdup(ld->path);
+        rs = name_copy && file_copy ? realloc(ld->regions, (ld->n_regions + 1) * sizeof(*rs)) : NULL;
+        if (!rs) {
+                free(name_copy);
+                free(file_copy);
+                ld->oom = -ENOMEM;
+                return;
+        }
+        ld->regions = rs;
+        ld->regions[ld->n_regions] = (struct region_state) {
+                .rule = {
+                        .name = name_copy,
+                        .file = file_copy,
+                        .line = line,
+                        .match_source = DT_SOURCE_ANY,
+                        .capacity = { .kind = DT_AMOUNT_SIZE },
+                        .max_devices = 1,
+                },
+        };
+        ld->cur_region = ld->n_regions++;
+        ld->section = SECTION_REGION;
+}
+
 static void section_begin(struct loader *ld, const char *section) {
         const struct line *l = &ld->lines[ld->cur_line - 1];
         unsigned line = ld->cur_line;
@@ -740,6 +833,11 @@ static void section_begin(struct loader *ld, const char *section) {
 
         if (streq(section, "daemon")) {
                 ld->section = SECTION_DAEMON;
+                return;
+        }
+
+        if (strncmp(section, "region", 6) == 0 && (section[6] == '\0' || is_space(section[6]))) {
+                region_begin(ld, section, line);
                 return;
         }
 
@@ -800,9 +898,92 @@ static void section_begin(struct loader *ld, const char *section) {
         ld->section = SECTION_DEVICE;
 }
 
+/*
+ * "50%": a decimal integer from 0 to max followed by '%', nothing else.
+ * Returns 0, -EINVAL, or -ERANGE when the number is above max.
+ */
+static int parse_percent(const char *s, unsigned max, unsigned *ret) {
+        uint64_t v = 0;
+        const char *p = s;
+
+        if (!is_digit(*p))
+                return -EINVAL;
+        for (; is_digit(*p); p++)
+                if (v <= max)
+                        v = v * 10 + (uint64_t) (*p - '0');
+        if (!streq(p, "%"))
+                return -EINVAL;
+        if (v > max)
+                return -ERANGE;
+        *ret = (unsigned) v;
+        return 0;
+}
+
+/*
+ * SIZE, PERCENT% (up to percent_max) or, when allow_free, "free".
+ * Returns 0, -EINVAL, or -ERANGE (size or percentage too large).
+ */
+static int parse_amount(const char *s, bool allow_free, unsigned percent_max, struct dt_amount *ret) {
+        struct dt_amount a = {};
+        size_t n = strlen(s);
+        int r;
+
+        if (allow_free && streq(s, "free")) {
+                *ret = (struct dt_amount) { .kind = DT_AMOUNT_FREE };
+                return 0;
+        }
+        if (n > 0 && s[n - 1] == '%') {
+                a.kind = DT_AMOUNT_PERCENT;
+                r = parse_percent(s, percent_max, &a.percent);
+        } else {
+                a.kind = DT_AMOUNT_SIZE;
+                r = parse_size(s, &a.size);
+        }
+        if (r < 0)
+                return r;
+        *ret = a;
+        return 0;
+}
+
+/* [daemon] max_system_ram_per_node = SIZE | PERCENT% */
+static void ram_cap_key(struct loader *ld, const char *name, const char *value) {
+        unsigned line = ld->cur_line;
+        struct dt_amount a;
+        int r;
+
+        if (ld->ram_cap_line > 0) {
+                line_error(ld, line, "[daemon] duplicate key '%s' (value '%s'), first set at line %u",
+                           name, value, ld->ram_cap_line);
+                return;
+        }
+        ld->ram_cap_line = line;
+
+        r = parse_amount(value, false, DT_RAM_CAP_PERCENT_MAX, &a);
+        if (r == -ERANGE && strchr(value, '%'))
+                line_error(ld, line, "[daemon] %s: invalid value '%s' (a percentage must be from 0%% to %u%%)",
+                           name, value, DT_RAM_CAP_PERCENT_MAX);
+        else if (r == -ERANGE)
+                line_error(ld, line, "[daemon] %s: invalid value '%s' (size out of range)", name, value);
+        else if (r < 0)
+                line_error(ld, line,
+                           "[daemon] %s: invalid value '%s' (expected a size such as 64G, or a percentage "
+                           "of the node's DRAM such as 50%%)",
+                           name, value);
+        if (r < 0)
+                return;
+
+        ld->ram_cap_set = true;
+        ld->ram_cap = a;
+}
+
 static void daemon_key(struct loader *ld, const char *name, const char *value) {
         unsigned line = ld->cur_line;
         int i;
+
+        if (streq(name, "max_system_ram_per_node")) {
+                ram_cap_key(ld, name, value);
+                return;
+        }
 
         if (!streq(name, "auto_online_blocks")) {
                 line_error(ld, line, "unknown key '%s' in [daemon]", name);
@@ -950,6 +1131,17 @@ static void device_key(struct loader *ld, const char *name, const char *value) {
                 size_key(ld, name, value, &ru->match_size_max, &rs->size_text[1], &ok);
                 break;
 
+        case KEY_MATCH_NAME:
+                if (!*value) {
+                        invalid_value(ld, name, value, "expected a namespace name or glob, e.g. daxtierd-*");
+                        ok = false;
+                        break;
+                }
+                ru->match_name = strdup(value);
+                if (!ru->match_name)
+                        ld->oom = -ENOMEM;
+                break;
+
         case KEY_MODE:
                 i = index_of(mode_names, ELEMENTSOF(mode_names), value);
                 if (i < 0)
@@ -1030,6 +1222,92 @@ static void device_key(struct loader *ld, const char *name, const char *value) {
                 ru->match_set |= 1u << k;
 }
 
+static void region_invalid_value(struct loader *ld, const char *key, const char *value, const char *expected) {
+        line_error(ld, ld->cur_line, "[region %s] %s: invalid value '%s' (%s)", ld->regions[ld->cur_region].rule.name,
+                   key, value, expected);
+}
+
+static void region_key(struct loader *ld, const char *name, const char *value) {
+        struct region_state *rs = &ld->regions[ld->cur_region];
+        struct region_rule *ru = &rs->rule;
+        unsigned line = ld->cur_line;
+        bool ok = true;
+        int k, i, r, v;
+
+        k = index_of(region_key_names, ELEMENTSOF(region_key_names), name);
+        if (k < 0) {
+                line_error(ld, line, "unknown key '%s' in [region %s]", name, ru->name);
+                return;
+        }
+        if (rs->key_line[k] > 0) {
+                line_error(ld, line, "[region %s] duplicate key '%s' (value '%s'), first set at line %u",
+                           ru->name, name, value, rs->key_line[k]);
+                return;
+        }
+        rs->key_line[k] = line;
+
+        switch ((enum region_key) k) {
+        case RKEY_MATCH_SOURCE:
+                i = index_of(source_names, DT_SOURCE_UNKNOWN, value);
+                if (i < 0) {
+                        region_invalid_value(ld, name, value, "expected pmem, cxl, hmem or any");
+                        ok = false;
+                        break;
+                }
+                ru->match_source = (enum dt_source) i;
+                break;
+
+        case RKEY_MATCH_REGION:
+        case RKEY_MATCH_TARGET_NODE:
+                r = parse_nonneg_int(value, &v);
+                if (r == -ERANGE)
+                        region_invalid_value(ld, name, value, "out of range, the maximum is 2147483647");
+                else if (r < 0)
+                        region_invalid_value(ld, name, value, "expected a non-negative integer");
+                ok = r >= 0;
+                if (!ok)
+                        break;
+                if (k == RKEY_MATCH_REGION)
+                        ru->match_region = v;
+                else
+                        ru->match_target_node = v;
+                break;
+
+        case RKEY_CAPACITY:
+                r = parse_amount(value, true, DT_CAPACITY_PERCENT_MAX, &ru->capacity);
+                if (r == -ERANGE && strchr(value, '%'))
+                        region_invalid_value(ld, name, value, "a percentage must be from 0% to 100%");
+                else if (r == -ERANGE)
+                        region_invalid_value(ld, name, value, "size out of range");
+                else if (r < 0)
+                        region_invalid_value(ld, name, value,
+                                             "expected a size such as 2G, a percentage of the region such as 50%, "
+                                             "or free");
+                break;
+
+        case RKEY_MAX_DEVICES:
+                r = parse_nonneg_int(value, &v);
+                if (r == -ERANGE)
+                        region_invalid_value(ld, name, value, "out of range, the maximum is 2147483647");
+                else if (r < 0 || v == 0)
+                        region_invalid_value(ld, name, value, "expected a positive integer");
+                else
+                        ru->max_devices = (unsigned) v;
+                break;
+
+        case _RKEY_MAX:
+                break;
+        }
+
+        /* The match bits share the values of [device] rules. */
+        if (ok && k == RKEY_MATCH_SOURCE)
+                ru->match_set |= DT_MATCH_SOURCE;
+        else if (ok && k == RKEY_MATCH_REGION)
+                ru->match_set |= DT_MATCH_REGION;
+        else if (ok && k == RKEY_MATCH_TARGET_NODE)
+                ru->match_set |= DT_MATCH_TARGET_NODE;
+}
+
 static int handler(void *userdata, const char *section, const char *name, const char *value) {
         struct loader *ld = userdata;
 
@@ -1047,6 +1325,9 @@ static int handler(void *userdata, const char *section, const char *name, const 
                 break;
         case SECTION_DEVICE:
                 device_key(ld, name, value);
+                break;
+        case SECTION_REGION:
+                region_key(ld, name, value);
                 break;
         case SECTION_SKIP:
                 break;
@@ -1083,6 +1364,25 @@ static void check_rules(struct loader *ld) {
                                    "[device %s] match.size_min '%s' is larger than match.size_max '%s'",
                                    ru->name, rs->size_text[0], rs->size_text[1]);
                 }
+        }
+}
+
+/* Checks that need the whole [region] section: run for the rules of one file. */
+static void check_region_rules(struct loader *ld) {
+        for (size_t i = ld->first_region; i < ld->n_regions; i++) {
+                struct region_state *rs = &ld->regions[i];
+                bool has_match = false;
+
+                for (int k = 0; RKEY_IS_MATCH(k); k++)
+                        if (rs->key_line[k] > 0)
+                                has_match = true;
+                if (!has_match)
+                        line_error(ld, rs->rule.line,
+                                   "[region %s]: no match keys (a rule needs at least one match.* key)",
+                                   rs->rule.name);
+                if (rs->key_line[RKEY_CAPACITY] == 0)
+                        line_error(ld, rs->rule.line, "[region %s]: missing required key 'capacity'",
+                                   rs->rule.name);
         }
 }
 
@@ -1156,11 +1456,14 @@ static int parse_lines(struct loader *ld) {
         ld->section = SECTION_NONE;
         ld->daemon_key_line = 0;
         ld->first_rule = ld->n_rules;
+        ld->ram_cap_line = 0;
+        ld->first_region = ld->n_regions;
         r = ini_parse_stream(reader, ld, handler, ld);
         if (r < 0)
                 return -ENOMEM;
 
         check_rules(ld);
+        check_region_rules(ld);
         return 0;
 }
 
@@ -1314,6 +1617,21 @@ static int build_policy(struct loader *ld, struct policy **ret) {
 
         p->auto_online_blocks = ld->auto_online_blocks;
 
+        p->ram_cap_set = ld->ram_cap_set;
+        p->ram_cap = ld->ram_cap;
+        if (ld->n_regions > 0) {
+                p->region_rules = calloc(ld->n_regions, sizeof(struct region_rule));
+                if (!p->region_rules) {
+                        policy_free(p);
+                        return -ENOMEM;
+                }
+                for (size_t i = 0; i < ld->n_regions; i++) {
+                        p->region_rules[i] = ld->regions[i].rule;
+                        memset(&ld->regions[i].rule, 0, sizeof(struct region_rule));
+                }
+                p->n_region_rules = ld->n_regions;
+        }
+
         *ret = p;
         return 0;
 }
@@ -1352,6 +1670,9 @@ void policy_free(struct policy *p) {
         for (size_t i = 0; i < p->n_rules; i++)
                 rule_done(&p->rules[i]);
         free(p->rules);
+        for (size_t i = 0; i < p->n_region_rules; i++)
+                region_rule_done(&p->region_rules[i]);
+        free(p->region_rules);
         free(p);
 }
 
@@ -1384,6 +1705,10 @@ static bool rule_matches(const struct rule *r, const struct dev_facts *f) {
         if ((r->match_set & DT_MATCH_SIZE_MAX) && f->size > r->match_size_max)
                 return false;
 
+        if (r->match_set & DT_MATCH_NAME)
+                if (!f->ns_name || fnmatch(r->match_name, f->ns_name, 0) != 0)
+                        return false;
+
         return true;
 }
 
@@ -1394,6 +1719,28 @@ const struct rule *policy_match(const struct policy *p, const struct dev_facts *
         for (size_t i = 0; i < p->n_rules; i++)
                 if (rule_matches(&p->rules[i], f))
                         return &p->rules[i];
+
+        return NULL;
+}
+
+static bool region_rule_matches(const struct region_rule *r, const struct region_facts *f) {
+        if ((r->match_set & DT_MATCH_SOURCE) && r->match_source != DT_SOURCE_ANY && f->source != r->match_source)
+                return false;
+        if ((r->match_set & DT_MATCH_REGION) && (f->region < 0 || f->region != r->match_region))
+                return false;
+        if ((r->match_set & DT_MATCH_TARGET_NODE) &&
+            (f->target_node < 0 || f->target_node != r->match_target_node))
+                return false;
+        return true;
+}
+
+const struct region_rule *policy_match_region(const struct policy *p, const struct region_facts *f) {
+        if (!p || !f)
+                return NULL;
+
+        for (size_t i = 0; i < p->n_region_rules; i++)
+                if (region_rule_matches(&p->region_rules[i], f))
+                        return &p->region_rules[i];
 
         return NULL;
 }
@@ -1414,6 +1761,47 @@ static void print_size(FILE *out, const char *key, uint64_t v) {
                 fprintf(out, "%s = %" PRIu64 "%c\n", key, v, suffixes[shift - 1]);
 }
 
+const char *dt_amount_to_string(const struct dt_amount *a, char *buf, size_t len) {
+        static const char suffixes[] = "KMGT";
+        uint64_t v;
+        int shift = 0;
+
+        switch (a->kind) {
+        case DT_AMOUNT_FREE:
+                snprintf(buf, len, "free");
+                break;
+        case DT_AMOUNT_PERCENT:
+                snprintf(buf, len, "%u%%", a->percent);
+                break;
+        case DT_AMOUNT_SIZE:
+                v = a->size;
+                while (v != 0 && shift < 4 && (v & ((UINT64_C(1) << 10) - 1)) == 0) {
+                        v >>= 10;
+                        shift++;
+                }
+                if (shift == 0)
+                        snprintf(buf, len, "%" PRIu64, v);
+                else
+                        snprintf(buf, len, "%" PRIu64 "%c", v, suffixes[shift - 1]);
+                break;
+        }
+        return buf;
+}
+
+static void dump_region_rule(const struct region_rule *r, FILE *out) {
+        char amount[64];
+
+        fprintf(out, "\n# %s:%u\n[region %s]\n", r->file, r->line, r->name);
+        if (r->match_set & DT_MATCH_SOURCE)
+                fprintf(out, "match.source = %s\n", dt_source_to_string(r->match_source));
+        if (r->match_set & DT_MATCH_REGION)
+                fprintf(out, "match.region = %d\n", r->match_region);
+        if (r->match_set & DT_MATCH_TARGET_NODE)
+                fprintf(out, "match.target_node = %d\n", r->match_target_node);
+        fprintf(out, "capacity = %s\n", dt_amount_to_string(&r->capacity, amount, sizeof(amount)));
+        fprintf(out, "max_devices = %u\n", r->max_devices);
+}
+
 void policy_dump(const struct policy *p, FILE *out) {
         if (!p || !out)
                 return;
@@ -1426,6 +1814,12 @@ void policy_dump(const struct policy *p, FILE *out) {
 
         fprintf(out, "\n[daemon]\nauto_online_blocks = %s\n",
                 dt_auto_online_to_string(p->auto_online_blocks));
+        if (p->ram_cap_set) {
+                char amount[64];
+                fprintf(out, "max_system_ram_per_node = %s\n",
+                        dt_amount_to_string(&p->ram_cap, amount, sizeof(amount)));
+        } else
+                fputs("# max_system_ram_per_node is not set\n", out);
 
         if (p->n_rules == 0)
                 fputs("\n# No [device] rules: no device is managed.\n", out);
@@ -1450,6 +1844,8 @@ void policy_dump(const struct policy *p, FILE *out) {
                         print_size(out, "match.size_min", r->match_size_min);
                 if (r->match_set & DT_MATCH_SIZE_MAX)
                         print_size(out, "match.size_max", r->match_size_max);
+                if (r->match_set & DT_MATCH_NAME)
+                        fprintf(out, "match.name = %s\n", r->match_name);
 
                 fprintf(out, "mode = %s\n", dt_mode_to_string(r->mode));
                 fprintf(out, "zone = %s\n", dt_zone_to_string(r->zone));
@@ -1467,4 +1863,8 @@ void policy_dump(const struct policy *p, FILE *out) {
                 fprintf(out, "on_runtime_poison = %s\n", dt_on_runtime_poison_to_string(r->on_runtime_poison));
                 fprintf(out, "scrub_unsupported = %s\n", dt_scrub_unsupported_to_string(r->scrub_unsupported));
         }
+        if (p->n_region_rules == 0)
+                fputs("\n# No [region] rules: no namespace is carved.\n", out);
+        for (size_t i = 0; i < p->n_region_rules; i++)
+                dump_region_rule(&p->region_rules[i], out);
 }

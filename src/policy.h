@@ -82,6 +82,7 @@ enum {
         DT_MATCH_TARGET_NODE = 1u << 4,
         DT_MATCH_SIZE_MIN = 1u << 5,
         DT_MATCH_SIZE_MAX = 1u << 6,
+        DT_MATCH_NAME = 1u << 7,
 };
 
 struct rule {
@@ -97,6 +98,7 @@ struct rule {
         int match_target_node;
         uint64_t match_size_min;
         uint64_t match_size_max;
+        char *match_name;       /* fnmatch(3) glob on the namespace's name (alt_name) */
 
         enum dt_mode mode;
         enum dt_zone zone;
@@ -111,6 +113,45 @@ struct rule {
         enum dt_scrub_unsupported scrub_unsupported;    /* default proceed */
 };
 
+/*
+ * An amount of memory as the policy states it: a size in bytes, a
+ * percentage of something the key names, or (capacity only) whatever is
+ * free.
+ */
+enum dt_amount_kind {
+        DT_AMOUNT_SIZE,
+        DT_AMOUNT_PERCENT,
+        DT_AMOUNT_FREE,
+};
+
+struct dt_amount {
+        enum dt_amount_kind kind;
+        uint64_t size;          /* DT_AMOUNT_SIZE */
+        unsigned percent;       /* DT_AMOUNT_PERCENT */
+};
+
+/* The largest percentage each key accepts. */
+#define DT_CAPACITY_PERCENT_MAX 100u
+#define DT_RAM_CAP_PERCENT_MAX 10000u
+
+/* The name prefix of the namespaces daxtierd carves: "daxtierd-RULE". */
+#define DT_CARVE_NAME_PREFIX "daxtierd-"
+
+/* [region NAME]: how much of a region becomes dax-backed System RAM. */
+struct region_rule {
+        char *name;
+        char *file;
+        unsigned line;
+
+        unsigned match_set;     /* DT_MATCH_SOURCE, DT_MATCH_REGION, DT_MATCH_TARGET_NODE */
+        enum dt_source match_source;
+        int match_region;
+        int match_target_node;
+
+        struct dt_amount capacity;
+        unsigned max_devices;   /* namespaces (devices) of this rule per region */
+};
+
 struct policy {
         char **files;           /* every file read, in order */
         size_t n_files;
@@ -119,6 +160,13 @@ struct policy {
 
         struct rule *rules;     /* in file order: first match wins */
         size_t n_rules;
+
+        /* [daemon] max_system_ram_per_node; kind SIZE or PERCENT (of the node's DRAM). */
+        bool ram_cap_set;
+        struct dt_amount ram_cap;
+
+        struct region_rule *region_rules;       /* in file order: first match wins */
+        size_t n_region_rules;
 };
 
 /* Collected problems, each "FILE:LINE: message". */
@@ -136,6 +184,15 @@ struct dev_facts {
         int region;
         int target_node;
         uint64_t size;
+        const char *ns_name;    /* namespace alt_name, or NULL */
+};
+
+/* What policy_match_region() looks at.  Unknown numbers are -1. */
+struct region_facts {
+        const char *name;       /* "region0" */
+        enum dt_source source;
+        int region;
+        int target_node;
 };
 
 /*
@@ -153,6 +210,9 @@ void config_errors_clear(struct config_errors *errs);
 
 /* First rule whose match keys all match, or NULL. */
 const struct rule *policy_match(const struct policy *p, const struct dev_facts *f);
+
+/* First [region] rule whose match keys all match, or NULL. */
+const struct region_rule *policy_match_region(const struct policy *p, const struct region_facts *f);
 
 /* Print the effective policy in config syntax (for --check-config). */
 void policy_dump(const struct policy *p, FILE *out);
@@ -182,3 +242,9 @@ const char *dt_scrub_unsupported_to_string(enum dt_scrub_unsupported s);
 int parse_duration(const char *s, uint64_t *usec);
 /* Formats usec as parse_duration() reads it ("30min"); returns buf. */
 const char *format_duration(char *buf, size_t len, uint64_t usec);
+
+/*
+ * Spells an amount the way the configuration does ("2G", "50%", "free"),
+ * with the largest exact size suffix; returns buf.
+ */
+const char *dt_amount_to_string(const struct dt_amount *a, char *buf, size_t len);

@@ -2054,6 +2054,11 @@ START_TEST(test_want_and_match) {
         snprintf(fdev->facts.uuid, sizeof(fdev->facts.uuid), "1e0c9f9a-0b2d-4c57-9a3a-6c2d5b8e7f10");
         dev_facts_to_match(&fdev->facts, &m);
         ck_assert_pstr_eq(m.uuid, "1e0c9f9a-0b2d-4c57-9a3a-6c2d5b8e7f10");
+        /* The namespace name, for match.name; "" is no name. */
+        ck_assert_ptr_null(m.ns_name);
+        snprintf(fdev->facts.ns_name, sizeof(fdev->facts.ns_name), "daxtierd-half");
+        dev_facts_to_match(&fdev->facts, &m);
+        ck_assert_pstr_eq(m.ns_name, "daxtierd-half");
 }
 END_TEST
 

@@ -1068,9 +1068,362 @@ START_TEST(test_match_size_bounds) {
 }
 END_TEST
 
+/* ---- match.name, [region] rules and the per-node cap ------------------ */
+
+START_TEST(test_match_name) {
+        struct dev_facts f = facts();
+        const struct rule *r;
+
+        /* A device without a namespace name matches no match.name. */
+        ck_assert(!matches("match.name = *\n", &f));
+
+        f.ns_name = "daxtierd-half";
+        ck_assert(matches("match.name = daxtierd-*\n", &f));
+        ck_assert(matches("match.name = daxtierd-half\n", &f));
+        ck_assert(matches("match.name = *half\n", &f));
+        ck_assert(!matches("match.name = daxtierd-other\n", &f));
+        ck_assert(!matches("match.name = DAXTIERD-*\n", &f));
+        ck_assert(!matches("match.name = daxtierd\n", &f));
+        /* The device name is not the namespace name. */
+        ck_assert(!matches("match.name = dax1.0\n", &f));
+        /* Together with other keys, all must match. */
+        ck_assert(matches("match.name = daxtierd-*\nmatch.source = pmem\n", &f));
+        ck_assert(!matches("match.name = daxtierd-*\nmatch.source = cxl\n", &f));
+
+        f.ns_name = "userdata";
+        ck_assert(!matches("match.name = daxtierd-*\n", &f));
+
+        policy_free(pol);
+        pol = NULL;
+        expect_ok(load_main("[device own]\nmatch.name = daxtierd-*\nmode = system-ram\n"));
+        r = &pol->rules[0];
+        ck_assert_uint_eq(r->match_set, DT_MATCH_NAME);
+        ck_assert_str_eq(r->match_name, "daxtierd-*");
+}
+END_TEST
+
+START_TEST(test_region_rules) {
+        const struct region_rule *r;
+
+        expect_ok(load_main("[daemon]\n"
+                            "max_system_ram_per_node = 64G\n"
+                            "\n"
+                            "[region half]\n"
+                            "match.region = 0\n"
+                            "capacity = 50%\n"
+                            "\n"
+                            "[region all-cxl.1]\n"
+                            "match.source = cxl\n"
+                            "match.region = 2147483647\n"
+                            "match.target_node = 3\n"
+                            "capacity = free\n"
+                            "max_devices = 4\n"
+                            "[region fixed]\n"
+                            "match.source = any\n"
+                            "capacity = 2GiB\n"
+                            "[device half]\n"
+                            "match.name = daxtierd-half\n"
+                            "mode = system-ram\n"));
+
+        ck_assert(pol->ram_cap_set);
+        ck_assert_int_eq(pol->ram_cap.kind, DT_AMOUNT_SIZE);
+        ck_assert(pol->ram_cap.size == 64 * GiB);
+
+        /* A [device] and a [region] rule may share a name. */
+        ck_assert_uint_eq(pol->n_rules, 1);
+        ck_assert_str_eq(pol->rules[0].name, "half");
+
+        ck_assert_uint_eq(pol->n_region_rules, 3);
+        r = &pol->region_rules[0];
+        ck_assert_str_eq(r->name, "half");
+        ck_assert_str_eq(r->file, main_path());
+        ck_assert_uint_eq(r->line, 4);
+        ck_assert_uint_eq(r->match_set, DT_MATCH_REGION);
+        ck_assert_int_eq(r->match_region, 0);
+        ck_assert_int_eq(r->match_source, DT_SOURCE_ANY);
+        ck_assert_int_eq(r->capacity.kind, DT_AMOUNT_PERCENT);
+        ck_assert_uint_eq(r->capacity.percent, 50);
+        ck_assert_uint_eq(r->max_devices, 1);
+
+        r = &pol->region_rules[1];
+        ck_assert_str_eq(r->name, "all-cxl.1");
+        ck_assert_uint_eq(r->line, 8);
+        ck_assert_uint_eq(r->match_set, DT_MATCH_SOURCE | DT_MATCH_REGION | DT_MATCH_TARGET_NODE);
+        ck_assert_int_eq(r->match_source, DT_SOURCE_CXL);
+        ck_assert_int_eq(r->match_region, INT_MAX);
+        ck_assert_int_eq(r->match_target_node, 3);
+        ck_assert_int_eq(r->capacity.kind, DT_AMOUNT_FREE);
+        ck_assert_uint_eq(r->max_devices, 4);
+
+        r = &pol->region_rules[2];
+        ck_assert_uint_eq(r->match_set, DT_MATCH_SOURCE);
+        ck_assert_int_eq(r->capacity.kind, DT_AMOUNT_SIZE);
+        ck_assert(r->capacity.size == 2 * GiB);
+}
+END_TEST
+
+START_TEST(test_region_capacity_values) {
+        static const struct {
+                const char *text;
+                enum dt_amount_kind kind;
+                uint64_t size;
+                unsigned percent;
+        } cases[] = {
+                { "0", DT_AMOUNT_SIZE, 0, 0 },
+                { "2G", DT_AMOUNT_SIZE, 2 * GiB, 0 },
+                { "1536M", DT_AMOUNT_SIZE, UINT64_C(1536) << 20, 0 },
+                { "4294967296", DT_AMOUNT_SIZE, 4 * GiB, 0 },
+                { "0%", DT_AMOUNT_PERCENT, 0, 0 },
+                { "1%", DT_AMOUNT_PERCENT, 0, 1 },
+                { "050%", DT_AMOUNT_PERCENT, 0, 50 },
+                { "100%", DT_AMOUNT_PERCENT, 0, 100 },
+                { "free", DT_AMOUNT_FREE, 0, 0 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char *text;
+
+                ck_assert_int_ge(asprintf(&text, "[region r]\nmatch.region = 1\ncapacity = %s\n", cases[i].text), 0);
+                expect_ok(load_main(text));
+                free(text);
+                ck_assert_int_eq(pol->region_rules[0].capacity.kind, cases[i].kind);
+                ck_assert(pol->region_rules[0].capacity.size == cases[i].size);
+                ck_assert_uint_eq(pol->region_rules[0].capacity.percent, cases[i].percent);
+                policy_free(pol);
+                pol = NULL;
+        }
+}
+END_TEST
+
+START_TEST(test_ram_cap) {
+        expect_ok(load_main("[daemon]\nauto_online_blocks = offline\n"));
+        ck_assert(!pol->ram_cap_set);
+        policy_free(pol);
+        pol = NULL;
+
+        expect_ok(load_main("[daemon]\nmax_system_ram_per_node = 50%\nauto_online_blocks = offline\n"));
+        ck_assert(pol->ram_cap_set);
+        ck_assert_int_eq(pol->ram_cap.kind, DT_AMOUNT_PERCENT);
+        ck_assert_uint_eq(pol->ram_cap.percent, 50);
+        ck_assert_int_eq(pol->auto_online_blocks, DT_AUTO_ONLINE_OFFLINE);
+        policy_free(pol);
+        pol = NULL;
+
+        expect_ok(load_main("[daemon]\nmax_system_ram_per_node = 10000%\n"));
+        ck_assert_uint_eq(pol->ram_cap.percent, 10000);
+        policy_free(pol);
+        pol = NULL;
+
+        expect_ok(load_main("[daemon]\nmax_system_ram_per_node = 0\n"));
+        ck_assert(pol->ram_cap_set);
+        ck_assert_int_eq(pol->ram_cap.kind, DT_AMOUNT_SIZE);
+        ck_assert(pol->ram_cap.size == 0);
+        policy_free(pol);
+        pol = NULL;
+
+        /* A later file overrides, as for every [daemon] key. */
+        write_file("conf.d/10-cap.conf", "[daemon]\nmax_system_ram_per_node = 3T\n");
+        expect_ok(load_main("[daemon]\nmax_system_ram_per_node = 25%\n"));
+        ck_assert_int_eq(pol->ram_cap.kind, DT_AMOUNT_SIZE);
+        ck_assert(pol->ram_cap.size == UINT64_C(3) << 40);
+}
+END_TEST
+
+static struct region_facts region_facts(void) {
+        return (struct region_facts) {
+                .name = "region1",
+                .source = DT_SOURCE_PMEM,
+                .region = 1,
+                .target_node = 2,
+        };
+}
+
+/* Loads one [region] rule with the given match lines; does it match f? */
+static bool region_matches(const char *match_lines, const struct region_facts *f) {
+        char *text;
+
+        ck_assert_int_ge(asprintf(&text, "[region r]\n%scapacity = 1G\n", match_lines), 0);
+        policy_free(pol);
+        pol = NULL;
+        expect_ok(load_main(text));
+        free(text);
+        return policy_match_region(pol, f) != NULL;
+}
+
+START_TEST(test_match_region_rules) {
+        struct region_facts f = region_facts();
+        const struct region_rule *r;
+
+        ck_assert(region_matches("match.region = 1\n", &f));
+        ck_assert(!region_matches("match.region = 0\n", &f));
+        ck_assert(region_matches("match.source = pmem\n", &f));
+        ck_assert(region_matches("match.source = any\n", &f));
+        ck_assert(!region_matches("match.source = cxl\n", &f));
+        ck_assert(region_matches("match.target_node = 2\n", &f));
+        ck_assert(!region_matches("match.target_node = 1\n", &f));
+        ck_assert(region_matches("match.source = pmem\nmatch.region = 1\nmatch.target_node = 2\n", &f));
+        ck_assert(!region_matches("match.source = pmem\nmatch.region = 1\nmatch.target_node = 3\n", &f));
+
+        /* Unknown facts match nothing that asks for them. */
+        f.region = -1;
+        f.target_node = -1;
+        ck_assert(!region_matches("match.region = 1\n", &f));
+        ck_assert(!region_matches("match.target_node = 2\n", &f));
+        ck_assert(region_matches("match.source = pmem\n", &f));
+
+        /* First match wins; [device] rules play no part. */
+        f = region_facts();
+        policy_free(pol);
+        pol = NULL;
+        expect_ok(load_main("[device d]\nmatch.region = 1\nmode = system-ram\n"
+                            "[region other]\nmatch.region = 0\ncapacity = 1G\n"
+                            "[region first]\nmatch.source = pmem\ncapacity = 2G\n"
+                            "[region second]\nmatch.region = 1\ncapacity = 3G\n"));
+        r = policy_match_region(pol, &f);
+        ck_assert_ptr_nonnull(r);
+        ck_assert_str_eq(r->name, "first");
+        f.source = DT_SOURCE_HMEM;
+        ck_assert_str_eq(policy_match_region(pol, &f)->name, "second");
+        f.region = 7;
+        ck_assert_ptr_null(policy_match_region(pol, &f));
+        ck_assert_ptr_null(policy_match_region(NULL, &f));
+        ck_assert_ptr_null(policy_match_region(pol, NULL));
+}
+END_TEST
+
+START_TEST(test_region_dump_round_trip) {
+        struct policy *again = NULL;
+        char *text, *expect;
+
+        expect_ok(load_main("[daemon]\nmax_system_ram_per_node = 75%\n"
+                            "[device own]\nmatch.name = daxtierd-*\nmode = system-ram\n"
+                            "[region half]\nmatch.region = 0\ncapacity = 50%\n"
+                            "[region rest]\nmatch.target_node = 1\nmatch.source = pmem\ncapacity = free\nmax_devices = 3\n"
+                            "[region fixed]\nmatch.source = any\ncapacity = 1536M\n"
+                            "[region odd]\nmatch.region = 2\ncapacity = 1073741825\n"));
+        text = dump_to_string(pol);
+
+        ck_assert_ptr_nonnull(strstr(text, "[daemon]\nauto_online_blocks = keep\nmax_system_ram_per_node = 75%\n"));
+        ck_assert_ptr_nonnull(strstr(text, "[device own]\nmatch.name = daxtierd-*\nmode = system-ram\n"));
+        ck_assert_int_ge(asprintf(&expect, "# %s:6\n[region half]\nmatch.region = 0\ncapacity = 50%%\nmax_devices = 1\n",
+                                  main_path()),
+                         0);
+        ck_assert_msg(strstr(text, expect), "region rule missing in:\n%s", text);
+        free(expect);
+        ck_assert_ptr_nonnull(strstr(text, "[region rest]\nmatch.source = pmem\nmatch.target_node = 1\n"
+                                           "capacity = free\nmax_devices = 3\n"));
+        ck_assert_ptr_nonnull(strstr(text, "[region fixed]\nmatch.source = any\ncapacity = 1536M\n"));
+        ck_assert_ptr_nonnull(strstr(text, "capacity = 1073741825\n"));
+
+        write_file("dump.conf", text);
+        if (config_load(path_of("dump.conf"), false, NULL, &again, &errs) != 0)
+                dump_errors();
+        ck_assert_ptr_nonnull(again);
+        ck_assert(again->ram_cap_set);
+        ck_assert_int_eq(again->ram_cap.kind, DT_AMOUNT_PERCENT);
+        ck_assert_uint_eq(again->ram_cap.percent, 75);
+        ck_assert_str_eq(again->rules[0].match_name, "daxtierd-*");
+        ck_assert_uint_eq(again->n_region_rules, pol->n_region_rules);
+        for (size_t i = 0; i < pol->n_region_rules; i++) {
+                const struct region_rule *a = &again->region_rules[i], *b = &pol->region_rules[i];
+
+                ck_assert_str_eq(a->name, b->name);
+                ck_assert_uint_eq(a->match_set, b->match_set);
+                ck_assert_int_eq(a->match_source, b->match_source);
+                ck_assert_int_eq(a->match_region, b->match_region);
+                ck_assert_int_eq(a->match_target_node, b->match_target_node);
+                ck_assert_int_eq(a->capacity.kind, b->capacity.kind);
+                ck_assert(a->capacity.size == b->capacity.size);
+                ck_assert_uint_eq(a->capacity.percent, b->capacity.percent);
+                ck_assert_uint_eq(a->max_devices, b->max_devices);
+        }
+        free(text);
+        policy_free(again);
+        policy_free(pol);
+        pol = NULL;
+
+        /* Without any, the dump says so, and still reads back. */
+        expect_ok(load_main("# nothing\n"));
+        text = dump_to_string(pol);
+        ck_assert_ptr_nonnull(strstr(text, "# max_system_ram_per_node is not set\n"));
+        ck_assert_ptr_nonnull(strstr(text, "# No [region] rules: no namespace is carved.\n"));
+        free(text);
+}
+END_TEST
+
+START_TEST(test_amount_to_string) {
+        char buf[64];
+        struct dt_amount a = { .kind = DT_AMOUNT_SIZE, .size = 2 * GiB };
+
+        ck_assert_str_eq(dt_amount_to_string(&a, buf, sizeof(buf)), "2G");
+        a.size = 1536u << 20;
+        ck_assert_str_eq(dt_amount_to_string(&a, buf, sizeof(buf)), "1536M");
+        a.size = 0;
+        ck_assert_str_eq(dt_amount_to_string(&a, buf, sizeof(buf)), "0");
+        a.size = 1000;
+        ck_assert_str_eq(dt_amount_to_string(&a, buf, sizeof(buf)), "1000");
+        a.size = UINT64_C(5) << 40;
+        ck_assert_str_eq(dt_amount_to_string(&a, buf, sizeof(buf)), "5T");
+        a = (struct dt_amount) { .kind = DT_AMOUNT_PERCENT, .percent = 50 };
+        ck_assert_str_eq(dt_amount_to_string(&a, buf, sizeof(buf)), "50%");
+        a = (struct dt_amount) { .kind = DT_AMOUNT_FREE };
+        ck_assert_str_eq(dt_amount_to_string(&a, buf, sizeof(buf)), "free");
+}
+END_TEST
+
+START_TEST(test_exact_region_messages) {
+        const char *mp;
+        char *want;
+
+        ck_assert_int_eq(load_main("[region big]\nmatch.region = 1\ncapacity = 150%\nmax_devices = 0\n"
+                                   "[daemon]\nmax_system_ram_per_node = plenty\n"
+                                   "[region none]\ncapacity = 1G\n"
+                                   "[device d]\nmatch.name =\nmode = devdax\n"),
+                         -EINVAL);
+        mp = main_path();
+        /* [device d] has a match key, if a bad one: no "no match keys" on top. */
+        if (errs.n != 5)
+                dump_errors();
+        ck_assert_uint_eq(errs.n, 5);
+        ck_assert_int_ge(asprintf(&want, "%s:3: [region big] capacity: invalid value '150%%' (a percentage must be from 0%% to 100%%)", mp), 0);
+        ck_assert_str_eq(errs.msgs[0], want);
+        free(want);
+        ck_assert_int_ge(asprintf(&want, "%s:4: [region big] max_devices: invalid value '0' (expected a positive integer)", mp), 0);
+        ck_assert_str_eq(errs.msgs[1], want);
+        free(want);
+        ck_assert_int_ge(asprintf(&want, "%s:6: [daemon] max_system_ram_per_node: invalid value 'plenty' (expected a size such as 64G, or a percentage of the node's DRAM such as 50%%)", mp), 0);
+        ck_assert_str_eq(errs.msgs[2], want);
+        free(want);
+        ck_assert_int_ge(asprintf(&want, "%s:7: [region none]: no match keys (a rule needs at least one match.* key)", mp), 0);
+        ck_assert_str_eq(errs.msgs[3], want);
+        free(want);
+        ck_assert_int_ge(asprintf(&want, "%s:10: [device d] match.name: invalid value '' (expected a namespace name or glob, e.g. daxtierd-*)", mp), 0);
+        ck_assert_str_eq(errs.msgs[4], want);
+        free(want);
+
+        config_errors_clear(&errs);
+        ck_assert_int_eq(load_main("[region r]\nmatch.region = 0\ncapacity = half\n"), -EINVAL);
+        ck_assert_uint_eq(errs.n, 1);
+        ck_assert_int_ge(asprintf(&want, "%s:3: [region r] capacity: invalid value 'half' (expected a size such as 2G, a percentage of the region such as 50%%, or free)", mp), 0);
+        ck_assert_str_eq(errs.msgs[0], want);
+        free(want);
+}
+END_TEST
+
+START_TEST(test_duplicate_region_across_dropin) {
+        const char *d;
+
+        d = write_file("conf.d/20-r.conf", "\n[region r]\nmatch.region = 1\ncapacity = 1G\n");
+        ck_assert_int_eq(load_main("[region r]\nmatch.region = 0\ncapacity = 50%\n"), -EINVAL);
+        ck_assert_uint_eq(errs.n, 1);
+        expect_error(0, d, 2, "[region r]", "duplicate rule name", main_path());
+}
+END_TEST
+
 /* ---- invalid configurations ------------------------------------------- */
 
 #define HEAD "[device a]\nmatch.device = dax0.0\nmode = system-ram\n"       /* lines 1-3 */
+#define RHEAD "[region r]\nmatch.region = 0\n"                              /* lines 1-2 */
 
 static const struct invalid_case {
         const char *text;
@@ -1085,7 +1438,61 @@ static const struct invalid_case {
         { "[daemon]\nbogus = 1\n", 2, "unknown key 'bogus' in [daemon]" },
         { "[daemon]\nAuto_Online_Blocks = keep\n", 2, "unknown key 'Auto_Online_Blocks'", "[daemon]" },
         { HEAD "colour = red\n", 4, "unknown key 'colour'", "[device a]" },
-        { HEAD "match.name = dax0.0\n", 4, "unknown key 'match.name'", "[device a]" },
+        { HEAD "match.alt_name = dax0.0\n", 4, "unknown key 'match.alt_name'", "[device a]" },
+        { HEAD "match.name =\n", 4, "match.name", "''", "daxtierd-*" },
+        { HEAD "match.name = a\nmatch.name = b\n", 5, "duplicate key 'match.name'", "'b'", "first set at line 4" },
+        /* [region NAME] */
+        { "[region]\nmatch.region = 0\ncapacity = 1G\n", 1, "invalid section", "'[region]'", "[region NAME]" },
+        { "[region a b]\nmatch.region = 0\ncapacity = 1G\n", 1, "invalid section", "'[region a b]'" },
+        { "[regions a]\n", 1, "unknown section", "'[regions a]'" },
+        { "[region r]\ncapacity = 50%\n", 1, "[region r]", "no match keys" },
+        { "[region r]\nmatch.region = 0\n", 1, "[region r]", "missing required key 'capacity'" },
+        { "[region r]\nmatch.region = 0\nmax_devices = 2\n", 1, "[region r]", "'capacity'" },
+        { RHEAD "capacity = 150%\n", 3, "[region r] capacity", "'150%'", "from 0% to 100%" },
+        { RHEAD "capacity = 101%\n", 3, "[region r] capacity", "'101%'", "from 0% to 100%" },
+        { RHEAD "capacity = 99999999999999999999%\n", 3, "capacity", "'99999999999999999999%'", "100%" },
+        { RHEAD "capacity = half\n", 3, "capacity", "'half'", "expected a size such as 2G, a percentage" },
+        { RHEAD "capacity = Free\n", 3, "capacity", "'Free'", "or free" },
+        { RHEAD "capacity = all\n", 3, "capacity", "'all'" },
+        { RHEAD "capacity = 50 %\n", 3, "capacity", "'50 %'" },
+        { RHEAD "capacity = 5.5%\n", 3, "capacity", "'5.5%'" },
+        { RHEAD "capacity = -1\n", 3, "capacity", "'-1'" },
+        { RHEAD "capacity = %\n", 3, "capacity", "'%'" },
+        { RHEAD "capacity = 2G%\n", 3, "capacity", "'2G%'" },
+        { RHEAD "capacity = 1.5G\n", 3, "capacity", "'1.5G'" },
+        { RHEAD "capacity =\n", 3, "capacity", "''" },
+        { RHEAD "capacity = 100000000000000T\n", 3, "capacity", "'100000000000000T'", "size out of range" },
+        { RHEAD "capacity = 1G\nmax_devices = 0\n", 4, "[region r] max_devices", "'0'", "positive integer" },
+        { RHEAD "capacity = 1G\nmax_devices = -1\n", 4, "max_devices", "'-1'", "positive integer" },
+        { RHEAD "capacity = 1G\nmax_devices = two\n", 4, "max_devices", "'two'" },
+        { RHEAD "capacity = 1G\nmax_devices = 2147483648\n", 4, "max_devices", "'2147483648'", "out of range" },
+        { RHEAD "capacity = 1G\ncapacity = 2G\n", 4, "[region r] duplicate key 'capacity'", "'2G'",
+          "first set at line 3" },
+        { RHEAD "capacity = 1G\nmode = system-ram\n", 4, "unknown key 'mode' in [region r]" },
+        { RHEAD "capacity = 1G\nmatch.name = daxtierd-*\n", 4, "unknown key 'match.name' in [region r]" },
+        { RHEAD "capacity = 1G\nmatch.device = dax0.0\n", 4, "unknown key 'match.device' in [region r]" },
+        { "[region r]\nmatch.source = nvme\ncapacity = 1G\n", 2, "[region r] match.source", "'nvme'",
+          "expected pmem, cxl, hmem or any" },
+        { "[region r]\nmatch.source = unknown\ncapacity = 1G\n", 2, "match.source", "'unknown'" },
+        { "[region r]\nmatch.region = -1\ncapacity = 1G\n", 2, "[region r] match.region", "'-1'" },
+        { "[region r]\nmatch.region = 2147483648\ncapacity = 1G\n", 2, "match.region", "'2147483648'",
+          "out of range" },
+        { "[region r]\nmatch.target_node = one\ncapacity = 1G\n", 2, "[region r] match.target_node", "'one'",
+          "non-negative integer" },
+        { RHEAD "capacity = 1G\n[region r]\nmatch.region = 1\ncapacity = 1G\n", 4, "[region r]",
+          "duplicate rule name", "first defined at " },
+        /* [daemon] max_system_ram_per_node */
+        { "[daemon]\nmax_system_ram_per_node = lots\n", 2, "[daemon] max_system_ram_per_node", "'lots'",
+          "percentage of the node's DRAM" },
+        { "[daemon]\nmax_system_ram_per_node = free\n", 2, "max_system_ram_per_node", "'free'" },
+        { "[daemon]\nmax_system_ram_per_node = 10001%\n", 2, "max_system_ram_per_node", "'10001%'",
+          "from 0% to 10000%" },
+        { "[daemon]\nmax_system_ram_per_node = -5%\n", 2, "max_system_ram_per_node", "'-5%'" },
+        { "[daemon]\nmax_system_ram_per_node =\n", 2, "max_system_ram_per_node", "''" },
+        { "[daemon]\nmax_system_ram_per_node = 18446744073709551616\n", 2, "max_system_ram_per_node",
+          "'18446744073709551616'", "size out of range" },
+        { "[daemon]\nmax_system_ram_per_node = 1G\nauto_online_blocks = keep\nmax_system_ram_per_node = 2G\n", 4,
+          "[daemon] duplicate key 'max_system_ram_per_node'", "'2G'", "first set at line 2" },
         { "[device a]\nmatch.device = dax0.0\nmode = fast\n", 3, "mode", "'fast'", "[device a]" },
         { "[device a]\nmatch.device = dax0.0\nmode = System-RAM\n", 3, "mode", "'System-RAM'" },
         { "[device a]\nmatch.device = dax0.0\nmode = devdax # later\n", 3, "mode", "'devdax # later'" },
@@ -1447,6 +1854,19 @@ static Suite *policy_suite(void) {
         tcase_add_test(tc, test_match_uuid);
         tcase_add_test(tc, test_match_region_and_node);
         tcase_add_test(tc, test_match_size_bounds);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("regions");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_match_name);
+        tcase_add_test(tc, test_region_rules);
+        tcase_add_test(tc, test_region_capacity_values);
+        tcase_add_test(tc, test_ram_cap);
+        tcase_add_test(tc, test_match_region_rules);
+        tcase_add_test(tc, test_region_dump_round_trip);
+        tcase_add_test(tc, test_amount_to_string);
+        tcase_add_test(tc, test_exact_region_messages);
+        tcase_add_test(tc, test_duplicate_region_across_dropin);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("invalid");

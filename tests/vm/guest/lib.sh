@@ -10,6 +10,9 @@
 # Waiting:    wait_for SECONDS COMMAND...   polls every 0.2 s; 0 when met
 # NVDIMMs:    create_devdax REGION SIZE [NAME]   prints the new dax device
 #             init_labels                         labels every NVDIMM
+#             init_labels_of REGION...            labels the NVDIMMs of these regions
+#             region_of_size BYTES                the region of that size
+#             region_namespaces REGION            its namespaces with a size, JSON lines
 # Memory:     node_memtotal_kb NODE
 #             dax_blocks DEV          memory block numbers of a dax device
 #             dax_online_blocks DEV   how many of them are online
@@ -18,6 +21,7 @@
 # Journal:    dt_records [--since CURSOR] [FIELD=VALUE...]  JSON lines
 #             dt_field FIELD [--since CURSOR] [FIELD=VALUE...]
 #             dt_count [--since CURSOR] [FIELD=VALUE...]
+#             dt_count_ge N [--since CURSOR] [FIELD=VALUE...]  for wait_for
 #             dt_transitions DEV [--since CURSOR]   "from>to ..."
 #             journal_cursor                        for --since
 #             MID_*: the MESSAGE_IDs of daxtierd's record kinds
@@ -124,6 +128,31 @@ init_labels() {
         ndctl enable-region all >/dev/null
 }
 
+# region_of_size SIZE: the NVDIMM region of SIZE bytes (region numbers,
+# and the nodes Linux numbers, need not follow the order of the NVDIMMs).
+region_of_size() {
+        local r
+        for r in /sys/bus/nd/devices/region*; do
+                [ "$(cat "$r/size" 2>/dev/null)" = "$1" ] && { basename "$r"; return 0; }
+        done
+        return 1
+}
+
+# init_labels_of REGION...: labels only the DIMMs of these regions; the
+# others stay label-less.
+init_labels_of() {
+        local r dimms=""
+        for r in "$@"; do
+                dimms="$dimms $(ndctl list -D -r "$r" | jq -r '.[].dev')"
+                ndctl disable-region "$r" >/dev/null
+        done
+        # shellcheck disable=SC2086
+        ndctl init-labels -f $dimms >/dev/null
+        for r in "$@"; do
+                ndctl enable-region "$r" >/dev/null
+        done
+}
+
 # create_devdax REGION SIZE [NAME]: a new devdax namespace; prints its dax
 # device name once the dax device exists.
 create_devdax() {
@@ -133,6 +162,20 @@ create_devdax() {
         dev=$(jq -r '.daxregion.devices[0].chardev' <<<"$json")
         wait_for 20 test -e "/sys/bus/dax/devices/$dev" || return 1
         echo "$dev"
+}
+
+# region_namespaces REGION: the namespaces of a region that hold capacity,
+# as JSON lines {dev, size, name, resource} read from sysfs (size in bytes).
+region_namespaces() {
+        local ns d
+        for d in /sys/bus/nd/devices/"$1"/namespace*.*; do
+                [ -e "$d/size" ] || continue
+                [ "$(cat "$d/size")" != 0 ] || continue
+                ns=$(basename "$d")
+                jq -cn --arg dev "$ns" --arg size "$(cat "$d/size")" --arg name "$(cat "$d/alt_name" 2>/dev/null)" \
+                        --arg res "$(cat "$d/resource" 2>/dev/null)" \
+                        '{dev: $dev, size: ($size | tonumber), name: $name, resource: $res}'
+        done
 }
 
 # create_devdax_full REGION: reconfigure the region's whole (label-less)
@@ -158,8 +201,9 @@ block_size() { printf '%d\n' "0x$(cat /sys/devices/system/memory/block_size_byte
 dax_blocks() {
         local dev=/sys/bus/dax/devices/$1 bs start end m
         bs=$(block_size)
-        if ls -d "$dev"/mapping* >/dev/null 2>&1; then
-                for m in "$dev"/mapping*; do
+        # mappingN/ directories; a dynamic device also has a file "mapping".
+        if ls -d "$dev"/mapping[0-9]* >/dev/null 2>&1; then
+                for m in "$dev"/mapping[0-9]*; do
                         start=$(( $(cat "$m/start") ))
                         end=$(( $(cat "$m/end") + 1 ))
                         seq $(( (start + bs - 1) / bs )) $(( end / bs - 1 ))
@@ -224,6 +268,15 @@ dt_field() {
 # dt_count [--since CURSOR] [FIELD=VALUE...]
 dt_count() { dt_records "$@" | grep -c . ; }
 
+# dt_count_ge N [--since CURSOR] [FIELD=VALUE...]: at least N such records.
+# For wait_for, which runs its command again each time: a "$(dt_count ...)"
+# among wait_for's arguments would be counted once, before waiting.
+dt_count_ge() {
+        local n=$1
+        shift
+        [ "$(dt_count "$@")" -ge "$n" ]
+}
+
 # dt_transitions DEV [--since CURSOR]: "from>to from>to ..." of a device.
 dt_transitions() {
         local dev=$1
@@ -261,6 +314,10 @@ MID_BLOCK_STUCK=4473891df382414185e91a4611ef210b
 MID_POLICY_LOADED=6870fcbc8c824e2c9cef24c261fd2978
 MID_POLICY_REJECTED=fdb30883a1ea4bc09448c851a74ae7e8
 MID_CONFIG_ERROR=a075839f9728447f9653f0e0231054e7
+MID_REGION_CARVED=9f3918ea5efc4dd299712e25ffa015d9
+MID_REGION_SATISFIED=d8895de84b84419bb89121cbf1fb869a
+MID_REGION_REFUSED=4d46da31990a4d10a0422ffa75a5d5ce
+MID_REGION_FAILED=bd6d71c0688747b79352e9dd21e200b1
 
 # Every block of DEV online in ZONE ("Movable"/"Normal")?
 all_blocks_in() {
