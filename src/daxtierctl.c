@@ -521,29 +521,10 @@ static int verb_apply(sd_bus *bus, const struct ctl_args *args) {
 
 /* Same files, same verdict and same messages as daxtierd --check-config. */
 static int verb_check_config(const struct ctl_args *args) {
-        _cleanup_(config_errors_clear) struct config_errors errs = {};
-        const char *path = args->config_path ?: DEFAULT_CONFIG;
-        struct policy *p = NULL;
-        int r;
-
-        r = config_load(path, !args->config_path, DEFAULT_DROPIN_DIR, &p, &errs);
-        if (r < 0) {
-                for (size_t i = 0; i < errs.n; i++)
-                        fprintf(stderr, "%s\n", errs.msgs[i]);
-                if (errs.n == 0)
-                        fprintf(stderr, "cannot load the configuration: %s\n", strerror(-r));
-                fprintf(stderr, "configuration invalid: %zu error%s\n", errs.n, errs.n == 1 ? "" : "s");
-                return -EINVAL;
-        }
-        policy_dump(p, stdout);
-        fflush(stdout);
-        if (p->n_region_rules > 0)
-                fprintf(stderr, "configuration OK: %zu rule%s, %zu region rule%s\n", p->n_rules,
-                        p->n_rules == 1 ? "" : "s", p->n_region_rules, p->n_region_rules == 1 ? "" : "s");
-        else
-                fprintf(stderr, "configuration OK: %zu rule%s\n", p->n_rules, p->n_rules == 1 ? "" : "s");
-        policy_free(p);
-        return 0;
+        /* The same verdict and output as daxtierd --check-config. */
+        int r = policy_check(args->config_path ?: DEFAULT_CONFIG, !args->config_path, DEFAULT_DROPIN_DIR, stdout,
+                             stderr);
+        return r < 0 ? -EINVAL : 0;
 }
 
 static int run(const struct ctl_args *args) {

@@ -32,31 +32,9 @@ static void help(void) {
                "  -V, --version         show the version\n");
 }
 
-/* Returns the exit code of --check-config. */
+/* Returns the exit code of --check-config: 0 valid, 1 invalid. */
 static int check_config(const char *path, bool optional) {
-        struct config_errors errs = {};
-        struct policy *p = NULL;
-        int r;
-
-        r = config_load(path, optional, DEFAULT_DROPIN_DIR, &p, &errs);
-        if (r < 0) {
-                for (size_t i = 0; i < errs.n; i++)
-                        fprintf(stderr, "%s\n", errs.msgs[i]);
-                if (errs.n == 0)
-                        fprintf(stderr, "cannot load the configuration: %s\n", strerror(-r));
-                fprintf(stderr, "configuration invalid: %zu error%s\n", errs.n, errs.n == 1 ? "" : "s");
-                config_errors_clear(&errs);
-                return 1;
-        }
-        policy_dump(p, stdout);
-        fflush(stdout);
-        if (p->n_region_rules > 0)
-                fprintf(stderr, "configuration OK: %zu rule%s, %zu region rule%s\n", p->n_rules,
-                        p->n_rules == 1 ? "" : "s", p->n_region_rules, p->n_region_rules == 1 ? "" : "s");
-        else
-                fprintf(stderr, "configuration OK: %zu rule%s\n", p->n_rules, p->n_rules == 1 ? "" : "s");
-        policy_free(p);
-        return 0;
+        return policy_check(path, optional, DEFAULT_DROPIN_DIR, stdout, stderr) < 0 ? 1 : 0;
 }
 
 int main(int argc, char *argv[]) {

@@ -1868,3 +1868,29 @@ void policy_dump(const struct policy *p, FILE *out) {
         for (size_t i = 0; i < p->n_region_rules; i++)
                 dump_region_rule(&p->region_rules[i], out);
 }
+
+int policy_check(const char *main_path, bool main_optional, const char *dropin_dir, FILE *out, FILE *err) {
+        struct config_errors errs = {};
+        struct policy *p = NULL;
+        int r;
+
+        r = config_load(main_path, main_optional, dropin_dir, &p, &errs);
+        if (r < 0) {
+                for (size_t i = 0; i < errs.n; i++)
+                        fprintf(err, "%s\n", errs.msgs[i]);
+                if (errs.n == 0)
+                        fprintf(err, "cannot load the configuration: %s\n", strerror(-r));
+                fprintf(err, "configuration invalid: %zu error%s\n", errs.n, errs.n == 1 ? "" : "s");
+                config_errors_clear(&errs);
+                return r;
+        }
+        policy_dump(p, out);
+        fflush(out);
+        if (p->n_region_rules > 0)
+                fprintf(err, "configuration OK: %zu rule%s, %zu region rule%s\n", p->n_rules,
+                        p->n_rules == 1 ? "" : "s", p->n_region_rules, p->n_region_rules == 1 ? "" : "s");
+        else
+                fprintf(err, "configuration OK: %zu rule%s\n", p->n_rules, p->n_rules == 1 ? "" : "s");
+        policy_free(p);
+        return 0;
+}

@@ -214,6 +214,14 @@ const struct rule *policy_match(const struct policy *p, const struct dev_facts *
 /* First [region] rule whose match keys all match, or NULL. */
 const struct region_rule *policy_match_region(const struct policy *p, const struct region_facts *f);
 
+/*
+ * The verdict of --check-config, shared by daxtierd and daxtierctl: loads
+ * the files, prints every error and "configuration invalid: N errors" to
+ * err, or the effective policy to out and "configuration OK: ..." to err.
+ * Returns 0 when valid, -EINVAL (or another -errno) when not.
+ */
+int policy_check(const char *main_path, bool main_optional, const char *dropin_dir, FILE *out, FILE *err);
+
 /* Print the effective policy in config syntax (for --check-config). */
 void policy_dump(const struct policy *p, FILE *out);
 
