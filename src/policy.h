@@ -16,62 +16,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum dt_source {
-        DT_SOURCE_ANY = 0, /* only as a match value */
-        DT_SOURCE_PMEM,
-        DT_SOURCE_CXL,
-        DT_SOURCE_HMEM,
-        DT_SOURCE_UNKNOWN,
-};
-
-enum dt_mode {
-        DT_MODE_SYSTEM_RAM,
-        DT_MODE_DEVDAX,
-        DT_MODE_IGNORE,
-};
-
-enum dt_zone {
-        DT_ZONE_MOVABLE,
-        DT_ZONE_NORMAL,
-};
-
-enum dt_memmap {
-        DT_MEMMAP_NO,
-        DT_MEMMAP_YES,
-        DT_MEMMAP_AUTO,
-};
-
-enum dt_security {
-        DT_SECURITY_NONE,
-        DT_SECURITY_UNLOCKED,
-        DT_SECURITY_FROZEN,
-};
-
-enum dt_scrub {
-        DT_SCRUB_ARS,
-        DT_SCRUB_BADBLOCKS,
-        DT_SCRUB_NONE,
-};
-
-enum dt_on_poison {
-        DT_ON_POISON_REFUSE,
-        DT_ON_POISON_SKIP_BLOCKS,
-};
-
-enum dt_on_runtime_poison {
-        DT_ON_RUNTIME_POISON_OFFLINE_BLOCK,
-        DT_ON_RUNTIME_POISON_LOG,
-};
-
-enum dt_scrub_unsupported {
-        DT_SCRUB_UNSUPPORTED_PROCEED,
-        DT_SCRUB_UNSUPPORTED_REFUSE,
-};
-
-enum dt_auto_online {
-        DT_AUTO_ONLINE_KEEP,
-        DT_AUTO_ONLINE_OFFLINE,
-};
+#include "policy-value.h"
+#include "vocab.h"
 
 /* Bits of struct rule.match_set: which match keys the rule has. */
 enum {
@@ -112,27 +58,6 @@ struct rule {
         enum dt_on_runtime_poison on_runtime_poison;    /* default offline-block */
         enum dt_scrub_unsupported scrub_unsupported;    /* default proceed */
 };
-
-/*
- * An amount of memory as the policy states it: a size in bytes, a
- * percentage of something the key names, or (capacity only) whatever is
- * free.
- */
-enum dt_amount_kind {
-        DT_AMOUNT_SIZE,
-        DT_AMOUNT_PERCENT,
-        DT_AMOUNT_FREE,
-};
-
-struct dt_amount {
-        enum dt_amount_kind kind;
-        uint64_t size;          /* DT_AMOUNT_SIZE */
-        unsigned percent;       /* DT_AMOUNT_PERCENT */
-};
-
-/* The largest percentage each key accepts. */
-#define DT_CAPACITY_PERCENT_MAX 100u
-#define DT_RAM_CAP_PERCENT_MAX 10000u
 
 /* The name prefix of the namespaces daxtierd carves: "daxtierd-RULE". */
 #define DT_CARVE_NAME_PREFIX "daxtierd-"
@@ -224,35 +149,3 @@ int policy_check(const char *main_path, bool main_optional, const char *dropin_d
 
 /* Print the effective policy in config syntax (for --check-config). */
 void policy_dump(const struct policy *p, FILE *out);
-
-/*
- * "123", "4K", "2G" (powers of 1024; K, M, G, T, optionally followed by
- * "iB" or "B").  Returns 0 or -EINVAL / -ERANGE.
- */
-int parse_size(const char *s, uint64_t *ret);
-
-const char *dt_source_to_string(enum dt_source s);
-const char *dt_mode_to_string(enum dt_mode m);
-const char *dt_zone_to_string(enum dt_zone z);
-const char *dt_memmap_to_string(enum dt_memmap m);
-const char *dt_auto_online_to_string(enum dt_auto_online a);
-const char *dt_security_to_string(enum dt_security s);
-const char *dt_scrub_to_string(enum dt_scrub s);
-const char *dt_on_poison_to_string(enum dt_on_poison p);
-const char *dt_on_runtime_poison_to_string(enum dt_on_runtime_poison p);
-const char *dt_scrub_unsupported_to_string(enum dt_scrub_unsupported s);
-
-/*
- * "90s", "10min", "2h", "1h30min", "500ms", "0": a duration with units
- * ms, s, min, h (a bare number is seconds).  Returns 0 or -EINVAL /
- * -ERANGE.
- */
-int parse_duration(const char *s, uint64_t *usec);
-/* Formats usec as parse_duration() reads it ("30min"); returns buf. */
-const char *format_duration(char *buf, size_t len, uint64_t usec);
-
-/*
- * Spells an amount the way the configuration does ("2G", "50%", "free"),
- * with the largest exact size suffix; returns buf.
- */
-const char *dt_amount_to_string(const struct dt_amount *a, char *buf, size_t len);

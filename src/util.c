@@ -103,3 +103,18 @@ char *strbuf_steal(struct strbuf *b) {
         *b = (struct strbuf) {};
         return s;
 }
+
+const char *string_table_lookup(const char *const *table, size_t n, int i) {
+        if (i < 0 || (size_t) i >= n)
+                return NULL;
+        return table[i];
+}
+
+int string_table_index(const char *const *table, size_t n, const char *s) {
+        if (!s)
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++)
+                if (table[i] && streq(table[i], s))
+                        return (int) i;
+        return -EINVAL;
+}

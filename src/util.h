@@ -65,3 +65,32 @@ const char *strbuf_str(const struct strbuf *b);
 void strbuf_free(struct strbuf *b);
 /* Returns the string (caller frees) and resets b; NULL on OOM. */
 char *strbuf_steal(struct strbuf *b);
+
+/*
+ * String tables for enums: DEFINE_STRING_TABLE(dt_zone, enum dt_zone,
+ * [DT_ZONE_MOVABLE] = "movable", ...) defines dt_zone_to_string()
+ * (NULL for a value out of the table) and dt_zone_from_string() (the
+ * value, or -EINVAL).  DECLARE_STRING_TABLE() is the matching prototype
+ * pair for a header.
+ */
+const char *string_table_lookup(const char *const *table, size_t n, int i);
+int string_table_index(const char *const *table, size_t n, const char *s);
+
+#define DECLARE_STRING_TABLE(name, type)                                  \
+        const char *name##_to_string(type v);                             \
+        int name##_from_string(const char *s)
+
+#define DEFINE_STRING_TABLE(name, type, ...)                              \
+        static const char *const name##_table[] = { __VA_ARGS__ };        \
+        const char *name##_to_string(type v) {                            \
+                return string_table_lookup(name##_table, ELEMENTSOF(name##_table), (int) v); \
+        }                                                                 \
+        int name##_from_string(const char *s) {                           \
+                return string_table_index(name##_table, ELEMENTSOF(name##_table), s); \
+        }
+
+/* The C locale's isdigit() and isspace(), whatever the locale (inih strips this set). */
+static inline bool ascii_isdigit(char c) { return c >= '0' && c <= '9'; }
+static inline bool ascii_isspace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * test-policy: unit tests for policy.c (loading, validation, matching and
+ * test-policy: unit tests for the policy modules (src/policy-*.c, vocab.c: loading, validation, matching and
  * dumping of daxtierd.conf).  Every test works in its own mkdtemp
  * directory: DIR/main.conf is the main file, DIR/conf.d the drop-in dir.
  */

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * policy-dump: the effective policy printed back in config syntax, and
+ * the --check-config verdict built on it.
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include "policy.h"
+
+/* The largest suffix that is exact, so that the value reads back unchanged. */
+static void print_size(FILE *out, const char *key, uint64_t v) {
+        struct dt_amount a = { .kind = DT_AMOUNT_SIZE, .size = v };
+        char buf[64];
+
+        fprintf(out, "%s = %s\n", key, dt_amount_to_string(&a, buf, sizeof(buf)));
+}
+
+static void dump_region_rule(const struct region_rule *r, FILE *out) {
+        char amount[64];
+
+        fprintf(out, "\n# %s:%u\n[region %s]\n", r->file, r->line, r->name);
+        if (r->match_set & DT_MATCH_SOURCE)
+                fprintf(out, "match.source = %s\n", dt_source_to_string(r->match_source));
+        if (r->match_set & DT_MATCH_REGION)
+                fprintf(out, "match.region = %d\n", r->match_region);
+        if (r->match_set & DT_MATCH_TARGET_NODE)
+                fprintf(out, "match.target_node = %d\n", r->match_target_node);
+        fprintf(out, "capacity = %s\n", dt_amount_to_string(&r->capacity, amount, sizeof(amount)));
+        fprintf(out, "max_devices = %u\n", r->max_devices);
+}
+
+void policy_dump(const struct policy *p, FILE *out) {
+        if (!p || !out)
+                return;
+
+        fputs("# Effective daxtierd policy, read from:\n", out);
+        if (p->n_files == 0)
+                fputs("#   (no files)\n", out);
+        for (size_t i = 0; i < p->n_files; i++)
+                fprintf(out, "#   %s\n", p->files[i]);
+
+        fprintf(out, "\n[daemon]\nauto_online_blocks = %s\n",
+                dt_auto_online_to_string(p->auto_online_blocks));
+        if (p->ram_cap_set) {
+                char amount[64];
+                fprintf(out, "max_system_ram_per_node = %s\n",
+                        dt_amount_to_string(&p->ram_cap, amount, sizeof(amount)));
+        } else
+                fputs("# max_system_ram_per_node is not set\n", out);
+
+        if (p->n_rules == 0)
+                fputs("\n# No [device] rules: no device is managed.\n", out);
+
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const struct rule *r = &p->rules[i];
+                char duration[64];
+
+                fprintf(out, "\n# %s:%u\n[device %s]\n", r->file, r->line, r->name);
+
+                if (r->match_set & DT_MATCH_DEVICE)
+                        fprintf(out, "match.device = %s\n", r->match_device);
+                if (r->match_set & DT_MATCH_SOURCE)
+                        fprintf(out, "match.source = %s\n", dt_source_to_string(r->match_source));
+                if (r->match_set & DT_MATCH_UUID)
+                        fprintf(out, "match.uuid = %s\n", r->match_uuid);
+                if (r->match_set & DT_MATCH_REGION)
+                        fprintf(out, "match.region = %d\n", r->match_region);
+                if (r->match_set & DT_MATCH_TARGET_NODE)
+                        fprintf(out, "match.target_node = %d\n", r->match_target_node);
+                if (r->match_set & DT_MATCH_SIZE_MIN)
+                        print_size(out, "match.size_min", r->match_size_min);
+                if (r->match_set & DT_MATCH_SIZE_MAX)
+                        print_size(out, "match.size_max", r->match_size_max);
+                if (r->match_set & DT_MATCH_NAME)
+                        fprintf(out, "match.name = %s\n", r->match_name);
+
+                fprintf(out, "mode = %s\n", dt_mode_to_string(r->mode));
+                fprintf(out, "zone = %s\n", dt_zone_to_string(r->zone));
+                /* "Unset" has no spelling in the syntax, so it can only be a comment. */
+                if (r->target_node >= 0)
+                        fprintf(out, "target_node = %d\n", r->target_node);
+                else
+                        fputs("# target_node is not set\n", out);
+                fprintf(out, "memmap_on_memory = %s\n", dt_memmap_to_string(r->memmap_on_memory));
+                fprintf(out, "require_security = %s\n", dt_security_to_string(r->require_security));
+                fprintf(out, "scrub = %s\n", dt_scrub_to_string(r->scrub));
+                fprintf(out, "scrub_timeout = %s\n",
+                        format_duration(duration, sizeof(duration), r->scrub_timeout_usec));
+                fprintf(out, "on_poison = %s\n", dt_on_poison_to_string(r->on_poison));
+                fprintf(out, "on_runtime_poison = %s\n", dt_on_runtime_poison_to_string(r->on_runtime_poison));
+                fprintf(out, "scrub_unsupported = %s\n", dt_scrub_unsupported_to_string(r->scrub_unsupported));
+        }
+        if (p->n_region_rules == 0)
+                fputs("\n# No [region] rules: no namespace is carved.\n", out);
+        for (size_t i = 0; i < p->n_region_rules; i++)
+                dump_region_rule(&p->region_rules[i], out);
+}
+
+int policy_check(const char *main_path, bool main_optional, const char *dropin_dir, FILE *out, FILE *err) {
+        struct config_errors errs = {};
+        struct policy *p = NULL;
+        int r;
+
+        r = config_load(main_path, main_optional, dropin_dir, &p, &errs);
+        if (r < 0) {
+                for (size_t i = 0; i < errs.n; i++)
+                        fprintf(err, "%s\n", errs.msgs[i]);
+                if (errs.n == 0)
+                        fprintf(err, "cannot load the configuration: %s\n", strerror(-r));
+                fprintf(err, "configuration invalid: %zu error%s\n", errs.n, errs.n == 1 ? "" : "s");
+                config_errors_clear(&errs);
+                return r;
+        }
+        policy_dump(p, out);
+        fflush(out);
+        if (p->n_region_rules > 0)
+                fprintf(err, "configuration OK: %zu rule%s, %zu region rule%s\n", p->n_rules,
+                        p->n_rules == 1 ? "" : "s", p->n_region_rules, p->n_region_rules == 1 ? "" : "s");
+        else
+                fprintf(err, "configuration OK: %zu rule%s\n", p->n_rules, p->n_rules == 1 ? "" : "s");
+        policy_free(p);
+        return 0;
+}
