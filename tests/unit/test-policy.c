@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * test-policy: unit tests for the policy modules (src/policy-*.c, vocab.c: loading, validation, matching and
- * dumping of daxtierd.conf).  Every test works in its own mkdtemp
+ * test-policy: unit tests for the policy modules (src/policy-*.c and
+ * vocab.c: loading, validation, matching and dumping of daxtierd.conf).  Every test works in its own mkdtemp
  * directory: DIR/main.conf is the main file, DIR/conf.d the drop-in dir.
  */
 
@@ -1583,6 +1583,29 @@ static const struct invalid_case {
                "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
           4, "line too long" },
+        /* Text after a section header's ']' other than a comment. */
+        { "[device r]junk here\nmatch.device = x\nmode = devdax\n", 1, "syntax error", "'[device r]junk here'",
+          "after ']'" },
+        { "[device r] = [device s]\nmatch.device = x\nmode = devdax\n", 1, "syntax error",
+          "'[device r] = [device s]'", "after ']'" },
+        { "[daemon]x\n", 1, "syntax error", "'[daemon]x'" },
+        { "[region r]]\nmatch.region = 0\ncapacity = 1G\n", 1, "syntax error", "'[region r]]'" },
+        { "[device r] [device s]\nmatch.device = x\nmode = devdax\n", 1, "syntax error",
+          "'[device r] [device s]'" },
+        /* Globs that fnmatch(3) would take literally or not at all. */
+        { "[device a]\nmatch.device = dax[\nmode = devdax\n", 2, "[device a] match.device", "'dax['",
+          "without its closing ']'" },
+        { "[device a]\nmatch.device = dax[0-\nmode = devdax\n", 2, "match.device", "'dax[0-'", "']'" },
+        { "[device a]\nmatch.device = [!]\nmode = devdax\n", 2, "match.device", "'[!]'", "']'" },
+        { "[device a]\nmatch.device = dax0.0\\\nmode = devdax\n", 2, "match.device", "'dax0.0\\'",
+          "backslash" },
+        { "[device a]\nmatch.name = daxtierd-[\nmode = devdax\n", 2, "[device a] match.name", "'daxtierd-['",
+          "']'" },
+        /* Control bytes are echoed escaped, never raw. */
+        { HEAD "zone = \x1b[31mred\n", 4, "zone", "'\\x1b[31mred'", "expected movable or normal" },
+        { "[device a\x07]\nmatch.device = x\nmode = devdax\n", 1, "invalid section", "'[device a\\x07]'" },
+        { HEAD "\x01\x02\x7f\n", 4, "syntax error", "'\\x01\\x02\\x7f'" },
+        { HEAD "target_node = 1\r2\n", 4, "target_node", "'1\\x0d2'" },
 };
 
 START_TEST(test_invalid) {
@@ -1803,6 +1826,218 @@ START_TEST(test_no_errs_collector) {
 }
 END_TEST
 
+/* ---- hostile input: what is not a config file, or not text ----------- */
+
+static const char *write_bytes(const char *rel, const char *data, size_t len) {
+        const char *p = path_of(rel);
+        FILE *f = fopen(p, "we");
+
+        ck_assert_ptr_nonnull(f);
+        ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+        ck_assert_int_eq(fclose(f), 0);
+        return p;
+}
+
+START_TEST(test_fifo_main) {
+        char *want;
+
+        /* Opened blocking, a FIFO without a writer hangs the loader (and a reload, the daemon). */
+        ck_assert_int_eq(mkfifo(main_path(), 0600), 0);
+        ck_assert_int_eq(config_load(main_path(), false, dropin_dir(), &pol, &errs), -EINVAL);
+        ck_assert_uint_eq(errs.n, 1);
+        ck_assert_int_ge(asprintf(&want, "%s: not a regular file", main_path()), 0);
+        ck_assert_str_eq(errs.msgs[0], want);
+        free(want);
+}
+END_TEST
+
+START_TEST(test_fifo_dropin) {
+        const char *fifo = path_of("conf.d/10-fifo.conf");
+        char *want;
+
+        ck_assert_int_eq(mkdir(dropin_dir(), 0755), 0);
+        ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+        write_file("conf.d/20-ok.conf", "[device b]\nmatch.device = y\nmode = devdax\n");
+        ck_assert_int_eq(load_main(HEAD), -EINVAL);
+        ck_assert_uint_eq(errs.n, 1);
+        ck_assert_int_ge(asprintf(&want, "%s: not a regular file", fifo), 0);
+        ck_assert_str_eq(errs.msgs[0], want);
+        free(want);
+}
+END_TEST
+
+START_TEST(test_dev_zero) {
+        /* Read as a file, /dev/zero is ~1 GiB of NULs until getline() fails. */
+        ck_assert_int_eq(config_load("/dev/zero", false, NULL, &pol, &errs), -EINVAL);
+        ck_assert_uint_eq(errs.n, 1);
+        ck_assert_str_eq(errs.msgs[0], "/dev/zero: not a regular file");
+}
+END_TEST
+
+/* The loader's cap on the size of one file. */
+#define FILE_SIZE_MAX (1024 * 1024)
+
+/* A file of n bytes of comment lines. */
+static void write_comments(const char *rel, size_t n) {
+        char *buf = malloc(n);
+
+        ck_assert_ptr_nonnull(buf);
+        memset(buf, '#', n);
+        for (size_t i = 99; i < n; i += 100)
+                buf[i] = '\n';
+        if (n > 0)
+                buf[n - 1] = '\n';
+        write_bytes(rel, buf, n);
+        free(buf);
+}
+
+START_TEST(test_size_cap) {
+        char *want;
+
+        write_comments("main.conf", FILE_SIZE_MAX);
+        expect_ok(config_load(main_path(), false, dropin_dir(), &pol, &errs));
+        policy_free(pol);
+        pol = NULL;
+
+        write_comments("main.conf", FILE_SIZE_MAX + 1);
+        ck_assert_int_eq(config_load(main_path(), false, dropin_dir(), &pol, &errs), -EINVAL);
+        ck_assert_uint_eq(errs.n, 1);
+        ck_assert_int_ge(asprintf(&want, "%s: too large (more than 1 MiB)", main_path()), 0);
+        ck_assert_str_eq(errs.msgs[0], want);
+        free(want);
+}
+END_TEST
+
+START_TEST(test_nul_byte) {
+        static const char text[] = "[device a]\nmatch.device = da\0x0.0\nmode = devdax\n# c\0mment\n";
+        const char *d;
+
+        write_bytes("main.conf", text, sizeof(text) - 1);
+        ck_assert_int_eq(config_load(main_path(), false, dropin_dir(), &pol, &errs), -EINVAL);
+        ck_assert_uint_eq(errs.n, 2);
+        expect_error(0, main_path(), 2, "NUL byte", NULL, NULL);
+        expect_error(1, main_path(), 4, "NUL byte", NULL, NULL);
+
+        /* In a drop-in, and on a line of its own. */
+        config_errors_clear(&errs);
+        d = write_bytes("conf.d/10-x.conf", "\n\0\n", 3);
+        ck_assert_int_eq(load_main(HEAD), -EINVAL);
+        ck_assert_uint_eq(errs.n, 1);
+        expect_error(0, d, 2, "NUL byte", NULL, NULL);
+}
+END_TEST
+
+START_TEST(test_read_error) {
+        /* A regular file whose read fails: an error, not an empty file. */
+        if (access("/proc/self/clear_refs", R_OK) != 0)
+                return;
+        ck_assert_int_eq(config_load("/proc/self/clear_refs", false, NULL, &pol, &errs), -EINVAL);
+        ck_assert_uint_eq(errs.n, 1);
+        ck_assert_ptr_nonnull(strstr(errs.msgs[0], "/proc/self/clear_refs: cannot read: "));
+}
+END_TEST
+
+START_TEST(test_control_bytes_escaped) {
+        const char *d;
+
+        /* Escape sequences that would retitle or clear a terminal, and a C1 byte and a ^A. */
+        d = write_file("conf.d/10-x.conf", "[device \x1b]0;title\x07]\n"
+                                           "[device c]\nmatch.device = \x1b[2J\nmode = \x9b\x01\n"
+                                           "\x1b[1mbold\n");
+        ck_assert_int_eq(load_main(HEAD), -EINVAL);
+        if (errs.n != 4)
+                dump_errors();
+        ck_assert_uint_eq(errs.n, 4);
+        for (size_t i = 0; i < errs.n; i++)
+                for (const char *c = errs.msgs[i]; *c; c++)
+                        ck_assert_msg((unsigned char) *c >= 0x20 && *c != 0x7f, "raw control byte in '%s'",
+                                      errs.msgs[i]);
+        expect_error(0, d, 1, "syntax error", "'[device \\x1b]0;title\\x07]'", NULL);
+        expect_error(1, d, 3, "match.device", "'\\x1b[2J'", NULL);
+        expect_error(2, d, 4, "mode", "'\x9b\\x01'", NULL);
+        expect_error(3, d, 5, "syntax error", "'\\x1b[1mbold'", NULL);
+}
+END_TEST
+
+START_TEST(test_dump_long_glob_round_trip) {
+        /* "match.device=" and 185 characters: 198, the longest line inih takes. */
+        char glob[186], *text, *dumped = NULL;
+        struct policy *again = NULL;
+        size_t len = 0;
+        FILE *f;
+
+        memset(glob, 'x', sizeof(glob) - 1);
+        memcpy(glob, "dax", 3);
+        glob[sizeof(glob) - 2] = '*';
+        glob[sizeof(glob) - 1] = '\0';
+        ck_assert_int_ge(asprintf(&text, "[device a]\nmatch.device=%s\nmode = devdax\n", glob), 0);
+        expect_ok(load_main(text));
+        free(text);
+
+        f = open_memstream(&dumped, &len);
+        ck_assert_ptr_nonnull(f);
+        policy_dump(pol, f);
+        ck_assert_int_eq(fclose(f), 0);
+        write_file("dump.conf", dumped);
+        free(dumped);
+
+        if (config_load(path_of("dump.conf"), false, NULL, &again, &errs) != 0)
+                dump_errors();
+        ck_assert_uint_eq(errs.n, 0);
+        ck_assert_ptr_nonnull(again);
+        ck_assert_str_eq(again->rules[0].match_device, glob);
+        policy_free(again);
+}
+END_TEST
+
+/* ---- scale: many errors and many rules stay linear -------------------- */
+
+START_TEST(test_many_syntax_errors) {
+        size_t n = 8000, len = 0;
+        char *text = NULL;
+        FILE *f = open_memstream(&text, &len);
+
+        ck_assert_ptr_nonnull(f);
+        for (size_t i = 0; i < n; i++)
+                fprintf(f, "oops %zu\n", i);
+        ck_assert_int_eq(fclose(f), 0);
+        ck_assert_int_eq(load_main(text), -EINVAL);
+        free(text);
+        ck_assert_uint_eq(errs.n, n);
+        expect_error(0, main_path(), 1, "syntax error", "'oops 0'", NULL);
+        expect_error(n - 1, main_path(), (unsigned) n, "syntax error", "'oops 7999'", NULL);
+}
+END_TEST
+
+START_TEST(test_many_rules) {
+        size_t n = 40000, len = 0;
+        char *text = NULL;
+        FILE *f = open_memstream(&text, &len);
+
+        ck_assert_ptr_nonnull(f);
+        for (size_t i = 0; i < n; i++)
+                fprintf(f, "[device r%zu]\nmatch.device = dax%zu.0\nmode = devdax\n", i, i);
+        ck_assert_int_eq(fclose(f), 0);
+        expect_ok(load_main(text));
+        ck_assert_uint_eq(pol->n_rules, n);
+        ck_assert_str_eq(pol->rules[n - 1].name, "r39999");
+        policy_free(pol);
+        pol = NULL;
+
+        /* The same with one duplicate at the end: found, and named with its first definition. */
+        f = open_memstream(&text, &len);
+        ck_assert_ptr_nonnull(f);
+        for (size_t i = 0; i < n; i++)
+                fprintf(f, "[device r%zu]\nmatch.device = dax%zu.0\nmode = devdax\n", i, i);
+        fprintf(f, "[device r17]\nmatch.device = x\nmode = devdax\n");
+        ck_assert_int_eq(fclose(f), 0);
+        ck_assert_int_eq(load_main(text), -EINVAL);
+        free(text);
+        ck_assert_uint_eq(errs.n, 1);
+        expect_error(0, main_path(), 3 * (unsigned) n + 1, "[device r17]", "duplicate rule name", ":52");
+}
+END_TEST
+
 static Suite *policy_suite(void) {
         Suite *s = suite_create("policy");
         TCase *tc;
@@ -1883,6 +2118,23 @@ static Suite *policy_suite(void) {
         tcase_add_test(tc, test_unreadable_paths);
         tcase_add_test(tc, test_errors_append);
         tcase_add_test(tc, test_no_errs_collector);
+        tcase_add_test(tc, test_fifo_main);
+        tcase_add_test(tc, test_fifo_dropin);
+        tcase_add_test(tc, test_dev_zero);
+        tcase_add_test(tc, test_size_cap);
+        tcase_add_test(tc, test_nul_byte);
+        tcase_add_test(tc, test_read_error);
+        tcase_add_test(tc, test_control_bytes_escaped);
+        tcase_add_test(tc, test_dump_long_glob_round_trip);
+        suite_add_tcase(s, tc);
+
+        /* No timing is asserted, only a bound that a quadratic loader
+         * misses by far (the default is 4 s); sanitizers and valgrind get room. */
+        tc = tcase_create("scale");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, test_many_syntax_errors);
+        tcase_add_test(tc, test_many_rules);
         suite_add_tcase(s, tc);
 
         return s;
