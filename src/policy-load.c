@@ -10,6 +10,7 @@
 #endif
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 
@@ -132,6 +133,7 @@ static void free_lines(struct loader *ld) {
         free(ld->lines);
         ld->lines = NULL;
         ld->n_lines = 0;
+        ld->lines_allocated = 0;
 }
 
 static void rule_done(struct rule *r) {
@@ -169,62 +171,121 @@ static void loader_done(struct loader *ld) {
         free(ld->pending);
 }
 
-static int read_lines(struct loader *ld, FILE *f) {
-        _cleanup_free_ char *buf = NULL;
-        size_t bufsize = 0;
-        ssize_t n;
+/* Appends one line, trimmed; a line with a NUL byte in it is reported and left out of the parse. */
+static int add_line(struct loader *ld, char *s, size_t len) {
+        bool nul = strlen(s) < len;
+        char *e;
+        struct line *l;
 
-        while ((n = getline(&buf, &bufsize, f)) >= 0) {
-                char *s = buf, *e;
-                struct line *l;
+        /* A BOM is only meaningful at the very start; inih would
+         * skip it there too, but we must see past it to find '['. */
+        if (ld->n_lines == 0 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+                s += 3;
+        while (ascii_isspace(*s))
+                s++;
+        e = s + strlen(s);
+        while (e > s && ascii_isspace(e[-1]))
+                e--;
+        *e = '\0';
 
-                /* A BOM is only meaningful at the very start; inih would
-                 * skip it there too, but we must see past it to find '['. */
-                if (ld->n_lines == 0 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
-                        s += 3;
-                while (ascii_isspace(*s))
-                        s++;
-                e = s + strlen(s);
-                while (e > s && ascii_isspace(e[-1]))
-                        e--;
-                *e = '\0';
+        if (ld->n_lines == ld->lines_allocated) {
+                size_t n = ld->lines_allocated ? 2 * ld->lines_allocated : 64;
 
-                l = realloc(ld->lines, (ld->n_lines + 1) * sizeof(*l));
+                l = reallocarray(ld->lines, n, sizeof(*l));
                 if (!l)
                         return -ENOMEM;
                 ld->lines = l;
-                ld->lines[ld->n_lines] = (struct line) { .text = strdup(s), .state = LINE_OK };
-                if (!ld->lines[ld->n_lines].text)
-                        return -ENOMEM;
-                ld->n_lines++;
+                ld->lines_allocated = n;
+        }
+        ld->lines[ld->n_lines] = (struct line) { .text = strdup(s), .state = nul ? LINE_BAD_SYNTAX : LINE_OK };
+        if (!ld->lines[ld->n_lines].text)
+                return -ENOMEM;
+        ld->n_lines++;
+
+        /* inih would see the line cut at the NUL, and so would we. */
+        if (nul)
+                line_error(ld, (unsigned) ld->n_lines, "NUL byte in the line (not a text file?)");
+        return 0;
+}
+
+/* 0, -EFBIG past POLICY_FILE_SIZE_MAX, -ENOMEM, or the -errno of a failed read. */
+static int read_lines(struct loader *ld, FILE *f) {
+        _cleanup_free_ char *buf = NULL;
+        size_t bufsize = 0, total = 0;
+        ssize_t n;
+        int r;
+
+        for (;;) {
+                errno = 0;
+                n = getline(&buf, &bufsize, f);
+                if (n < 0)
+                        break;
+                /* The size was checked before, but a file can grow. */
+                total += (size_t) n;
+                if (total > POLICY_FILE_SIZE_MAX)
+                        return -EFBIG;
+                r = add_line(ld, buf, (size_t) n);
+                if (r < 0)
+                        return r;
         }
 
-        if (ferror(f))
-                return -EIO;
+        /* getline() returns -1 for errors as for the end of the file; only feof() tells them apart. */
+        if (ferror(f) || !feof(f))
+                return errno > 0 ? -errno : -EIO;
         return 0;
+}
+
+/*
+ * Opens path for reading without blocking on a FIFO or a device, and
+ * only if it is a regular file of at most POLICY_FILE_SIZE_MAX bytes.
+ * Returns the stream, or NULL with the error reported (or, when missing
+ * and optional, not).
+ */
+static FILE *open_config(struct loader *ld, const char *path, bool optional) {
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        FILE *f;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+        if (fd < 0) {
+                if (errno != ENOENT || !optional)
+                        load_error(ld, "%s: cannot open: %s", path, strerror(errno));
+                return NULL;
+        }
+        if (fstat(fd, &st) < 0) {
+                load_error(ld, "%s: cannot open: %s", path, strerror(errno));
+                return NULL;
+        }
+        if (S_ISDIR(st.st_mode)) {
+                load_error(ld, "%s: cannot open: %s", path, strerror(EISDIR));
+                return NULL;
+        }
+        if (!S_ISREG(st.st_mode)) {
+                load_error(ld, "%s: not a regular file", path);
+                return NULL;
+        }
+        if (st.st_size > (off_t) POLICY_FILE_SIZE_MAX) {
+                load_error(ld, "%s: too large (more than %u MiB)", path, POLICY_FILE_SIZE_MAX >> 20);
+                return NULL;
+        }
+
+        f = fdopen(fd, "re");
+        if (!f) {
+                load_error(ld, "%s: cannot open: %s", path, strerror(errno));
+                return NULL;
+        }
+        TAKE_FD(fd);
+        return f;
 }
 
 static int load_file(struct loader *ld, const char *path, bool optional) {
         _cleanup_fclose_ FILE *f = NULL;
-        struct stat st;
         char **files, *p;
         int r;
 
-        f = fopen(path, "re");
-        if (!f) {
-                if (errno == ENOENT && optional)
-                        return 0;
-                load_error(ld, "%s: cannot open: %s", path, strerror(errno));
-                return 0;
-        }
-        if (fstat(fileno(f), &st) < 0) {
-                load_error(ld, "%s: cannot open: %s", path, strerror(errno));
-                return 0;
-        }
-        if (S_ISDIR(st.st_mode)) {
-                load_error(ld, "%s: cannot open: %s", path, strerror(EISDIR));
-                return 0;
-        }
+        f = open_config(ld, path, optional);
+        if (!f)
+                return ld->oom;
 
         p = strdup(path);
         if (!p)
@@ -239,8 +300,10 @@ static int load_file(struct loader *ld, const char *path, bool optional) {
         ld->path = p;
 
         r = read_lines(ld, f);
-        if (r == -EIO)
-                load_error(ld, "%s: cannot read: %s", path, strerror(errno));
+        if (r == -EFBIG)
+                load_error(ld, "%s: too large (more than %u MiB)", path, POLICY_FILE_SIZE_MAX >> 20);
+        else if (r < 0 && r != -ENOMEM)
+                load_error(ld, "%s: cannot read: %s", path, strerror(-r));
         else if (r >= 0)
                 r = ini_parse_lines(ld);
 

@@ -79,7 +79,7 @@ struct loader {
         /* The file being parsed. */
         const char *path;
         struct line *lines;
-        size_t n_lines;
+        size_t n_lines, lines_allocated;
         struct pending_error *pending;
         size_t n_pending;
         size_t first_rule;

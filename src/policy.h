@@ -94,6 +94,12 @@ struct policy {
         size_t n_region_rules;
 };
 
+/*
+ * The largest policy file config_load() reads.  Only regular files are
+ * read: a FIFO or a device (/dev/zero) as a policy file is an error.
+ */
+#define POLICY_FILE_SIZE_MAX (1u << 20)
+
 /* Collected problems, each "FILE:LINE: message". */
 struct config_errors {
         char **msgs;

@@ -1909,17 +1909,18 @@ START_TEST(test_size_cap) {
 END_TEST
 
 START_TEST(test_nul_byte) {
-        static const char text[] = "[device a]\nmatch.device = da\0x0.0\nmode = devdax\n# c\0mment\n";
+        static const char text[] = "[device a]\nmatch.device = dax0.0\nmode = devdax\nzone = nor\0mal\n# c\0mment\n";
         const char *d;
 
         write_bytes("main.conf", text, sizeof(text) - 1);
         ck_assert_int_eq(config_load(main_path(), false, dropin_dir(), &pol, &errs), -EINVAL);
         ck_assert_uint_eq(errs.n, 2);
-        expect_error(0, main_path(), 2, "NUL byte", NULL, NULL);
-        expect_error(1, main_path(), 4, "NUL byte", NULL, NULL);
+        expect_error(0, main_path(), 4, "NUL byte", NULL, NULL);
+        expect_error(1, main_path(), 5, "NUL byte", NULL, NULL);
 
         /* In a drop-in, and on a line of its own. */
         config_errors_clear(&errs);
+        ck_assert_int_eq(mkdir(dropin_dir(), 0755), 0);
         d = write_bytes("conf.d/10-x.conf", "\n\0\n", 3);
         ck_assert_int_eq(load_main(HEAD), -EINVAL);
         ck_assert_uint_eq(errs.n, 1);
@@ -2009,32 +2010,41 @@ START_TEST(test_many_syntax_errors) {
 }
 END_TEST
 
-START_TEST(test_many_rules) {
-        size_t n = 40000, len = 0;
+/* n rules r<first>... in conf.d/<rel>, 3 lines each; returns the path. */
+static const char *write_rules(const char *rel, size_t first, size_t n) {
+        size_t len = 0;
         char *text = NULL;
+        const char *p;
         FILE *f = open_memstream(&text, &len);
 
         ck_assert_ptr_nonnull(f);
-        for (size_t i = 0; i < n; i++)
-                fprintf(f, "[device r%zu]\nmatch.device = dax%zu.0\nmode = devdax\n", i, i);
+        for (size_t i = first; i < first + n; i++)
+                fprintf(f, "[device r%zu]\nmatch.device=dax%zu\nmode=devdax\n", i, i);
         ck_assert_int_eq(fclose(f), 0);
-        expect_ok(load_main(text));
-        ck_assert_uint_eq(pol->n_rules, n);
-        ck_assert_str_eq(pol->rules[n - 1].name, "r39999");
+        p = write_file(rel, text);
+        free(text);
+        return p;
+}
+
+START_TEST(test_many_rules) {
+        const char *last;
+
+        /* 40000 rules in four files, each under the 1 MiB cap. */
+        write_rules("main.conf", 0, 10000);
+        write_rules("conf.d/10-a.conf", 10000, 10000);
+        write_rules("conf.d/20-b.conf", 20000, 10000);
+        write_rules("conf.d/30-c.conf", 30000, 10000);
+        expect_ok(config_load(main_path(), false, dropin_dir(), &pol, &errs));
+        ck_assert_uint_eq(pol->n_rules, 40000);
+        ck_assert_str_eq(pol->rules[39999].name, "r39999");
         policy_free(pol);
         pol = NULL;
 
-        /* The same with one duplicate at the end: found, and named with its first definition. */
-        f = open_memstream(&text, &len);
-        ck_assert_ptr_nonnull(f);
-        for (size_t i = 0; i < n; i++)
-                fprintf(f, "[device r%zu]\nmatch.device = dax%zu.0\nmode = devdax\n", i, i);
-        fprintf(f, "[device r17]\nmatch.device = x\nmode = devdax\n");
-        ck_assert_int_eq(fclose(f), 0);
-        ck_assert_int_eq(load_main(text), -EINVAL);
-        free(text);
+        /* One duplicate at the end: found, and named with its first definition. */
+        last = write_file("conf.d/40-dup.conf", "\n[device r17]\nmatch.device = x\nmode = devdax\n");
+        ck_assert_int_eq(config_load(main_path(), false, dropin_dir(), &pol, &errs), -EINVAL);
         ck_assert_uint_eq(errs.n, 1);
-        expect_error(0, main_path(), 3 * (unsigned) n + 1, "[device r17]", "duplicate rule name", ":52");
+        expect_error(0, last, 2, "[device r17]", "duplicate rule name", ":52");
 }
 END_TEST
 
