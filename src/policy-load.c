@@ -43,19 +43,32 @@ void config_errors_clear(struct config_errors *errs) {
         errs->n = 0;
 }
 
+/*
+ * The message, with control bytes escaped: values and whole lines are
+ * echoed from files that may be binary, to a terminal and the journal.
+ * NULL on OOM.
+ */
+__attribute__((format(printf, 1, 0)))
+static char *format_message(const char *fmt, va_list ap) {
+        _cleanup_free_ char *raw = NULL;
+
+        if (vasprintf(&raw, fmt, ap) < 0)
+                return NULL;
+        return escape_control(raw);
+}
+
 void load_error(struct loader *ld, const char *fmt, ...) {
         va_list ap;
         char *msg;
-        int r;
 
         ld->n_errors++;
         if (!ld->errs)
                 return;
 
         va_start(ap, fmt);
-        r = vasprintf(&msg, fmt, ap);
+        msg = format_message(fmt, ap);
         va_end(ap);
-        if (r < 0) {
+        if (!msg) {
                 ld->oom = -ENOMEM;
                 return;
         }
@@ -67,35 +80,33 @@ void load_error(struct loader *ld, const char *fmt, ...) {
 
 void line_error(struct loader *ld, unsigned line, const char *fmt, ...) {
         _cleanup_free_ char *body = NULL;
-        struct pending_error *p;
         va_list ap;
         char *msg;
-        int r;
 
         ld->n_errors++;
         if (!ld->errs)
                 return;
 
         va_start(ap, fmt);
-        r = vasprintf(&body, fmt, ap);
+        body = format_message(fmt, ap);
         va_end(ap);
-        if (r < 0) {
-                body = NULL;
-                ld->oom = -ENOMEM;
-                return;
-        }
-        if (asprintf(&msg, "%s:%u: %s", ld->path, line, body) < 0) {
+        if (!body || asprintf(&msg, "%s:%u: %s", ld->path, line, body) < 0) {
                 ld->oom = -ENOMEM;
                 return;
         }
 
-        p = realloc(ld->pending, (ld->n_pending + 1) * sizeof(*p));
-        if (!p) {
-                free(msg);
-                ld->oom = -ENOMEM;
-                return;
+        if (ld->n_pending == ld->pending_allocated) {
+                size_t n = ld->pending_allocated ? 2 * ld->pending_allocated : 16;
+                struct pending_error *p = reallocarray(ld->pending, n, sizeof(*p));
+
+                if (!p) {
+                        free(msg);
+                        ld->oom = -ENOMEM;
+                        return;
+                }
+                ld->pending = p;
+                ld->pending_allocated = n;
         }
-        ld->pending = p;
         ld->pending[ld->n_pending] = (struct pending_error) {
                 .line = line,
                 .seq = ld->n_pending,
@@ -125,6 +136,7 @@ static void flush_pending(struct loader *ld) {
         free(ld->pending);
         ld->pending = NULL;
         ld->n_pending = 0;
+        ld->pending_allocated = 0;
 }
 
 static void free_lines(struct loader *ld) {

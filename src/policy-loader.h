@@ -81,7 +81,7 @@ struct loader {
         struct line *lines;
         size_t n_lines, lines_allocated;
         struct pending_error *pending;
-        size_t n_pending;
+        size_t n_pending, pending_allocated;
         size_t first_rule;
         size_t first_region;
 

@@ -118,3 +118,23 @@ int string_table_index(const char *const *table, size_t n, const char *s) {
                         return (int) i;
         return -EINVAL;
 }
+
+char *escape_control(const char *s) {
+        size_t n = 0;
+        char *out, *o;
+
+        for (const char *c = s; *c; c++)
+                n += (*c > 0 && *c < 0x20 && *c != '\t') || *c == 0x7f ? 4 : 1;
+        out = malloc(n + 1);
+        if (!out)
+                return NULL;
+        o = out;
+        for (const char *c = s; *c; c++) {
+                if ((*c > 0 && *c < 0x20 && *c != '\t') || *c == 0x7f)
+                        o += sprintf(o, "\\x%02x", (unsigned char) *c);
+                else
+                        *o++ = *c;
+        }
+        *o = '\0';
+        return out;
+}

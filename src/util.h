@@ -94,3 +94,9 @@ static inline bool ascii_isdigit(char c) { return c >= '0' && c <= '9'; }
 static inline bool ascii_isspace(char c) {
         return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
 }
+
+/*
+ * A copy of s fit for a terminal and the journal: control bytes other
+ * than tab (0x01-0x1f, 0x7f) become "\xNN".  Returns NULL on OOM.
+ */
+char *escape_control(const char *s);
