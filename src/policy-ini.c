@@ -103,6 +103,33 @@ static int handler(void *userdata, const char *section, const char *name, const 
         return 1;
 }
 
+/*
+ * inih ignores whatever follows the ']' of a section header, so that
+ * "[device r]junk" and "[device r] = [device s]" would pass for
+ * "[device r]".  Only blanks and a comment may follow.
+ */
+static void check_header_tails(struct loader *ld) {
+        for (size_t i = 0; i < ld->n_lines; i++) {
+                struct line *l = &ld->lines[i];
+                const char *tail;
+
+                if (l->state != LINE_OK || l->text[0] != '[')
+                        continue;
+                tail = strchr(l->text, ']');
+                if (!tail)
+                        continue;
+                for (tail++; ascii_isspace(*tail); tail++)
+                        ;
+                if (*tail == '\0' || *tail == ';' || *tail == '#')
+                        continue;
+
+                l->state = LINE_BAD_SYNTAX;
+                line_error(ld, (unsigned) i + 1,
+                           "syntax error: text after ']' in section header '%s' (only a comment may follow)",
+                           l->text);
+        }
+}
+
 int ini_parse_lines(struct loader *ld) {
         int r;
 
@@ -131,6 +158,8 @@ int ini_parse_lines(struct loader *ld) {
                         line_error(ld, (unsigned) r, "syntax error: expected 'key = value', got '%s'",
                                    l->text);
         }
+
+        check_header_tails(ld);
 
         ld->markers = true;
         ld->marker_due = false;
