@@ -64,9 +64,13 @@ static const char *source_key(struct loader *ld, const struct key_def *k, const 
 
 static const char *glob_key(struct loader *ld, const struct key_def *k, const char *value, char *base) {
         char **field = (char **) (base + k->offset);
+        const char *why;
 
         if (!*value)
                 return k->expected;
+        why = glob_invalid(value);
+        if (why)
+                return why;
         *field = strdup(value);
         if (!*field)
                 ld->oom = -ENOMEM;

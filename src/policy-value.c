@@ -302,3 +302,41 @@ const char *dt_amount_to_string(const struct dt_amount *a, char *buf, size_t len
         }
         return buf;
 }
+
+/* The end of the bracket expression that starts at p (just past its '['), or NULL if it has none. */
+static const char *bracket_end(const char *p) {
+        if (*p == '!' || *p == '^')
+                p++;
+        if (*p == ']')          /* first: a literal ']' */
+                p++;
+        for (; *p; p++) {
+                if (*p == ']')
+                        return p;
+                if (*p == '\\' && p[1])
+                        p++;
+                else if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+                        /* [:class:], [.coll.], [=equiv=] */
+                        const char *e = strchr(p + 2, p[1]);
+
+                        if (!e || e[1] != ']')
+                                return NULL;
+                        p = e + 1;
+                }
+        }
+        return NULL;
+}
+
+const char *glob_invalid(const char *s) {
+        for (const char *p = s; *p; p++) {
+                if (*p == '\\') {
+                        if (!p[1])
+                                return "invalid glob: a backslash at the end escapes nothing";
+                        p++;
+                } else if (*p == '[') {
+                        p = bracket_end(p + 1);
+                        if (!p)
+                                return "invalid glob: a '[' without its closing ']'";
+                }
+        }
+        return NULL;
+}

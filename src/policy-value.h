@@ -68,3 +68,9 @@ int parse_percent(const char *s, unsigned max, unsigned *ret);
 int parse_amount(const char *s, bool allow_free, unsigned percent_max, struct dt_amount *ret);
 /* A rule NAME: letters, digits, '_', '.' and '-', not empty. */
 bool valid_rule_name(const char *s);
+/*
+ * Whether s is a whole fnmatch(3) pattern: NULL, or why not (a '[' that
+ * is never closed, which fnmatch() would take as a literal '[', or a
+ * trailing backslash).
+ */
+const char *glob_invalid(const char *s);

@@ -1938,6 +1938,29 @@ START_TEST(test_read_error) {
 }
 END_TEST
 
+START_TEST(test_valid_globs) {
+        static const char *const globs[] = {
+                "dax0.*", "dax[0-9].[!1]", "dax[^0]*", "dax[]]", "dax[!]]", "dax[[:digit:]].0", "dax\\[", "dax?.?",
+                "[a\\]]",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(globs); i++) {
+                char *text;
+
+                ck_assert_ptr_null(glob_invalid(globs[i]));
+                ck_assert_int_ge(asprintf(&text, "[device a]\nmatch.device = %s\nmatch.name = %s\nmode = devdax\n",
+                                          globs[i], globs[i]), 0);
+                expect_ok(load_main(text));
+                free(text);
+                ck_assert_str_eq(pol->rules[0].match_device, globs[i]);
+                policy_free(pol);
+                pol = NULL;
+        }
+        ck_assert_ptr_nonnull(glob_invalid("dax[[:digit:]"));
+        ck_assert_ptr_nonnull(glob_invalid("dax[[:digit]]"));
+}
+END_TEST
+
 START_TEST(test_control_bytes_escaped) {
         const char *d;
 
@@ -2135,6 +2158,7 @@ static Suite *policy_suite(void) {
         tcase_add_test(tc, test_nul_byte);
         tcase_add_test(tc, test_read_error);
         tcase_add_test(tc, test_control_bytes_escaped);
+        tcase_add_test(tc, test_valid_globs);
         tcase_add_test(tc, test_dump_long_glob_round_trip);
         suite_add_tcase(s, tc);
 
