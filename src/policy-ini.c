@@ -33,6 +33,7 @@
 #endif
 
 #include <ini.h>
+#include <stdint.h>
 
 #include "policy-loader.h"
 
@@ -54,7 +55,7 @@ static char *reader(char *buf, int size, void *userdata) {
         } else {
                 struct line *l;
 
-                if (ld->next_line >= ld->n_lines)
+                if (ld->next_line >= ld->n_lines || ld->next_line >= ld->end_line)
                         return NULL;
 
                 l = &ld->lines[ld->next_line++];
@@ -133,31 +134,36 @@ static void check_header_tails(struct loader *ld) {
 int ini_parse_lines(struct loader *ld) {
         int r;
 
+        /* Syntax errors are a property of each line alone (leading blanks
+         * are gone, so no line continues another), so each line is given
+         * to inih on its own: every error is found in one linear pass,
+         * where asking inih again for its first error after each one
+         * would take time quadratic in the number of errors. */
         ld->markers = false;
-        for (;;) {
-                const struct line *l;
+        for (size_t i = 0; i < ld->n_lines; i++) {
+                const struct line *l = &ld->lines[i];
 
-                ld->next_line = 0;
+                if (l->state != LINE_OK)
+                        continue;
+                ld->next_line = i;
+                ld->end_line = i + 1;
                 ld->marker_due = false;
                 r = ini_parse_stream(reader, ld, noop_handler, NULL);
-                if (r == 0)
-                        break;
                 if (r < 0)
                         return -ENOMEM;
+                /* The reader may have refused the line as too long. */
+                if (r == 0 || l->state != LINE_OK)
+                        continue;
 
-                /* inih counts one line per reader call, and this pass inserts none. */
-                if ((size_t) r > ld->n_lines || ld->lines[r - 1].state != LINE_OK)
-                        break;
-
-                ld->lines[r - 1].state = LINE_BAD_SYNTAX;
-                l = &ld->lines[r - 1];
+                ld->lines[i].state = LINE_BAD_SYNTAX;
                 if (l->text[0] == '[')
-                        line_error(ld, (unsigned) r, "syntax error: no closing ']' in section header '%s'",
+                        line_error(ld, (unsigned) i + 1, "syntax error: no closing ']' in section header '%s'",
                                    l->text);
                 else
-                        line_error(ld, (unsigned) r, "syntax error: expected 'key = value', got '%s'",
+                        line_error(ld, (unsigned) i + 1, "syntax error: expected 'key = value', got '%s'",
                                    l->text);
         }
+        ld->end_line = SIZE_MAX;
 
         check_header_tails(ld);
 

@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #endif
 
+#include <search.h>
 #include <stddef.h>
 
 #include "policy-loader.h"
@@ -344,51 +345,83 @@ static struct region_rule region_defaults(void) {
         };
 }
 
-/* The name and file of a rule whose name is already taken, or NULL. */
-static const char *find_rule(const struct loader *ld, bool region, const char *name, unsigned *line) {
-        size_t n = region ? ld->n_regions : ld->n_rules;
-
-        for (size_t i = 0; i < n; i++) {
-                const char *other = region ? ld->regions[i].rule.name : ld->rules[i].rule.name;
-
-                if (streq(other, name)) {
-                        *line = region ? ld->regions[i].rule.line : ld->rules[i].rule.line;
-                        return region ? ld->regions[i].rule.file : ld->rules[i].rule.file;
-                }
-        }
-        return NULL;
+static int rule_name_cmp(const void *a, const void *b) {
+        return strcmp(((const struct rule_name *) a)->name, ((const struct rule_name *) b)->name);
 }
 
-/* Appends a new rule of the kind (device or region) with its defaults. */
-static int add_rule(struct loader *ld, bool region, const char *name, unsigned line) {
-        _cleanup_free_ char *name_copy = strdup(name), *file_copy = strdup(ld->path);
+/*
+ * Adds the name of the rule at index to the kind's index, unless a rule
+ * of that name is there already.  Returns 0 (added), 1 with the first
+ * rule's file and line (a duplicate), or -ENOMEM.
+ */
+static int index_name(struct loader *ld, bool region, const char *name, size_t index, const char **file,
+                      unsigned *line) {
+        void **root = region ? &ld->region_names : &ld->rule_names;
+        struct rule_name key = { .name = name }, *n, **found;
 
-        if (!name_copy || !file_copy)
+        found = tfind(&key, root, rule_name_cmp);
+        if (found) {
+                size_t i = (*found)->index;
+
+                *file = region ? ld->regions[i].rule.file : ld->rules[i].rule.file;
+                *line = region ? ld->regions[i].rule.line : ld->rules[i].rule.line;
+                return 1;
+        }
+
+        n = malloc(sizeof(*n));
+        if (!n)
                 return -ENOMEM;
+        *n = (struct rule_name) { .name = name, .index = index };
+        if (!tsearch(n, root, rule_name_cmp)) {
+                free(n);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+/* Makes room for one more element in *array (of n, room for *allocated). */
+static int grow(void **array, size_t n, size_t *allocated, size_t size) {
+        void *a;
+        size_t m;
+
+        if (n < *allocated)
+                return 0;
+        m = *allocated ? 2 * *allocated : 16;
+        a = reallocarray(*array, m, size);
+        if (!a)
+                return -ENOMEM;
+        *array = a;
+        *allocated = m;
+        return 0;
+}
+
+/* Appends a new rule of the kind (device or region) with its defaults; the name in *name is taken. */
+static int add_rule(struct loader *ld, bool region, char **name, unsigned line) {
+        char *file = strdup(ld->path);
+
+        if (!file || (region ? grow((void **) &ld->regions, ld->n_regions, &ld->regions_allocated,
+                                    sizeof(*ld->regions))
+                             : grow((void **) &ld->rules, ld->n_rules, &ld->rules_allocated, sizeof(*ld->rules))) <
+                             0) {
+                free(file);
+                return -ENOMEM;
+        }
 
         if (region) {
-                struct region_state *rs = realloc(ld->regions, (ld->n_regions + 1) * sizeof(*rs));
+                struct region_state *rs = &ld->regions[ld->n_regions];
 
-                if (!rs)
-                        return -ENOMEM;
-                ld->regions = rs;
-                ld->regions[ld->n_regions] = (struct region_state) { .rule = region_defaults() };
-                rs = &ld->regions[ld->n_regions];
-                rs->rule.name = TAKE_PTR(name_copy);
-                rs->rule.file = TAKE_PTR(file_copy);
+                *rs = (struct region_state) { .rule = region_defaults() };
+                rs->rule.name = TAKE_PTR(*name);
+                rs->rule.file = file;
                 rs->rule.line = line;
                 ld->cur_region = ld->n_regions++;
                 ld->section = SECTION_REGION;
         } else {
-                struct rule_state *rs = realloc(ld->rules, (ld->n_rules + 1) * sizeof(*rs));
+                struct rule_state *rs = &ld->rules[ld->n_rules];
 
-                if (!rs)
-                        return -ENOMEM;
-                ld->rules = rs;
-                ld->rules[ld->n_rules] = (struct rule_state) { .rule = device_defaults() };
-                rs = &ld->rules[ld->n_rules];
-                rs->rule.name = TAKE_PTR(name_copy);
-                rs->rule.file = TAKE_PTR(file_copy);
+                *rs = (struct rule_state) { .rule = device_defaults() };
+                rs->rule.name = TAKE_PTR(*name);
+                rs->rule.file = file;
                 rs->rule.line = line;
                 ld->cur_rule = ld->n_rules++;
                 ld->section = SECTION_DEVICE;
@@ -399,7 +432,10 @@ static int add_rule(struct loader *ld, bool region, const char *name, unsigned l
 /* [device NAME] or [region NAME]: the word has been checked. */
 static void rule_begin(struct loader *ld, const char *section, bool region, unsigned line) {
         const char *word = region ? "region" : "device", *name = section + 7, *file;
+        _cleanup_free_ char *name_copy = NULL;
         unsigned first;
+        size_t index;
+        int r;
 
         if (section[6] != ' ' || !valid_rule_name(name)) {
                 line_error(ld, line,
@@ -409,13 +445,21 @@ static void rule_begin(struct loader *ld, const char *section, bool region, unsi
                 return;
         }
 
-        file = find_rule(ld, region, name, &first);
-        if (file)
-                line_error(ld, line, "[%s %s]: duplicate rule name, first defined at %s:%u", word, name, file, first);
-
         /* A duplicate is still parsed, so that its own errors are reported too. */
-        if (add_rule(ld, region, name, line) < 0)
+        index = region ? ld->n_regions : ld->n_rules;
+        name_copy = strdup(name);
+        if (!name_copy || add_rule(ld, region, &name_copy, line) < 0) {
                 ld->oom = -ENOMEM;
+                return;
+        }
+
+        /* Indexed under the rule's own copy of its name, which outlives the index. */
+        r = index_name(ld, region, region ? ld->regions[index].rule.name : ld->rules[index].rule.name, index, &file,
+                       &first);
+        if (r < 0)
+                ld->oom = r;
+        else if (r > 0)
+                line_error(ld, line, "[%s %s]: duplicate rule name, first defined at %s:%u", word, name, file, first);
 }
 
 /* "WORD" or "WORD<blank>...": the section names a kind of rule. */

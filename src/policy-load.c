@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <search.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 
@@ -168,6 +169,8 @@ static void region_rule_done(struct region_rule *r) {
 }
 
 static void loader_done(struct loader *ld) {
+        tdestroy(ld->rule_names, free);
+        tdestroy(ld->region_names, free);
         for (size_t i = 0; i < ld->n_files; i++)
                 free(ld->files[i]);
         free(ld->files);

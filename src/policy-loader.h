@@ -38,6 +38,12 @@ struct daemon_state {
         unsigned key_line[DAEMON_KEYS_MAX];     /* in the file being parsed */
 };
 
+/* In the name indexes: the first rule of each name. */
+struct rule_name {
+        const char *name;       /* the rule's own copy */
+        size_t index;
+};
+
 enum line_state {
         LINE_OK,
         LINE_TOO_LONG,
@@ -72,9 +78,10 @@ struct loader {
         size_t n_files;
         struct daemon_state daemon;
         struct rule_state *rules;
-        size_t n_rules;
+        size_t n_rules, rules_allocated;
         struct region_state *regions;
-        size_t n_regions;
+        size_t n_regions, regions_allocated;
+        void *rule_names, *region_names;        /* tsearch(3) trees of struct rule_name */
 
         /* The file being parsed. */
         const char *path;
@@ -85,8 +92,8 @@ struct loader {
         size_t first_rule;
         size_t first_region;
 
-        /* The reader. */
-        size_t next_line;
+        /* The reader: lines next_line up to end_line. */
+        size_t next_line, end_line;
         unsigned cur_line;
         bool markers;
         bool marker_due;
