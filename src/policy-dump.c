@@ -4,10 +4,57 @@
  * the --check-config verdict built on it.
  */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
 #include <errno.h>
+#include <stdarg.h>
 #include <string.h>
 
+#include <ini.h>
+
 #include "policy.h"
+
+/* The longest line the loader reads: inih's buffer holds it, its newline and a NUL. */
+#define LINE_MAX_LEN (INI_MAX_LINE - 2)
+
+/*
+ * A comment line.  It names files, whose names may hold control bytes
+ * (a newline would end the comment) or be longer than a line may be:
+ * escaped and, if need be, cut, so that the dump still loads.
+ */
+__attribute__((format(printf, 2, 3)))
+static void dump_comment(FILE *out, const char *fmt, ...) {
+        _cleanup_free_ char *raw = NULL, *text = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&raw, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return;
+        text = escape_control(raw);
+        if (!text)
+                return;
+        if (strlen(text) + 2 > LINE_MAX_LEN)
+                memcpy(text + LINE_MAX_LEN - 5, "...", 4);
+        fprintf(out, "# %s\n", text);
+}
+
+/*
+ * A string value.  "key = value" is two characters longer than
+ * "key=value", which a value read from a line of the longest length
+ * needs; such a value is written without the blanks.
+ */
+static void dump_string(FILE *out, const char *key, const char *value) {
+        if (strlen(key) + strlen(value) + 3 > LINE_MAX_LEN)
+                fprintf(out, "%s=%s\n", key, value);
+        else
+                fprintf(out, "%s = %s\n", key, value);
+}
+
 
 /* The largest suffix that is exact, so that the value reads back unchanged. */
 static void print_size(FILE *out, const char *key, uint64_t v) {
@@ -20,7 +67,9 @@ static void print_size(FILE *out, const char *key, uint64_t v) {
 static void dump_region_rule(const struct region_rule *r, FILE *out) {
         char amount[64];
 
-        fprintf(out, "\n# %s:%u\n[region %s]\n", r->file, r->line, r->name);
+        fputc('\n', out);
+        dump_comment(out, "%s:%u", r->file, r->line);
+        fprintf(out, "[region %s]\n", r->name);
         if (r->match_set & DT_MATCH_SOURCE)
                 fprintf(out, "match.source = %s\n", dt_source_to_string(r->match_source));
         if (r->match_set & DT_MATCH_REGION)
@@ -39,7 +88,7 @@ void policy_dump(const struct policy *p, FILE *out) {
         if (p->n_files == 0)
                 fputs("#   (no files)\n", out);
         for (size_t i = 0; i < p->n_files; i++)
-                fprintf(out, "#   %s\n", p->files[i]);
+                dump_comment(out, "  %s", p->files[i]);
 
         fprintf(out, "\n[daemon]\nauto_online_blocks = %s\n",
                 dt_auto_online_to_string(p->auto_online_blocks));
@@ -57,10 +106,12 @@ void policy_dump(const struct policy *p, FILE *out) {
                 const struct rule *r = &p->rules[i];
                 char duration[64];
 
-                fprintf(out, "\n# %s:%u\n[device %s]\n", r->file, r->line, r->name);
+                fputc('\n', out);
+                dump_comment(out, "%s:%u", r->file, r->line);
+                fprintf(out, "[device %s]\n", r->name);
 
                 if (r->match_set & DT_MATCH_DEVICE)
-                        fprintf(out, "match.device = %s\n", r->match_device);
+                        dump_string(out, "match.device", r->match_device);
                 if (r->match_set & DT_MATCH_SOURCE)
                         fprintf(out, "match.source = %s\n", dt_source_to_string(r->match_source));
                 if (r->match_set & DT_MATCH_UUID)
@@ -74,7 +125,7 @@ void policy_dump(const struct policy *p, FILE *out) {
                 if (r->match_set & DT_MATCH_SIZE_MAX)
                         print_size(out, "match.size_max", r->match_size_max);
                 if (r->match_set & DT_MATCH_NAME)
-                        fprintf(out, "match.name = %s\n", r->match_name);
+                        dump_string(out, "match.name", r->match_name);
 
                 fprintf(out, "mode = %s\n", dt_mode_to_string(r->mode));
                 fprintf(out, "zone = %s\n", dt_zone_to_string(r->zone));

@@ -1983,6 +1983,43 @@ START_TEST(test_control_bytes_escaped) {
 }
 END_TEST
 
+/* The dump of p, written to DIR/rel. */
+static const char *dump_to(const struct policy *p, const char *rel) {
+        char *dumped = NULL;
+        size_t len = 0;
+        const char *path;
+        FILE *f = open_memstream(&dumped, &len);
+
+        ck_assert_ptr_nonnull(f);
+        policy_dump(p, f);
+        ck_assert_int_eq(fclose(f), 0);
+        path = write_file(rel, dumped);
+        free(dumped);
+        return path;
+}
+
+START_TEST(test_dump_odd_file_names) {
+        char name[256], *rel;
+        struct policy *again = NULL;
+
+        /* A drop-in whose name holds a newline, and one whose path is longer than a line. */
+        write_file("conf.d/10-a\nb.conf", "[device a]\nmatch.device = x\nmode = devdax\n");
+        memset(name, 'n', sizeof(name));
+        memcpy(name + 200, ".conf", 6);
+        ck_assert_int_ge(asprintf(&rel, "conf.d/20-%s", name), 0);
+        write_file(rel, "[device b]\nmatch.device = y\nmode = devdax\n");
+        free(rel);
+        expect_ok(load_main(""));
+        ck_assert_uint_eq(pol->n_rules, 2);
+
+        if (config_load(dump_to(pol, "dump.conf"), false, NULL, &again, &errs) != 0)
+                dump_errors();
+        ck_assert_uint_eq(errs.n, 0);
+        ck_assert_uint_eq(again->n_rules, 2);
+        policy_free(again);
+}
+END_TEST
+
 START_TEST(test_dump_long_glob_round_trip) {
         /* "match.device=" and 185 characters: 198, the longest line inih takes. */
         char glob[186], *text, *dumped = NULL;
@@ -2160,6 +2197,7 @@ static Suite *policy_suite(void) {
         tcase_add_test(tc, test_control_bytes_escaped);
         tcase_add_test(tc, test_valid_globs);
         tcase_add_test(tc, test_dump_long_glob_round_trip);
+        tcase_add_test(tc, test_dump_odd_file_names);
         suite_add_tcase(s, tc);
 
         /* No timing is asserted, only a bound that a quadratic loader
