@@ -80,6 +80,47 @@ static void dump_region_rule(const struct region_rule *r, FILE *out) {
         fprintf(out, "max_devices = %u\n", r->max_devices);
 }
 
+static void dump_device_rule(const struct rule *r, FILE *out) {
+        char duration[64];
+
+        fputc('\n', out);
+        dump_comment(out, "%s:%u", r->file, r->line);
+        fprintf(out, "[device %s]\n", r->name);
+
+        if (r->match_set & DT_MATCH_DEVICE)
+                dump_string(out, "match.device", r->match_device);
+        if (r->match_set & DT_MATCH_SOURCE)
+                fprintf(out, "match.source = %s\n", dt_source_to_string(r->match_source));
+        if (r->match_set & DT_MATCH_UUID)
+                fprintf(out, "match.uuid = %s\n", r->match_uuid);
+        if (r->match_set & DT_MATCH_REGION)
+                fprintf(out, "match.region = %d\n", r->match_region);
+        if (r->match_set & DT_MATCH_TARGET_NODE)
+                fprintf(out, "match.target_node = %d\n", r->match_target_node);
+        if (r->match_set & DT_MATCH_SIZE_MIN)
+                print_size(out, "match.size_min", r->match_size_min);
+        if (r->match_set & DT_MATCH_SIZE_MAX)
+                print_size(out, "match.size_max", r->match_size_max);
+        if (r->match_set & DT_MATCH_NAME)
+                dump_string(out, "match.name", r->match_name);
+
+        fprintf(out, "mode = %s\n", dt_mode_to_string(r->mode));
+        fprintf(out, "zone = %s\n", dt_zone_to_string(r->zone));
+        /* "Unset" has no spelling in the syntax, so it can only be a comment. */
+        if (r->target_node >= 0)
+                fprintf(out, "target_node = %d\n", r->target_node);
+        else
+                fputs("# target_node is not set\n", out);
+        fprintf(out, "memmap_on_memory = %s\n", dt_memmap_to_string(r->memmap_on_memory));
+        fprintf(out, "require_security = %s\n", dt_security_to_string(r->require_security));
+        fprintf(out, "scrub = %s\n", dt_scrub_to_string(r->scrub));
+        fprintf(out, "scrub_timeout = %s\n",
+                format_duration(duration, sizeof(duration), r->scrub_timeout_usec));
+        fprintf(out, "on_poison = %s\n", dt_on_poison_to_string(r->on_poison));
+        fprintf(out, "on_runtime_poison = %s\n", dt_on_runtime_poison_to_string(r->on_runtime_poison));
+        fprintf(out, "scrub_unsupported = %s\n", dt_scrub_unsupported_to_string(r->scrub_unsupported));
+}
+
 void policy_dump(const struct policy *p, FILE *out) {
         if (!p || !out)
                 return;
@@ -102,47 +143,8 @@ void policy_dump(const struct policy *p, FILE *out) {
         if (p->n_rules == 0)
                 fputs("\n# No [device] rules: no device is managed.\n", out);
 
-        for (size_t i = 0; i < p->n_rules; i++) {
-                const struct rule *r = &p->rules[i];
-                char duration[64];
-
-                fputc('\n', out);
-                dump_comment(out, "%s:%u", r->file, r->line);
-                fprintf(out, "[device %s]\n", r->name);
-
-                if (r->match_set & DT_MATCH_DEVICE)
-                        dump_string(out, "match.device", r->match_device);
-                if (r->match_set & DT_MATCH_SOURCE)
-                        fprintf(out, "match.source = %s\n", dt_source_to_string(r->match_source));
-                if (r->match_set & DT_MATCH_UUID)
-                        fprintf(out, "match.uuid = %s\n", r->match_uuid);
-                if (r->match_set & DT_MATCH_REGION)
-                        fprintf(out, "match.region = %d\n", r->match_region);
-                if (r->match_set & DT_MATCH_TARGET_NODE)
-                        fprintf(out, "match.target_node = %d\n", r->match_target_node);
-                if (r->match_set & DT_MATCH_SIZE_MIN)
-                        print_size(out, "match.size_min", r->match_size_min);
-                if (r->match_set & DT_MATCH_SIZE_MAX)
-                        print_size(out, "match.size_max", r->match_size_max);
-                if (r->match_set & DT_MATCH_NAME)
-                        dump_string(out, "match.name", r->match_name);
-
-                fprintf(out, "mode = %s\n", dt_mode_to_string(r->mode));
-                fprintf(out, "zone = %s\n", dt_zone_to_string(r->zone));
-                /* "Unset" has no spelling in the syntax, so it can only be a comment. */
-                if (r->target_node >= 0)
-                        fprintf(out, "target_node = %d\n", r->target_node);
-                else
-                        fputs("# target_node is not set\n", out);
-                fprintf(out, "memmap_on_memory = %s\n", dt_memmap_to_string(r->memmap_on_memory));
-                fprintf(out, "require_security = %s\n", dt_security_to_string(r->require_security));
-                fprintf(out, "scrub = %s\n", dt_scrub_to_string(r->scrub));
-                fprintf(out, "scrub_timeout = %s\n",
-                        format_duration(duration, sizeof(duration), r->scrub_timeout_usec));
-                fprintf(out, "on_poison = %s\n", dt_on_poison_to_string(r->on_poison));
-                fprintf(out, "on_runtime_poison = %s\n", dt_on_runtime_poison_to_string(r->on_runtime_poison));
-                fprintf(out, "scrub_unsupported = %s\n", dt_scrub_unsupported_to_string(r->scrub_unsupported));
-        }
+        for (size_t i = 0; i < p->n_rules; i++)
+                dump_device_rule(&p->rules[i], out);
         if (p->n_region_rules == 0)
                 fputs("\n# No [region] rules: no namespace is carved.\n", out);
         for (size_t i = 0; i < p->n_region_rules; i++)
