@@ -102,7 +102,7 @@ static int method_list_devices(sd_bus_message *msg, void *userdata, sd_bus_error
 static int method_get_device(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         struct manager *m = userdata;
         const char *name;
-        char p[PATH_MAX], q[DAXTIER_BUS_NAME_MAX + 2];
+        char p[PATH_MAX], q[DAXTIER_BUS_NAME_MAX + 1];
         int r;
 
         r = sd_bus_message_read(msg, "s", &name);
