@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * carve: see carve.h.
+ * carve: see carve.h.  The I/O half of the region pass: each region is
+ * read into a struct carve_region and decided on by carve_region_run()
+ * (carve-plan.c, pure and unit-tested); this file only reads regions and,
+ * as that plan's backend, creates what it asks for.
  *
  * Creating a devdax namespace with libndctl is configuring the region's
  * seeds, as the kernel offers them: the namespace seed (an idle namespace
@@ -175,8 +178,8 @@ fail:
                 (void) ndctl_namespace_set_enforce_mode(ndns, NDCTL_NS_MODE_RAW);
                 (void) ndctl_namespace_delete(ndns);
         }
-        carve_result_set(res, CARVE_FAILED, "%s: %s of %s failed: %s; %s", rname, step, res->namespace, strerror(-r),
-                   touched ? "the new namespace was deleted again" : "nothing was created");
+        carve_result_set(res, CARVE_FAILED, "%s: %s of %s failed: %s; %s", rname, step, res->namespace,
+                         strerror(-r), touched ? "the new namespace was deleted again" : "nothing was created");
         return r;
 }
 
@@ -427,8 +430,8 @@ fail:
                 (void) daxctl_dev_set_size(dev, 0);
         }
         carve_result_set(res, CARVE_FAILED, "%s: %s%s%s failed: %s; %s", res->region, step,
-                   res->device[0] ? " of " : "", res->device, strerror(-r),
-                   sized ? "its size was set back to 0" : "nothing was created");
+                         res->device[0] ? " of " : "", res->device, strerror(-r),
+                         sized ? "its size was set back to 0" : "nothing was created");
         res->device[0] = 0;
 out:
         daxctl_unref(ctx);
