@@ -91,6 +91,16 @@ static int table_render(const struct table *t, struct strbuf *b) {
         return 0;
 }
 
+/* Renders t into b and frees t; on failure frees b too. */
+static int table_flush(struct table *t, struct strbuf *b) {
+        int k = table_render(t, b);
+
+        table_done(t);
+        if (k < 0)
+                strbuf_free(b);
+        return k;
+}
+
 static bool isempty(const char *s) {
         return !s || !*s;
 }
@@ -148,12 +158,9 @@ int ctl_format_status(const struct ctl_report *r, char **ret) {
                         if (!isempty(d->last_error))
                                 any_error = true;
                 }
-                k = table_render(&t, &b);
-                table_done(&t);
-                if (k < 0) {
-                        strbuf_free(&b);
+                k = table_flush(&t, &b);
+                if (k < 0)
                         return k;
-                }
         }
 
         /* Errors go under the table rather than in a column: they are
@@ -181,12 +188,9 @@ int ctl_format_status(const struct ctl_report *r, char **ret) {
                         table_add_row(&t, (const char *const[]) { node, total, dax });
                 }
                 strbuf_appendf(&b, "\n");
-                k = table_render(&t, &b);
-                table_done(&t);
-                if (k < 0) {
-                        strbuf_free(&b);
+                k = table_flush(&t, &b);
+                if (k < 0)
                         return k;
-                }
         }
 
         return strbuf_finish(&b, ret);
@@ -257,12 +261,9 @@ int ctl_format_list(const struct ctl_report *r, char **ret) {
         for (size_t i = 0; i < r->n_devices; i++)
                 table_add_row(&t, (const char *const[]) { r->devices[i].name, dash(r->devices[i].state),
                                                            r->devices[i].object_path });
-        k = table_render(&t, &b);
-        table_done(&t);
-        if (k < 0) {
-                strbuf_free(&b);
+        k = table_flush(&t, &b);
+        if (k < 0)
                 return k;
-        }
         return strbuf_finish(&b, ret);
 }
 
