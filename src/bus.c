@@ -6,60 +6,36 @@
 #include <syslog.h>
 
 #include "audit.h"
+#include "bus-object.h"
 #include "bus.h"
 #include "manager.h"
 #include "sysfs.h"
 #include "util.h"
-
-#define ERROR_NO_SUCH_DEVICE "org.daxtier.Daxtierd1.Error.NoSuchDevice"
-#define ERROR_INVALID_CONFIG "org.daxtier.Daxtierd1.Error.InvalidConfig"
 
 struct bus {
         sd_bus *bus;
         struct manager *m;
 };
 
-int bus_device_path(const char *name, char *buf, size_t len) {
-        int n = snprintf(buf, len, BUS_DEVICE_PREFIX "/%s", name);
-        if (n < 0 || (size_t) n >= len)
-                return -ENAMETOOLONG;
-        /* Object paths allow no '.': dax0.0 becomes dax0_0. */
-        for (char *p = buf + strlen(BUS_DEVICE_PREFIX) + 1; *p; p++)
-                if (*p == '.')
-                        *p = '_';
-        return 0;
-}
-
-/* Reload, Rescan and Apply change the system: root or CAP_SYS_ADMIN only.
- * The bus policy says the same; this holds even if it is loosened. */
+/*
+ * Reload, Rescan and Apply change the system.  sd_bus_query_sender_privilege()
+ * grants a caller whose effective uid is daxtierd's own (0), or one whose
+ * effective capabilities the bus itself vouches for with CAP_SYS_ADMIN in
+ * them.  It never reads them from /proc (that races with pid reuse), and
+ * dbus-daemon and dbus-broker send no capabilities: on those buses only
+ * uid 0 passes.  The bus policy says the same; this holds even if it is
+ * loosened.
+ */
 static int check_privileged(sd_bus_message *msg, sd_bus_error *error) {
-        sd_bus_creds *creds = NULL;
-        uid_t euid;
-        int r, ok = 0;
+        int r;
 
-        r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_EFFECTIVE_CAPS | SD_BUS_CREDS_AUGMENT,
-                                      &creds);
+        r = sd_bus_query_sender_privilege(msg, CAP_SYS_ADMIN);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "cannot read the caller's credentials: %s", strerror(-r));
-        if (sd_bus_creds_get_euid(creds, &euid) >= 0 && euid == 0)
-                ok = 1;
-        else if (sd_bus_creds_has_effective_cap(creds, CAP_SYS_ADMIN) > 0)
-                ok = 1;
-        sd_bus_creds_unref(creds);
-        if (ok)
+        if (r > 0)
                 return 0;
-        return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                 "%s changes the system: it needs root or CAP_SYS_ADMIN",
+        return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "%s changes the system: it needs root",
                                  sd_bus_message_get_member(msg));
-}
-
-static const char *device_mode(const struct device *d) {
-        switch (d->facts.driver) {
-        case DRV_KMEM: return "system-ram";
-        case DRV_DEVICE_DAX: return "devdax";
-        case DRV_NONE: return "disabled";
-        default: return "unknown";
-        }
 }
 
 /* --- Manager ------------------------------------------------------------ */
@@ -126,14 +102,21 @@ static int method_list_devices(sd_bus_message *msg, void *userdata, sd_bus_error
 static int method_get_device(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         struct manager *m = userdata;
         const char *name;
-        char p[PATH_MAX];
+        char p[PATH_MAX], q[DAXTIER_BUS_NAME_MAX + 1];
         int r;
 
         r = sd_bus_message_read(msg, "s", &name);
         if (r < 0)
                 return r;
+        /* Checked before any look-up: a hostile name costs one bounded scan. */
+        r = bus_device_name_check(name);
+        if (r < 0)
+                return sd_bus_error_setf(error, DAXTIER_BUS_ERROR_NO_SUCH_DEVICE,
+                                         "'%s' is not a dax device name: %s", bus_quote_name(name, q, sizeof(q)),
+                                         r == -ENAMETOOLONG ? "longer than 63 characters"
+                                                            : "empty or not only letters, digits and dots");
         if (!manager_find_device(m, name) || bus_device_path(name, p, sizeof(p)) < 0)
-                return sd_bus_error_setf(error, ERROR_NO_SUCH_DEVICE, "no dax device '%s'", name);
+                return sd_bus_error_setf(error, DAXTIER_BUS_ERROR_NO_SUCH_DEVICE, "no dax device '%s'", name);
         return sd_bus_reply_method_return(msg, "o", p);
 }
 
@@ -147,7 +130,7 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         log_info("reload requested over D-Bus by %s", strempty(sd_bus_message_get_sender(msg)));
         r = manager_reload(m);
         if (r == -EINVAL)
-                return sd_bus_error_setf(error, ERROR_INVALID_CONFIG,
+                return sd_bus_error_setf(error, DAXTIER_BUS_ERROR_INVALID_CONFIG,
                                          "the configuration is invalid; the previous policy stays in force:\n%s",
                                          strempty(manager_reload_errors(m)));
         if (r < 0)
@@ -188,48 +171,15 @@ static const sd_bus_vtable manager_vtable[] = {
 
 static int device_get(sd_bus *bus, const char *path, const char *iface, const char *prop,
                       sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        const struct device *d = userdata;
+        const struct bus_device_property *p = bus_device_property_find(prop);
+        struct bus_value v;
 
-        if (streq(prop, "Name"))
-                return sd_bus_message_append(reply, "s", d->name);
-        if (streq(prop, "Source"))
-                return sd_bus_message_append(reply, "s",
-                                             d->facts_valid ? dt_source_to_string(d->facts.source) : "unknown");
-        if (streq(prop, "State"))
-                return sd_bus_message_append(reply, "s", dev_state_to_string(d->state));
-        if (streq(prop, "Rule"))
-                return sd_bus_message_append(reply, "s", d->want.rule);
-        if (streq(prop, "Mode"))
-                return sd_bus_message_append(reply, "s", d->facts_valid ? device_mode(d) : "unknown");
-        if (streq(prop, "Size"))
-                return sd_bus_message_append(reply, "t", (uint64_t) d->facts.size);
-        if (streq(prop, "TargetNode"))
-                return sd_bus_message_append(reply, "i", (int32_t) (d->facts_valid ? d->facts.target_node : -1));
-        if (streq(prop, "Zone"))
-                return sd_bus_message_append(reply, "s", d->zone);
-        if (streq(prop, "OnlineBlocks"))
-                return sd_bus_message_append(reply, "u", (uint32_t) d->online_blocks);
-        if (streq(prop, "TotalBlocks"))
-                return sd_bus_message_append(reply, "u", (uint32_t) d->total_blocks);
-        if (streq(prop, "MemmapOnMemory"))
-                return sd_bus_message_append(reply, "b", (int) (d->facts.memmap_on_memory == 1));
-        if (streq(prop, "LastError"))
-                return sd_bus_message_append(reply, "s", strempty(d->last_error));
-        if (streq(prop, "BadBlocks"))
-                return sd_bus_message_append(reply, "u", (uint32_t) d->badblocks);
-        if (streq(prop, "ClearedBytes"))
-                return sd_bus_message_append(reply, "t", (uint64_t) d->cleared_bytes);
-        if (streq(prop, "SkippedBlocks"))
-                return sd_bus_message_append(reply, "u", (uint32_t) d->skipped_blocks);
-        if (streq(prop, "LastScrub"))
-                return sd_bus_message_append(reply, "t", (uint64_t) d->last_scrub_usec);
-        if (streq(prop, "ScrubOutcome"))
-                return sd_bus_message_append(reply, "s", scrub_outcome_to_string(d->scrub_outcome));
-        if (streq(prop, "Security"))
-                return sd_bus_message_append(reply, "s", d->security);
-        if (streq(prop, "LastTransition"))
-                return sd_bus_message_append(reply, "t", (uint64_t) d->last_transition_usec);
-        return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_PROPERTY, "no property %s", prop);
+        if (!p)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_PROPERTY, "no property %s", prop);
+        p->get(userdata, &v);
+        if (v.type == 's')
+                return sd_bus_message_append_basic(reply, 's', v.s);
+        return sd_bus_message_append_basic(reply, v.type, &v.t);
 }
 
 static int method_apply(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -249,30 +199,15 @@ static int method_apply(sd_bus_message *msg, void *userdata, sd_bus_error *error
         return sd_bus_reply_method_return(msg, "");
 }
 
-#define DEVICE_PROPERTY(name, sig) \
-        SD_BUS_PROPERTY(name, sig, device_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
+/* One entry per property of the contract, in its order. */
+#define DEVICE_PROPERTY(name, sig, field, json, flags)                                                   \
+        SD_BUS_PROPERTY(name, sig, device_get, 0,                                                        \
+                        ((flags) & DAXTIER_PROP_CONST) ? SD_BUS_VTABLE_PROPERTY_CONST                    \
+                                                       : SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 
 static const sd_bus_vtable device_vtable[] = {
         SD_BUS_VTABLE_START(0),
-        SD_BUS_PROPERTY("Name", "s", device_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-        DEVICE_PROPERTY("Source", "s"),
-        DEVICE_PROPERTY("State", "s"),
-        DEVICE_PROPERTY("Rule", "s"),
-        DEVICE_PROPERTY("Mode", "s"),
-        DEVICE_PROPERTY("Size", "t"),
-        DEVICE_PROPERTY("TargetNode", "i"),
-        DEVICE_PROPERTY("Zone", "s"),
-        DEVICE_PROPERTY("OnlineBlocks", "u"),
-        DEVICE_PROPERTY("TotalBlocks", "u"),
-        DEVICE_PROPERTY("MemmapOnMemory", "b"),
-        DEVICE_PROPERTY("LastError", "s"),
-        DEVICE_PROPERTY("LastTransition", "t"),
-        DEVICE_PROPERTY("Security", "s"),
-        DEVICE_PROPERTY("BadBlocks", "u"),
-        DEVICE_PROPERTY("ClearedBytes", "t"),
-        DEVICE_PROPERTY("SkippedBlocks", "u"),
-        DEVICE_PROPERTY("LastScrub", "t"),
-        DEVICE_PROPERTY("ScrubOutcome", "s"),
+        DAXTIER_DEVICE_PROPERTIES(DEVICE_PROPERTY)
         SD_BUS_METHOD("Apply", "", "", method_apply, 0),
         SD_BUS_VTABLE_END
 };
@@ -280,17 +215,11 @@ static const sd_bus_vtable device_vtable[] = {
 static int device_find(sd_bus *bus, const char *path, const char *iface, void *userdata, void **found,
                        sd_bus_error *error) {
         struct manager *m = userdata;
-        char name[64];
+        char name[DAXTIER_BUS_NAME_MAX + 1];
         struct device *d;
 
-        if (!startswith(path, BUS_DEVICE_PREFIX "/"))
+        if (bus_device_name_from_path(path, name, sizeof(name)) < 0)
                 return 0;
-        if (snprintf(name, sizeof(name), "%s", path + strlen(BUS_DEVICE_PREFIX "/")) >= (int) sizeof(name))
-                return 0;
-        /* dax device names have no '_': every one was a '.'. */
-        for (char *p = name; *p; p++)
-                if (*p == '_')
-                        *p = '.';
         d = manager_find_device(m, name);
         if (!d)
                 return 0;
@@ -339,17 +268,17 @@ int bus_new(struct manager *m, sd_event *event, struct bus **ret) {
         if (r < 0)
                 goto fail;
         sd_bus_set_description(b->bus, "daxtierd");
-        if ((r = sd_bus_add_object_vtable(b->bus, NULL, BUS_PATH, BUS_MANAGER_IFACE, manager_vtable, m)) < 0 ||
-            (r = sd_bus_add_fallback_vtable(b->bus, NULL, BUS_DEVICE_PREFIX, BUS_DEVICE_IFACE, device_vtable,
+        if ((r = sd_bus_add_object_vtable(b->bus, NULL, DAXTIER_BUS_PATH, DAXTIER_BUS_MANAGER_IFACE, manager_vtable, m)) < 0 ||
+            (r = sd_bus_add_fallback_vtable(b->bus, NULL, DAXTIER_BUS_DEVICE_PREFIX, DAXTIER_BUS_DEVICE_IFACE, device_vtable,
                                             device_find, m)) < 0 ||
-            (r = sd_bus_add_node_enumerator(b->bus, NULL, BUS_DEVICE_PREFIX, device_enumerate, m)) < 0 ||
-            (r = sd_bus_add_object_manager(b->bus, NULL, BUS_PATH)) < 0)
+            (r = sd_bus_add_node_enumerator(b->bus, NULL, DAXTIER_BUS_DEVICE_PREFIX, device_enumerate, m)) < 0 ||
+            (r = sd_bus_add_object_manager(b->bus, NULL, DAXTIER_BUS_PATH)) < 0)
                 goto fail;
         r = sd_bus_attach_event(b->bus, event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 goto fail;
         /* Objects first, then the name: nobody sees a half-built service. */
-        r = sd_bus_request_name(b->bus, BUS_NAME, 0);
+        r = sd_bus_request_name(b->bus, DAXTIER_BUS_NAME, 0);
         if (r < 0)
                 goto fail;
         *ret = b;
@@ -371,7 +300,7 @@ void bus_free(struct bus *b) {
 }
 
 static void emit_devices_changed(struct bus *b) {
-        (void) sd_bus_emit_properties_changed(b->bus, BUS_PATH, BUS_MANAGER_IFACE, "Devices", NULL);
+        (void) sd_bus_emit_properties_changed(b->bus, DAXTIER_BUS_PATH, DAXTIER_BUS_MANAGER_IFACE, "Devices", NULL);
 }
 
 void bus_device_added(struct bus *b, const struct device *d) {
@@ -383,14 +312,13 @@ void bus_device_added(struct bus *b, const struct device *d) {
 }
 
 void bus_device_changed(struct bus *b, const struct device *d) {
+        const char *names[64];
         char p[PATH_MAX];
+
         if (!b || bus_device_path(d->name, p, sizeof(p)) < 0)
                 return;
-        (void) sd_bus_emit_properties_changed(b->bus, p, BUS_DEVICE_IFACE, "State", "Rule", "Mode", "Source",
-                                              "Size", "TargetNode", "Zone", "OnlineBlocks", "TotalBlocks",
-                                              "MemmapOnMemory", "LastError", "LastTransition", "Security",
-                                              "BadBlocks", "ClearedBytes", "SkippedBlocks", "LastScrub",
-                                              "ScrubOutcome", NULL);
+        bus_device_changed_properties(names, ELEMENTSOF(names));
+        (void) sd_bus_emit_properties_changed_strv(b->bus, p, DAXTIER_BUS_DEVICE_IFACE, (char **) names);
 }
 
 void bus_device_removed(struct bus *b, const struct device *d) {
@@ -402,5 +330,5 @@ void bus_device_removed(struct bus *b, const struct device *d) {
 }
 
 int bus_manager_config_changed(struct bus *b) {
-        return sd_bus_emit_properties_changed(b->bus, BUS_PATH, BUS_MANAGER_IFACE, "ConfigFiles", NULL);
+        return sd_bus_emit_properties_changed(b->bus, DAXTIER_BUS_PATH, DAXTIER_BUS_MANAGER_IFACE, "ConfigFiles", NULL);
 }

@@ -6,22 +6,25 @@
  * loop).  Object /org/daxtier/Daxtierd1 with org.daxtier.Daxtierd1.Manager
  * and an ObjectManager; one object per device under .../device/ with
  * org.daxtier.Daxtierd1.Device.  Reading is open to everyone; Reload,
- * Rescan and Apply check the caller (uid 0 or CAP_SYS_ADMIN).
+ * Rescan and Apply check the caller with sd_bus_query_sender_privilege()
+ * (see check_privileged() in bus.c).
+ *
+ * This file is the wire format: vtables, method handlers, signals.  The
+ * names are in bus-contract.h; what a device looks like on the bus
+ * (paths, valid names, property values) is bus-object.c.
  */
 
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "bus-contract.h"
 #include "device.h"
 
 struct manager;
 struct bus;
 
-#define BUS_NAME "org.daxtier.Daxtierd1"
-#define BUS_PATH "/org/daxtier/Daxtierd1"
-#define BUS_DEVICE_PREFIX BUS_PATH "/device"
-#define BUS_MANAGER_IFACE "org.daxtier.Daxtierd1.Manager"
-#define BUS_DEVICE_IFACE "org.daxtier.Daxtierd1.Device"
+/* The name the manager logs when the bus is not there. */
+#define BUS_NAME DAXTIER_BUS_NAME
 
 /* Connects to the system bus, registers the objects and takes the name.
  * Returns 0 or -errno. */
@@ -35,6 +38,3 @@ void bus_device_removed(struct bus *b, const struct device *d);
 
 /* The policy was reloaded: ConfigFiles may have changed. */
 int bus_manager_config_changed(struct bus *b);
-
-/* "/org/daxtier/Daxtierd1/device/dax0_0" for "dax0.0"; -ENAMETOOLONG. */
-int bus_device_path(const char *name, char *buf, size_t len);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * carve: see carve.h.
+ * carve: see carve.h.  The I/O half of the region pass: each region is
+ * read into a struct carve_region and decided on by carve_region_run()
+ * (carve-plan.c, pure and unit-tested); this file only reads regions and,
+ * as that plan's backend, creates what it asks for.
  *
  * Creating a devdax namespace with libndctl is configuring the region's
  * seeds, as the kernel offers them: the namespace seed (an idle namespace
@@ -32,113 +35,8 @@
 #include <ndctl/libndctl.h>
 #include <linux/ndctl.h>
 
-#include "capacity.h"
-#include "carve.h"
+#include "carve-plan.h"
 #include "util.h"
-
-const char *carve_outcome_to_string(enum carve_outcome o) {
-        switch (o) {
-        case CARVE_CREATED: return "created";
-        case CARVE_SATISFIED: return "satisfied";
-        case CARVE_REFUSED: return "refused";
-        case CARVE_FAILED: return "failed";
-        }
-        return "invalid";
-}
-
-void carve_request_free(struct carve_request *req) {
-        if (!req)
-                return;
-        for (size_t i = 0; i < req->n_rules; i++) {
-                free(req->rules[i].name);
-                free(req->rules[i].file);
-        }
-        free(req->rules);
-        free(req);
-}
-
-int carve_request_new(const struct policy *p, uint64_t block_size, struct carve_request **ret) {
-        struct carve_request *req;
-
-        req = calloc(1, sizeof(*req));
-        if (!req)
-                return -ENOMEM;
-        req->block_size = block_size;
-        if (p && p->n_region_rules > 0) {
-                req->rules = calloc(p->n_region_rules, sizeof(*req->rules));
-                if (!req->rules) {
-                        free(req);
-                        return -ENOMEM;
-                }
-                for (size_t i = 0; i < p->n_region_rules; i++) {
-                        struct region_rule *r = &req->rules[i];
-
-                        *r = p->region_rules[i];
-                        r->name = strdup(p->region_rules[i].name);
-                        r->file = strdup(p->region_rules[i].file);
-                        req->n_rules++;
-                        if (!r->name || !r->file) {
-                                carve_request_free(req);
-                                return -ENOMEM;
-                        }
-                }
-        }
-        *ret = req;
-        return 0;
-}
-
-void carve_results_free(struct carve_result *r, size_t n) {
-        for (size_t i = 0; r && i < n; i++)
-                free(r[i].reason);
-        free(r);
-}
-
-struct results {
-        struct carve_result *v;
-        size_t n;
-        bool oom;
-};
-
-static struct carve_result *result_add(struct results *rs, const char *region, const struct region_rule *rule) {
-        struct carve_result *v, *r;
-
-        v = realloc(rs->v, (rs->n + 1) * sizeof(*v));
-        if (!v) {
-                rs->oom = true;
-                return NULL;
-        }
-        rs->v = v;
-        r = &v[rs->n++];
-        *r = (struct carve_result) { .outcome = CARVE_SATISFIED, .max_devices = rule->max_devices };
-        snprintf(r->region, sizeof(r->region), "%s", region);
-        snprintf(r->rule, sizeof(r->rule), "%s", rule->name);
-        dt_amount_to_string(&rule->capacity, r->capacity, sizeof(r->capacity));
-        return r;
-}
-
-static void result_set(struct carve_result *r, enum carve_outcome o, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void result_set(struct carve_result *r, enum carve_outcome o, const char *fmt, ...) {
-        va_list ap;
-
-        r->outcome = o;
-        free(r->reason);
-        r->reason = NULL;
-        if (!fmt)
-                return;
-        va_start(ap, fmt);
-        if (vasprintf(&r->reason, fmt, ap) < 0)
-                r->reason = NULL;
-        va_end(ap);
-}
-
-/* "1073741824 bytes (1.0 GiB)": exact for machines, readable for people. */
-static const char *bytes(char *buf, size_t len, uint64_t v) {
-        char h[32];
-        snprintf(buf, len, "%llu bytes (%s)", (unsigned long long) v, format_bytes(h, sizeof(h), v));
-        return buf;
-}
 
 /* A version 4 (random) UUID. */
 static int random_uuid(uuid_t uu) {
@@ -162,21 +60,29 @@ static void daxctl_log_quiet(struct daxctl_ctx *ctx, int priority, const char *f
                              const char *format, va_list args) {
 }
 
-/* The rule's own namespaces in the region: named exactly "daxtierd-RULE". */
-static void pmem_own(struct ndctl_region *region, const char *name, uint64_t *total, unsigned *n) {
+/* Every namespace of the region, by alt name and size. */
+static int pmem_children(struct ndctl_region *region, struct carve_child **ret, size_t *ret_n) {
         struct ndctl_namespace *ndns;
+        struct carve_child *v = NULL, *nv;
+        size_t n = 0;
 
-        *total = 0;
-        *n = 0;
         ndctl_namespace_foreach(region, ndns) {
-                const char *alt = ndctl_namespace_get_alt_name(ndns);
                 unsigned long long size = ndctl_namespace_get_size(ndns);
 
-                if (!alt || !streq(alt, name) || size == 0 || size == ULLONG_MAX)
-                        continue;
-                *total += size;
-                (*n)++;
+                nv = realloc(v, (n + 1) * sizeof(*v));
+                if (!nv) {
+                        free(v);
+                        return -ENOMEM;
+                }
+                v = nv;
+                v[n++] = (struct carve_child) {
+                        .name = ndctl_namespace_get_alt_name(ndns),
+                        .size = size == ULLONG_MAX ? UINT64_MAX : size,
+                };
         }
+        *ret = v;
+        *ret_n = n;
+        return 0;
 }
 
 /* The dax device the kernel made for an enabled nd dax instance, or "". */
@@ -200,9 +106,11 @@ static void pmem_dax_device(struct ndctl_dax *dax, char *buf, size_t len) {
  * fails, so that a failure leaves no half-made namespace holding
  * capacity.  Returns 0, or -errno with the reason in res.
  */
-static int pmem_create(struct ndctl_region *region, const char *name, uint64_t size, unsigned long dax_align,
+static int pmem_create(void *ctx, const struct carve_region *f, const char *name, uint64_t size,
                        struct carve_result *res) {
-        const char *rname = ndctl_region_get_devname(region);
+        struct ndctl_region *region = ctx;
+        const char *rname = f->name;
+        unsigned long dax_align = (unsigned long) f->dax_align;
         struct ndctl_namespace *ndns;
         struct ndctl_dax *dax;
         const char *step;
@@ -212,12 +120,12 @@ static int pmem_create(struct ndctl_region *region, const char *name, uint64_t s
 
         ndns = ndctl_region_get_namespace_seed(region);
         if (!ndns || !ndctl_namespace_is_configuration_idle(ndns) || ndctl_namespace_get_size(ndns) != 0) {
-                result_set(res, CARVE_FAILED, "%s offers no idle namespace seed to configure", rname);
+                carve_result_set(res, CARVE_FAILED, "%s offers no idle namespace seed to configure", rname);
                 return -EBUSY;
         }
         dax = ndctl_region_get_dax_seed(region);
         if (!dax || ndctl_dax_is_enabled(dax) || ndctl_dax_get_namespace(dax)) {
-                result_set(res, CARVE_FAILED, "%s offers no idle devdax seed to configure", rname);
+                carve_result_set(res, CARVE_FAILED, "%s offers no idle devdax seed to configure", rname);
                 return -EBUSY;
         }
         snprintf(res->namespace, sizeof(res->namespace), "%s", ndctl_namespace_get_devname(ndns));
@@ -270,138 +178,56 @@ fail:
                 (void) ndctl_namespace_set_enforce_mode(ndns, NDCTL_NS_MODE_RAW);
                 (void) ndctl_namespace_delete(ndns);
         }
-        result_set(res, CARVE_FAILED, "%s: %s of %s failed: %s; %s", rname, step, res->namespace, strerror(-r),
-                   touched ? "the new namespace was deleted again" : "nothing was created");
+        carve_result_set(res, CARVE_FAILED, "%s: %s of %s failed: %s; %s", rname, step, res->namespace,
+                         strerror(-r), touched ? "the new namespace was deleted again" : "nothing was created");
         return r;
 }
 
-/* Turns a plan that creates nothing into the result's outcome and reason. */
-static void plan_verdict(struct carve_result *res, const struct capacity_plan *plan, uint64_t min_size) {
-        char a[64], b[64];
-
-        switch (plan->verdict) {
-        case CAPACITY_SATISFIED:
-                result_set(res, CARVE_SATISFIED, NULL);
-                break;
-        case CAPACITY_TOO_SMALL:
-                result_set(res, CARVE_SATISFIED,
-                           "the %s still missing is less than the smallest namespace %s takes (%s)",
-                           bytes(a, sizeof(a), plan->need), res->region, bytes(b, sizeof(b), min_size));
-                break;
-        case CAPACITY_MAX_DEVICES:
-                result_set(res, CARVE_REFUSED,
-                           "%s needs %s more for rule %s (capacity %s), but the rule already has %u namespace%s there (max_devices = %u); nothing was carved",
-                           res->region, bytes(a, sizeof(a), plan->need), res->rule, res->capacity, res->n_carved,
-                           res->n_carved == 1 ? "" : "s", res->max_devices);
-                break;
-        case CAPACITY_NO_SPACE:
-                result_set(res, CARVE_REFUSED,
-                           "%s needs %s more for rule %s (capacity %s), but has only %s free; nothing was carved",
-                           res->region, bytes(a, sizeof(a), plan->need), res->rule, res->capacity,
-                           bytes(b, sizeof(b), res->available));
-                break;
-        case CAPACITY_CARVE:
-                break;
-        }
-}
-
-static void carve_pmem_region(const struct carve_request *req, struct ndctl_region *region, struct results *rs) {
-        const char *rname = ndctl_region_get_devname(region);
-        struct region_facts facts = {
-                .name = rname,
-                .source = DT_SOURCE_PMEM,
-                .region = (int) ndctl_region_get_id(region),
-                .target_node = ndctl_region_get_target_node(region),
-        };
-        struct policy view = { .region_rules = req->rules, .n_region_rules = req->n_rules };
-        const struct region_rule *rule;
-        struct capacity_region cr = {};
-        struct capacity_plan plan;
-        struct carve_result *res;
+static void carve_pmem_region(const struct carve_request *req, struct ndctl_region *region,
+                              struct carve_results *rs) {
+        const struct carve_backend be = { .create = pmem_create, .ctx = region };
+        _cleanup_free_ struct carve_child *children = NULL;
+        struct carve_region f;
         struct ndctl_dax *dax;
         unsigned long region_align, dax_align;
         unsigned long long avail;
-        char name[128];
-        int r;
 
         if (ndctl_region_get_type(region) != ND_DEVICE_REGION_PMEM)
                 return;
-        rule = policy_match_region(&view, &facts);
-        if (!rule)
-                return;         /* no rule: never carved */
-        res = result_add(rs, rname, rule);
-        if (!res)
-                return;
-        res->region_size = cr.size = ndctl_region_get_size(region);
-        snprintf(name, sizeof(name), DT_CARVE_NAME_PREFIX "%s", rule->name);
-
-        if (!ndctl_region_is_enabled(region)) {
-                result_set(res, CARVE_REFUSED, "%s is disabled; nothing was carved", rname);
-                return;
-        }
-        if (ndctl_region_get_ro(region) > 0) {
-                result_set(res, CARVE_REFUSED, "%s is read-only; nothing was carved", rname);
-                return;
-        }
-        if (ndctl_region_get_nstype(region) == ND_DEVICE_NAMESPACE_IO) {
-                result_set(res, CARVE_REFUSED,
-                           "%s has no namespace labels: its one namespace spans the whole region, so nothing can be carved from it (label its DIMMs with ndctl init-labels to carve)",
-                           rname);
-                return;
-        }
-        if (req->block_size == 0) {
-                result_set(res, CARVE_REFUSED,
-                           "the memory block size is unknown, so no size can be rounded to it; nothing was carved");
-                return;
-        }
+        f = (struct carve_region) {
+                .name = ndctl_region_get_devname(region),
+                .source = DT_SOURCE_PMEM,
+                .id = (int) ndctl_region_get_id(region),
+                .target_node = ndctl_region_get_target_node(region),
+                .disabled = !ndctl_region_is_enabled(region),
+                .read_only = ndctl_region_get_ro(region) > 0,
+                .no_labels = ndctl_region_get_nstype(region) == ND_DEVICE_NAMESPACE_IO,
+                .size = ndctl_region_get_size(region),
+                .ways = ndctl_region_get_interleave_ways(region),
+        };
         dax = ndctl_region_get_dax_seed(region);
-        if (!dax) {
-                result_set(res, CARVE_REFUSED, "%s offers no devdax configuration (no dax seed); nothing was carved",
-                           rname);
+        f.no_dax_seed = !dax;
+
+        if (pmem_children(region, &children, &f.n_children) < 0) {
+                rs->oom = true;
                 return;
         }
-
-        pmem_own(region, name, &cr.carved, &cr.n_carved);
-        res->carved = cr.carved;
-        res->n_carved = cr.n_carved;
+        f.children = children;
 
         /* A namespace is one extent of the region, not the sum of its holes. */
         avail = ndctl_region_get_max_available_extent(region);
         if (avail == ULLONG_MAX)
                 avail = ndctl_region_get_available_size(region);
-        if (avail == ULLONG_MAX) {
-                result_set(res, CARVE_FAILED, "cannot read the free capacity of %s", rname);
-                return;
-        }
-        res->available = cr.available = avail;
+        f.available = avail == ULLONG_MAX ? UINT64_MAX : avail;
 
         region_align = ndctl_region_get_align(region);
-        dax_align = ndctl_dax_get_align(dax);
+        f.region_align = region_align == ULONG_MAX ? 0 : region_align;
+        dax_align = dax ? ndctl_dax_get_align(dax) : 0;
         if (dax_align == 0 || dax_align == ULONG_MAX)
                 dax_align = UINT64_C(2) << 20;  /* the devdax default */
-        r = capacity_alignment(req->block_size, region_align == ULONG_MAX ? 0 : region_align, dax_align,
-                               ndctl_region_get_interleave_ways(region), &cr.align);
-        if (r < 0) {
-                result_set(res, CARVE_FAILED, "the alignments of %s overflow: %s", rname, strerror(-r));
-                return;
-        }
+        f.dax_align = dax_align;
 
-        r = capacity_plan(&rule->capacity, rule->max_devices, &cr, &plan);
-        if (r < 0) {
-                result_set(res, CARVE_FAILED, "cannot plan %s: %s", rname, strerror(-r));
-                return;
-        }
-        res->target = plan.target;
-        res->size = plan.need;
-        if (plan.verdict != CAPACITY_CARVE) {
-                plan_verdict(res, &plan, capacity_min_namespace(cr.align));
-                return;
-        }
-
-        res->size = plan.size;
-        if (pmem_create(region, name, plan.size, dax_align, res) < 0)
-                return;
-        res->outcome = CARVE_CREATED;
+        (void) carve_region_run(req, &f, &be, rs);
 }
 
 /* ---- dynamic dax regions ------------------------------------------------ */
@@ -554,7 +380,7 @@ static void owned_prune(struct owned_list *l, struct daxctl_ctx *ctx) {
  * once and would not see the seed the kernel makes now.  Returns 0 or
  * -errno with the reason in res.
  */
-static int dax_create(const char *path, uint64_t size, struct carve_result *res) {
+static int dax_create_dev(const char *path, uint64_t size, struct carve_result *res) {
         struct daxctl_ctx *ctx = NULL;
         struct daxctl_region *region, *found = NULL;
         struct daxctl_dev *dev;
@@ -564,7 +390,7 @@ static int dax_create(const char *path, uint64_t size, struct carve_result *res)
 
         r = daxctl_new(&ctx);
         if (r < 0) {
-                result_set(res, CARVE_FAILED, "cannot open libdaxctl: %s; nothing was created", strerror(-r));
+                carve_result_set(res, CARVE_FAILED, "cannot open libdaxctl: %s; nothing was created", strerror(-r));
                 return r;
         }
         daxctl_set_log_fn(ctx, daxctl_log_quiet);
@@ -572,7 +398,7 @@ static int dax_create(const char *path, uint64_t size, struct carve_result *res)
                 if (streq(daxctl_region_get_path(region), path))
                         found = region;
         if (!found) {
-                result_set(res, CARVE_FAILED, "%s went away; nothing was created", res->region);
+                carve_result_set(res, CARVE_FAILED, "%s went away; nothing was created", res->region);
                 r = -ENODEV;
                 goto out;
         }
@@ -603,116 +429,107 @@ fail:
                 (void) daxctl_dev_disable(dev);
                 (void) daxctl_dev_set_size(dev, 0);
         }
-        result_set(res, CARVE_FAILED, "%s: %s%s%s failed: %s; %s", res->region, step,
-                   res->device[0] ? " of " : "", res->device, strerror(-r),
-                   sized ? "its size was set back to 0" : "nothing was created");
+        carve_result_set(res, CARVE_FAILED, "%s: %s%s%s failed: %s; %s", res->region, step,
+                         res->device[0] ? " of " : "", res->device, strerror(-r),
+                         sized ? "its size was set back to 0" : "nothing was created");
         res->device[0] = 0;
 out:
         daxctl_unref(ctx);
         return r;
 }
 
-static void carve_dax_region(const struct carve_request *req, struct daxctl_region *region, struct owned_list *owned,
-                             int owned_error, struct results *rs) {
-        int id = daxctl_region_get_id(region);
-        struct policy view = { .region_rules = req->rules, .n_region_rules = req->n_rules };
-        struct region_facts facts = { .source = dax_region_source(region), .region = id, .target_node = -1 };
-        const struct region_rule *rule;
-        struct capacity_region cr = {};
-        struct capacity_plan plan;
-        struct carve_result *res;
-        struct daxctl_dev *dev;
-        unsigned long align;
-        unsigned long long avail;
-        char rname[32];
+struct dax_backend {
+        const char *path;       /* of the region */
+        struct owned_list *owned;
+};
+
+/* The backend's create: the device, then its line in the state file. */
+static int dax_create(void *ctx, const struct carve_region *f, const char *name, uint64_t size,
+                      struct carve_result *res) {
+        struct dax_backend *db = ctx;
+        struct owned o = { .region = f->id, .size = size };
         int r;
 
-        snprintf(rname, sizeof(rname), "dax_region%d", id);
-        facts.name = rname;
+        r = dax_create_dev(db->path, size, res);
+        if (r < 0)
+                return r;
+        snprintf(o.dev, sizeof(o.dev), "%s", res->device);
+        snprintf(o.rule, sizeof(o.rule), "%s", res->rule);
+        r = owned_add(db->owned, &o);
+        /* At once: the device's udev event is on its way, and its name
+         * (for match.name) comes from the list. */
+        if (r >= 0)
+                r = owned_save(db->owned);
+        if (r < 0 && asprintf(&res->reason,
+                              "cannot record %s in " CARVE_DAX_STATE_FILE ": %s; daxtierd will not count it as its own after a restart",
+                              res->device, strerror(-r)) < 0)
+                res->reason = NULL;
+        db->owned->dirty = r < 0;
+        return 0;
+}
+
+/* The region's own devices as the state file lists them, named "daxtierd-RULE". */
+static int dax_children(const struct owned_list *owned, int id, struct carve_child **ret, char (**ret_names)[128],
+                        size_t *ret_n) {
+        struct carve_child *v = calloc(owned->n + 1, sizeof(*v));
+        char (*names)[128] = calloc(owned->n + 1, sizeof(*names));
+        size_t n = 0;
+
+        if (!v || !names) {
+                free(v);
+                free(names);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < owned->n; i++) {
+                if (owned->v[i].region != id)
+                        continue;
+                snprintf(names[n], sizeof(names[n]), DT_CARVE_NAME_PREFIX "%s", owned->v[i].rule);
+                v[n] = (struct carve_child) { .name = names[n], .size = owned->v[i].size };
+                n++;
+        }
+        *ret = v;
+        *ret_names = names;
+        *ret_n = n;
+        return 0;
+}
+
+static void carve_dax_region(const struct carve_request *req, struct daxctl_region *region, struct owned_list *owned,
+                             int owned_error, struct carve_results *rs) {
+        struct dax_backend db = { .path = daxctl_region_get_path(region), .owned = owned };
+        const struct carve_backend be = { .create = dax_create, .ctx = &db };
+        _cleanup_free_ struct carve_child *children = NULL;
+        _cleanup_free_ char (*names)[128] = NULL;
+        unsigned long long avail = daxctl_region_get_available_size(region);
+        unsigned long align = daxctl_region_get_align(region);
+        struct daxctl_dev *dev;
+        char rname[32];
+        struct carve_region f = {
+                .name = rname,
+                .source = dax_region_source(region),
+                .id = daxctl_region_get_id(region),
+                .target_node = -1,
+                .state_error = owned_error < 0 ? owned_error : 0,
+                .size = daxctl_region_get_size(region),
+                /* A dynamic device may be made of several ranges: all free space counts. */
+                .available = avail == ULLONG_MAX ? UINT64_MAX : avail,
+                .region_align = align == ULONG_MAX ? 0 : align,
+                .ways = 1,
+        };
+
+        snprintf(rname, sizeof(rname), "dax_region%d", f.id);
         daxctl_dev_foreach(region, dev)
-                if (facts.target_node < 0)
-                        facts.target_node = daxctl_dev_get_target_node(dev);
-
-        rule = policy_match_region(&view, &facts);
-        if (!rule)
-                return;
-        res = result_add(rs, rname, rule);
-        if (!res)
-                return;
-        res->region_size = cr.size = daxctl_region_get_size(region);
-        if (req->block_size == 0) {
-                result_set(res, CARVE_REFUSED,
-                           "the memory block size is unknown, so no size can be rounded to it; nothing was carved");
+                if (f.target_node < 0)
+                        f.target_node = daxctl_dev_get_target_node(dev);
+        if (dax_children(owned, f.id, &children, &names, &f.n_children) < 0) {
+                rs->oom = true;
                 return;
         }
-        if (owned_error < 0) {
-                /* Without the list daxtierd cannot tell its own devices,
-                 * and might carve the same capacity twice. */
-                result_set(res, CARVE_REFUSED, "cannot read " CARVE_DAX_STATE_FILE ": %s; nothing was carved",
-                           strerror(-owned_error));
-                return;
-        }
-
-        for (size_t i = 0; i < owned->n; i++)
-                if (owned->v[i].region == id && streq(owned->v[i].rule, rule->name)) {
-                        cr.carved += owned->v[i].size;
-                        cr.n_carved++;
-                }
-        res->carved = cr.carved;
-        res->n_carved = cr.n_carved;
-
-        /* A dynamic device may be made of several ranges: all free space counts. */
-        avail = daxctl_region_get_available_size(region);
-        if (avail == ULLONG_MAX) {
-                result_set(res, CARVE_FAILED, "cannot read the free capacity of %s", rname);
-                return;
-        }
-        res->available = cr.available = avail;
-
-        align = daxctl_region_get_align(region);
-        r = capacity_alignment(req->block_size, align == ULONG_MAX ? 0 : align, 0, 1, &cr.align);
-        if (r < 0) {
-                result_set(res, CARVE_FAILED, "the alignments of %s overflow: %s", rname, strerror(-r));
-                return;
-        }
-
-        r = capacity_plan(&rule->capacity, rule->max_devices, &cr, &plan);
-        if (r < 0) {
-                result_set(res, CARVE_FAILED, "cannot plan %s: %s", rname, strerror(-r));
-                return;
-        }
-        res->target = plan.target;
-        res->size = plan.need;
-        if (plan.verdict != CAPACITY_CARVE) {
-                plan_verdict(res, &plan, capacity_min_namespace(cr.align));
-                return;
-        }
-
-        res->size = plan.size;
-        if (dax_create(daxctl_region_get_path(region), plan.size, res) < 0)
-                return;
-        res->outcome = CARVE_CREATED;
-
-        {
-                struct owned o = { .region = id, .size = plan.size };
-
-                snprintf(o.dev, sizeof(o.dev), "%s", res->device);
-                snprintf(o.rule, sizeof(o.rule), "%s", rule->name);
-                r = owned_add(owned, &o);
-                /* At once: the device's udev event is on its way, and its
-                 * name (for match.name) comes from the list. */
-                if (r >= 0)
-                        r = owned_save(owned);
-                if (r < 0 && asprintf(&res->reason,
-                                      "cannot record %s in " CARVE_DAX_STATE_FILE ": %s; daxtierd will not count it as its own after a restart",
-                                      res->device, strerror(-r)) < 0)
-                        res->reason = NULL;
-                owned->dirty = r < 0;
-        }
+        f.children = children;
+        (void) carve_region_run(req, &f, &be, rs);
 }
 
 /* Every dynamic dax region; a system without the dax bus has none. */
-static void carve_dax_regions(const struct carve_request *req, struct results *rs) {
+static void carve_dax_regions(const struct carve_request *req, struct carve_results *rs) {
         struct daxctl_ctx *ctx = NULL;
         struct daxctl_region *region;
         struct owned_list owned = {};
@@ -741,7 +558,7 @@ int carve_regions(const struct carve_request *req, struct carve_result **ret, si
         struct ndctl_ctx *ctx = NULL;
         struct ndctl_bus *bus;
         struct ndctl_region *region;
-        struct results rs = {};
+        struct carve_results rs = {};
         int r;
 
         *ret = NULL;

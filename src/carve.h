@@ -10,6 +10,9 @@
  * hmem).  It never destroys, shrinks, renames or reuses anything it did
  * not create, and a region no rule matches is not touched.
  *
+ * The decisions are in carve-plan.c (pure), the libndctl and libdaxctl
+ * calls in carve.c; the types and functions below are shared by both.
+ *
  * carve_regions() may block for seconds (the kernel probes the new
  * device): the manager runs it in a thread.  It touches nothing but the
  * request it is given, the results it returns and the kernel.

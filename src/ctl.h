@@ -3,8 +3,9 @@
 
 /*
  * ctl: the pure half of daxtierctl.  Parses the command line into a
- * struct ctl_args, holds what daxtierd reports over D-Bus (struct
- * ctl_report), and renders it as text tables or as JSON (json-c).
+ * struct ctl_args (ctl.c), holds what daxtierd reports over D-Bus
+ * (struct ctl_report, ctl-model.c), and renders it as text tables or as
+ * JSON with json-c (ctl-output.c).
  *
  * Nothing here talks to D-Bus or reads the system: daxtierctl.c fetches
  * the properties and the NUMA facts and hands them over, so that every
@@ -15,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bus-contract.h"
+
 /* Exit codes of daxtierctl (documented in daxtierctl(8)). */
 enum {
         CTL_EXIT_OK = 0,
@@ -23,13 +26,11 @@ enum {
         CTL_EXIT_NOT_RUNNING = 3,
 };
 
-/* The D-Bus names of the contract with daxtierd. */
-#define CTL_BUS_NAME "org.daxtier.Daxtierd1"
-#define CTL_MANAGER_PATH "/org/daxtier/Daxtierd1"
-#define CTL_MANAGER_INTERFACE "org.daxtier.Daxtierd1.Manager"
-#define CTL_DEVICE_INTERFACE "org.daxtier.Daxtierd1.Device"
-#define CTL_ERROR_NO_SUCH_DEVICE "org.daxtier.Daxtierd1.Error.NoSuchDevice"
-#define CTL_ERROR_INVALID_CONFIG "org.daxtier.Daxtierd1.Error.InvalidConfig"
+/* The D-Bus names of the contract with daxtierd (bus-contract.h). */
+#define CTL_BUS_NAME DAXTIER_BUS_NAME
+#define CTL_MANAGER_PATH DAXTIER_BUS_PATH
+#define CTL_MANAGER_INTERFACE DAXTIER_BUS_MANAGER_IFACE
+#define CTL_DEVICE_INTERFACE DAXTIER_BUS_DEVICE_IFACE
 
 /* ---- command line --------------------------------------------------- */
 
@@ -74,7 +75,8 @@ const char *ctl_help_text(void);
 /* ---- what daxtierd reports ------------------------------------------ */
 
 /* One org.daxtier.Daxtierd1.Device object.  Strings are never NULL once
- * ctl_report_add_device() returned it ("" when unknown). */
+ * ctl_report_add_device() returned it ("" when unknown).  One field per
+ * property of DAXTIER_DEVICE_PROPERTIES, named in its third column. */
 struct ctl_device {
         char *name;
         char *source;
@@ -148,6 +150,17 @@ struct ctl_value {
 /* The D-Bus signature ("s", "t", "i", "u", "b") of a Device property,
  * or NULL for a property daxtierctl does not know. */
 const char *ctl_device_property_signature(const char *property);
+
+/* The Device properties of the contract, in its order. */
+struct ctl_property {
+        const char *name;       /* D-Bus */
+        const char *signature;
+        const char *json;       /* key in the JSON device objects */
+        unsigned flags;         /* DAXTIER_PROP_* */
+        size_t offset;          /* of the field in struct ctl_device */
+};
+extern const struct ctl_property ctl_device_properties[];
+extern const size_t ctl_device_n_properties;
 
 /*
  * Stores one Device property.  Returns 1 when stored, 0 when the

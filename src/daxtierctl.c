@@ -14,8 +14,6 @@
 #include "policy.h"
 #include "util.h"
 
-#define DEFAULT_CONFIG SYSCONFDIR "/daxtierd.conf"
-#define DEFAULT_DROPIN_DIR SYSCONFDIR "/daxtierd.conf.d"
 #define BLOCK_SIZE_PATH "/sys/devices/system/memory/block_size_bytes"
 
 /* sd-bus's default (25 s) for every call: daxtierd answers Reload,
@@ -173,27 +171,13 @@ static int read_property(sd_bus_message *m, struct ctl_device *d, const char *ke
         r = sd_bus_message_enter_container(m, SD_BUS_TYPE_VARIANT, sig);
         if (r < 0)
                 return r;
+        /* One reader for every basic type: the union starts at one address. */
         v.type = sig[0];
-        switch (v.type) {
-        case 's':
-                r = sd_bus_message_read_basic(m, 's', &v.s);
-                break;
-        case 't':
-                r = sd_bus_message_read_basic(m, 't', &v.t);
-                break;
-        case 'i':
-                r = sd_bus_message_read_basic(m, 'i', &v.i);
-                break;
-        case 'u':
-                r = sd_bus_message_read_basic(m, 'u', &v.u);
-                break;
-        case 'b':
+        if (v.type == 'b') {
                 r = sd_bus_message_read_basic(m, 'b', &b);
                 v.b = b;
-                break;
-        default:
-                r = -EBADMSG;
-        }
+        } else
+                r = sd_bus_message_read_basic(m, v.type, v.type == 's' ? (void *) &v.s : (void *) &v.t);
         if (r < 0)
                 return r;
         r = ctl_device_set_property(d, key, &v);
@@ -521,9 +505,8 @@ static int verb_apply(sd_bus *bus, const struct ctl_args *args) {
 
 /* Same files, same verdict and same messages as daxtierd --check-config. */
 static int verb_check_config(const struct ctl_args *args) {
-        /* The same verdict and output as daxtierd --check-config. */
-        int r = policy_check(args->config_path ?: DEFAULT_CONFIG, !args->config_path, DEFAULT_DROPIN_DIR, stdout,
-                             stderr);
+        int r = policy_check(args->config_path ?: DAXTIER_DEFAULT_CONFIG, !args->config_path,
+                             DAXTIER_DEFAULT_DROPIN_DIR, stdout, stderr);
         return r < 0 ? -EINVAL : 0;
 }
 

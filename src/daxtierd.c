@@ -9,22 +9,21 @@
 #include <systemd/sd-daemon.h>
 
 #include "audit.h"
+#include "bus-contract.h"
 #include "manager.h"
 #include "policy.h"
 #include "sysfs.h"
 #include "util.h"
 
-#define DEFAULT_CONFIG SYSCONFDIR "/daxtierd.conf"
-#define DEFAULT_DROPIN_DIR SYSCONFDIR "/daxtierd.conf.d"
 
 static void help(void) {
         printf("Usage: daxtierd [OPTIONS]\n"
                "\n"
                "Policy-driven memory tiering: turns dax devices into System RAM, or keeps\n"
-               "them as devdax, as the rules of " DEFAULT_CONFIG " say.\n"
+               "them as devdax, as the rules of " DAXTIER_DEFAULT_CONFIG " say.\n"
                "\n"
-               "  -c, --config PATH     read PATH instead of " DEFAULT_CONFIG "\n"
-               "                        (drop-ins in " DEFAULT_DROPIN_DIR " are still read)\n"
+               "  -c, --config PATH     read PATH instead of " DAXTIER_DEFAULT_CONFIG "\n"
+               "                        (drop-ins in " DAXTIER_DEFAULT_DROPIN_DIR " are still read)\n"
                "  -t, --check-config    validate the configuration, print the effective\n"
                "                        rules and exit: 0 valid, 1 invalid\n"
                "  -d, --debug           log debug messages\n"
@@ -34,7 +33,7 @@ static void help(void) {
 
 /* Returns the exit code of --check-config: 0 valid, 1 invalid. */
 static int check_config(const char *path, bool optional) {
-        return policy_check(path, optional, DEFAULT_DROPIN_DIR, stdout, stderr) < 0 ? 1 : 0;
+        return policy_check(path, optional, DAXTIER_DEFAULT_DROPIN_DIR, stdout, stderr) < 0 ? 1 : 0;
 }
 
 int main(int argc, char *argv[]) {
@@ -48,9 +47,9 @@ int main(int argc, char *argv[]) {
                 {}
         };
         struct manager_options opts = {
-                .config_path = DEFAULT_CONFIG,
+                .config_path = DAXTIER_DEFAULT_CONFIG,
                 .config_optional = true,
-                .dropin_dir = DEFAULT_DROPIN_DIR,
+                .dropin_dir = DAXTIER_DEFAULT_DROPIN_DIR,
         };
         struct manager *m = NULL;
         bool check = false;
