@@ -18,13 +18,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "poison.h"
 #include "policy.h"
 #include "security.h"
-
-struct bad_range {
-        uint64_t start;         /* physical address, bytes */
-        uint64_t len;           /* bytes, > 0 */
-};
 
 enum dev_state {
         /* steady */
@@ -211,6 +207,10 @@ void want_from_rule(struct want *w, const struct rule *r);
 
 /* Policy facts for policy_match() from device facts. */
 void dev_facts_to_match(const struct dax_facts *f, struct dev_facts *m);
+
+/* The node a device's memory lands on: kmem uses target_node, else
+ * numa_node; -1 when neither is known. */
+int dax_facts_node(const struct dax_facts *f);
 
 /*
  * The memory block numbers a device spans once on kmem: each range with

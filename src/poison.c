@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "device.h"
 #include "poison.h"
 
 #define SECTOR_SIZE UINT64_C(512)

@@ -12,9 +12,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "device.h"
+/* Where a dax device's memory is (device.h). */
+struct dax_facts;
 
-/* struct bad_range is in device.h. */
+/* One range of media errors. */
+struct bad_range {
+        uint64_t start;         /* physical address, bytes */
+        uint64_t len;           /* bytes, > 0 */
+};
 
 /*
  * Parses badblocks text into physical ranges (region_start + sector*512,
