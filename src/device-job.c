@@ -144,6 +144,37 @@ static int call_result(struct device *d, const struct backend *be, void *ctx) {
         return j->call_result;
 }
 
+/* system-ram: the security gate comes before anything is touched.
+ * Returns 1 when d may go on, or the step's result when the job ended. */
+static int job_security_gate(struct device *d, const struct backend *be, void *ctx,
+                             const struct device_observer *obs) {
+        struct dax_facts *f = &d->facts;
+        struct dimm_security dimms[DEV_MAX_DIMMS] = {};
+        char why[1024];
+        int n = 0;
+
+        if (f->source == DT_SOURCE_PMEM && be->dimm_security) {
+                n = be->dimm_security(ctx, f, dimms, ELEMENTSOF(dimms));
+                if (n < 0)
+                        return job_endf(d, DEV_REFUSED, obs,
+                                        "require_security = %s, but the security state of the DIMMs behind %s cannot be read: %s",
+                                        dt_security_to_string(d->want.security), d->name, strerror(-n));
+                if ((size_t) n > ELEMENTSOF(dimms))
+                        n = ELEMENTSOF(dimms);
+        }
+        snprintf(d->security, sizeof(d->security), "%s", security_weakest(f->source, dimms, (size_t) n));
+        if (security_check(d->want.security, d->name, f->source, dimms, (size_t) n, why, sizeof(why)) < 0)
+                return job_end(d, DEV_REFUSED, why, obs);
+
+        struct strbuf b = {};
+        for (int i = 0; i < n; i++)
+                strbuf_appendf(&b, "%s%s %s", i ? ", " : "", dimms[i].name, dimm_sec_to_string(dimms[i].state));
+        job_note(d, obs, NOTE_SECURITY, "security gate passed (require_security = %s): %s",
+             dt_security_to_string(d->want.security), strbuf_str(&b));
+        strbuf_free(&b);
+        return 1;
+}
+
 static int step_check(struct device *d, const struct backend *be, void *ctx,
                       const struct device_observer *obs) {
         struct job *j = d->job;
@@ -174,32 +205,8 @@ static int step_check(struct device *d, const struct backend *be, void *ctx,
                 return 1;
         }
 
-        /* system-ram: the security gate comes before anything is touched */
-        if (d->want.security != DT_SECURITY_NONE) {
-                struct dimm_security dimms[DEV_MAX_DIMMS] = {};
-                char why[1024];
-                int n = 0;
-
-                if (f->source == DT_SOURCE_PMEM && be->dimm_security) {
-                        n = be->dimm_security(ctx, f, dimms, ELEMENTSOF(dimms));
-                        if (n < 0)
-                                return job_endf(d, DEV_REFUSED, obs,
-                                                "require_security = %s, but the security state of the DIMMs behind %s cannot be read: %s",
-                                                dt_security_to_string(d->want.security), d->name, strerror(-n));
-                        if ((size_t) n > ELEMENTSOF(dimms))
-                                n = ELEMENTSOF(dimms);
-                }
-                snprintf(d->security, sizeof(d->security), "%s", security_weakest(f->source, dimms, (size_t) n));
-                if (security_check(d->want.security, d->name, f->source, dimms, (size_t) n, why, sizeof(why)) < 0)
-                        return job_end(d, DEV_REFUSED, why, obs);
-
-                struct strbuf b = {};
-                for (int i = 0; i < n; i++)
-                        strbuf_appendf(&b, "%s%s %s", i ? ", " : "", dimms[i].name, dimm_sec_to_string(dimms[i].state));
-                job_note(d, obs, NOTE_SECURITY, "security gate passed (require_security = %s): %s",
-                     dt_security_to_string(d->want.security), strbuf_str(&b));
-                strbuf_free(&b);
-        }
+        if (d->want.security != DT_SECURITY_NONE && (r = job_security_gate(d, be, ctx, obs)) != 1)
+                return r;
 
         j->node = dax_facts_node(f);
         if (d->want.target_node >= 0 && f->target_node != d->want.target_node)

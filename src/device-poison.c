@@ -5,6 +5,7 @@
  * through the struct backend; poison.c does the arithmetic.
  */
 
+#include <syslog.h>
 #include <time.h>
 
 #include "device-internal.h"
@@ -113,6 +114,23 @@ int device_poison_ranges(struct device *d, const struct backend *be, void *ctx, 
         return (int) badblocks_clip(all, (size_t) n, &d->facts, out, max);
 }
 
+int device_clear_ranges(struct device *d, const struct backend *be, void *ctx, const struct bad_range *bad,
+                        size_t n, uint64_t *cleared) {
+        int err = 0;
+
+        *cleared = 0;
+        for (size_t i = 0; i < n; i++) {
+                uint64_t c = 0;
+                int r = be->clear_error ? be->clear_error(ctx, &d->facts, bad[i].start, bad[i].len, &c) : -EOPNOTSUPP;
+                if (r >= 0)
+                        *cleared += c;
+                else if (!err)
+                        err = r;
+        }
+        d->cleared_bytes += *cleared;
+        return err;
+}
+
 int job_step_clear(struct device *d, const struct backend *be, void *ctx,
                       const struct device_observer *obs) {
         struct job *j = d->job;
@@ -136,16 +154,7 @@ int job_step_clear(struct device *d, const struct backend *be, void *ctx,
 
         bytes = badblocks_bytes(bad, (size_t) n);
         badblocks_format(bad, (size_t) n, list, sizeof(list));
-        int clear_err = 0;
-        for (int i = 0; i < n; i++) {
-                uint64_t c = 0;
-                int r = be->clear_error ? be->clear_error(ctx, &d->facts, bad[i].start, bad[i].len, &c) : -EOPNOTSUPP;
-                if (r >= 0)
-                        cleared += c;
-                else if (!clear_err)
-                        clear_err = r;
-        }
-        d->cleared_bytes += cleared;
+        int clear_err = device_clear_ranges(d, be, ctx, bad, (size_t) n, &cleared);
 
         m = device_poison_ranges(d, be, ctx, left, ELEMENTSOF(left));
         if (m < 0)
@@ -204,5 +213,128 @@ int device_skip_block(struct device *d, uint64_t block) {
                 return -ENOMEM;
         d->skipped = l;
         d->skipped[d->skipped_blocks++] = block;
+        return 0;
+}
+
+static void runtime_record(struct device *d, const struct device_observer *obs, int priority, const char *msg) {
+        if (obs && obs->runtime_poison)
+                obs->runtime_poison(d, priority, msg, obs->userdata);
+}
+
+/* New poison in a device on device_dax: clear it (unless scrub = none). */
+static int runtime_devdax(struct device *d, const struct backend *be, void *ctx, struct bad_range *bad, int n,
+                          const char *list, const struct device_observer *obs) {
+        struct strbuf b = {};
+        uint64_t cleared = 0;
+        int left, err;
+
+        /* Only news: what could not be cleared was recorded before. */
+        if ((unsigned) n == d->badblocks)
+                return 0;
+        if (d->want.scrub == DT_SCRUB_NONE) {
+                runtime_record(d, obs, LOG_WARNING, "poison in devdax memory; scrub = none: not cleared");
+                d->badblocks = (unsigned) n;
+                return 0;
+        }
+        err = device_clear_ranges(d, be, ctx, bad, (size_t) n, &cleared);
+        left = device_poison_ranges(d, be, ctx, bad, MAX_BAD_RANGES);
+        d->badblocks = left > 0 ? (unsigned) left : 0;
+        strbuf_appendf(&b, "new poison while devdax: %s; cleared %llu bytes; %d range%s left%s%s", list,
+                       (unsigned long long) cleared, left, left == 1 ? "" : "s", err ? "; clear-error: " : "",
+                       err ? strerror(-err) : "");
+        runtime_record(d, obs, left > 0 ? LOG_WARNING : LOG_NOTICE, strbuf_str(&b));
+        strbuf_free(&b);
+        return DEV_POISON_CHANGED;
+}
+
+/* Takes (or, with on_runtime_poison = log, leaves) one online block with
+ * poison offline; says what happened in what.  Returns -errno when it
+ * would not go offline, 1 when it went, 0 else. */
+static int runtime_block(struct device *d, const struct backend *be, void *ctx, uint64_t block,
+                         struct strbuf *what) {
+        struct block_info bi;
+        int r;
+
+        if (be->block_get(ctx, block, &bi) < 0 || bi.state != BLOCK_ONLINE) {
+                /* Already offline (the kernel's memory-failure handling,
+                 * or us): keep it so. */
+                device_skip_block(d, block);
+                return 0;
+        }
+        if (d->want.on_runtime_poison == DT_ON_RUNTIME_POISON_LOG) {
+                strbuf_appendf(what, "%smemory%llu stays online", what->len ? ", " : "", (unsigned long long) block);
+                return 0;
+        }
+        r = be->block_set(ctx, block, "offline");
+        if (r < 0) {
+                strbuf_appendf(what, "%smemory%llu would not go offline (%s)", what->len ? ", " : "",
+                               (unsigned long long) block, strerror(-r));
+                return r;
+        }
+        device_skip_block(d, block);
+        if (d->online_blocks > 0)
+                d->online_blocks--;
+        strbuf_appendf(what, "%smemory%llu offlined", what->len ? ", " : "", (unsigned long long) block);
+        return 1;
+}
+
+/* New poison in a device on kmem: its blocks go offline (or are logged). */
+static int runtime_kmem(struct device *d, const struct backend *be, void *ctx, const struct bad_range *bad, int n,
+                        const char *list, uint64_t block_size, uint64_t retry_usec,
+                        const struct device_observer *obs) {
+        uint64_t blocks[MAX_BAD_RANGES];
+        unsigned offlined = 0, failed = 0;
+        struct strbuf what = {}, b = {};
+        size_t k;
+        bool news;
+
+        k = badblocks_blocks(bad, (size_t) n, block_size, blocks, ELEMENTSOF(blocks));
+        if (k > ELEMENTSOF(blocks))
+                k = ELEMENTSOF(blocks);
+        for (size_t i = 0; i < k; i++) {
+                int r = runtime_block(d, be, ctx, blocks[i], &what);
+                if (r < 0)
+                        failed++;
+                else if (r > 0)
+                        offlined++;
+        }
+        news = (unsigned) n != d->badblocks || offlined || failed;
+        d->badblocks = (unsigned) n;
+        if (failed)
+                strbuf_appendf(&what, "; retrying in %llu s", (unsigned long long) (retry_usec / 1000000));
+        if (news && (offlined || failed || what.len)) {
+                strbuf_appendf(&b, "new poison in online memory: %s; on_runtime_poison = %s: %s", list,
+                               dt_on_runtime_poison_to_string(d->want.on_runtime_poison), strbuf_str(&what));
+                runtime_record(d, obs, failed ? LOG_ERR : LOG_WARNING, strbuf_str(&b));
+        }
+        strbuf_free(&b);
+        strbuf_free(&what);
+        return DEV_POISON_CHANGED | (failed ? DEV_POISON_RETRY : 0);
+}
+
+int device_runtime_poison(struct device *d, const struct backend *be, void *ctx, uint64_t block_size,
+                          uint64_t retry_usec, const struct device_observer *obs) {
+        struct bad_range bad[MAX_BAD_RANGES];
+        char list[512];
+        int n;
+
+        if (d->job || !d->facts_valid || d->facts.source != DT_SOURCE_PMEM || d->want.mode == DT_MODE_IGNORE)
+                return 0;
+        n = device_poison_ranges(d, be, ctx, bad, ELEMENTSOF(bad));
+        if (n < 0)
+                return 0;
+        if ((size_t) n > ELEMENTSOF(bad))
+                n = ELEMENTSOF(bad);
+        if (n == 0) {
+                if (d->badblocks == 0)
+                        return 0;
+                d->badblocks = 0;
+                return DEV_POISON_CHANGED;
+        }
+        badblocks_format(bad, (size_t) n, list, sizeof(list));
+        if (d->facts.driver == DRV_DEVICE_DAX)
+                return runtime_devdax(d, be, ctx, bad, n, list, obs);
+        if (d->facts.driver == DRV_KMEM)
+                return runtime_kmem(d, be, ctx, bad, n, list, block_size, retry_usec, obs);
         return 0;
 }

@@ -89,6 +89,10 @@ struct block_info {
 
 /* The kernel as the job sees it.  Every function returns 0 or -errno. */
 struct backend {
+        /* The names of the dax devices ("dax0.0"), NULL-terminated, to be
+         * freed with strv_free(); returns the count, -ENOENT when there
+         * is no dax bus (module not loaded), or -errno. */
+        int (*list_devices)(void *ctx, char ***ret);
         int (*read_facts)(void *ctx, const char *name, struct dax_facts *ret);
         int (*block_size)(void *ctx, uint64_t *ret);
         int (*block_get)(void *ctx, uint64_t block, struct block_info *ret);
@@ -195,6 +199,9 @@ struct device_observer {
         /* d->state is already the new state; reason may be NULL. */
         void (*transition)(struct device *d, enum dev_state from, const char *reason, void *userdata);
         void (*note)(struct device *d, enum device_note kind, const char *msg, void *userdata);
+        /* New poison found by device_runtime_poison(): what was done;
+         * priority is a syslog level.  May be NULL. */
+        void (*runtime_poison)(struct device *d, int priority, const char *msg, void *userdata);
         void *userdata;
 };
 
@@ -267,6 +274,33 @@ int device_job_step(struct device *d, const struct backend *be, void *be_ctx,
  */
 int device_poison_ranges(struct device *d, const struct backend *be, void *be_ctx, struct bad_range *out,
                          size_t max);
+
+/*
+ * Clears the ranges through the bus (the backend's clear_error, each
+ * range as it is); *cleared gets the bytes the platform cleared, which
+ * are also added to d->cleared_bytes.  Returns 0, or the first error
+ * (-EOPNOTSUPP when the backend cannot clear).
+ */
+int device_clear_ranges(struct device *d, const struct backend *be, void *be_ctx, const struct bad_range *bad,
+                        size_t n, uint64_t *cleared);
+
+/*
+ * Poison may have landed in d while the daemon runs (its region's
+ * badblocks changed): on device_dax it is cleared (unless scrub = none);
+ * on kmem the blocks that hold it go offline and onto d's skipped list,
+ * or with on_runtime_poison = log stay online.  Each event that is news
+ * is told to obs->runtime_poison once.  Does nothing to a device with a
+ * job (the job looks at poison itself), to an unmanaged one or to one
+ * that is not pmem.  retry_usec is only quoted in the record ("retrying
+ * in N s") when a block would not go offline.  Returns a mask:
+ * DEV_POISON_CHANGED when d's poison counters or blocks changed (tell
+ * D-Bus), DEV_POISON_RETRY when a block would not go offline (call again
+ * later, see poison_backoff_next()).
+ */
+#define DEV_POISON_CHANGED 1
+#define DEV_POISON_RETRY 2
+int device_runtime_poison(struct device *d, const struct backend *be, void *be_ctx, uint64_t block_size,
+                          uint64_t retry_usec, const struct device_observer *obs);
 
 /* Adds a block to d's skipped list (left offline for poison). */
 int device_skip_block(struct device *d, uint64_t block);

@@ -366,3 +366,9 @@ void badblocks_format(const struct bad_range *r, size_t n, char *buf, size_t len
                 return;
         }
 }
+
+uint64_t poison_backoff_next(uint64_t cur) {
+        if (cur == 0)
+                return POISON_BACKOFF_FIRST_USEC;
+        return cur >= POISON_BACKOFF_MAX_USEC / 2 ? POISON_BACKOFF_MAX_USEC : cur * 2;
+}

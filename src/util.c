@@ -103,3 +103,11 @@ char *strbuf_steal(struct strbuf *b) {
         *b = (struct strbuf) {};
         return s;
 }
+
+void strv_free(char **l) {
+        if (!l)
+                return;
+        for (char **p = l; *p; p++)
+                free(*p);
+        free(l);
+}
