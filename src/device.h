@@ -12,6 +12,10 @@
  *
  * A job advances in small steps (one memory block at a time) so that the
  * event loop that drives it stays responsive; device_job_step() does one.
+ *
+ * Files: device.c (facts, observed state, security refresh), device-job.c
+ * (the job), device-poison.c (the scrub and clear steps, and poison found
+ * while the daemon runs: device_runtime_poison()).
  */
 
 #include <stdbool.h>

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * test-device: unit tests for device.c, the job state machine that takes a
- * dax device from what the kernel says to what its rule wants.
+ * test-device: unit tests for device.c, device-job.c and device-poison.c:
+ * the job state machine that takes a dax device from what the kernel says
+ * to what its rule wants, and what is done about poison found while the
+ * daemon runs (device_runtime_poison()).
  *
  * device.c reaches the system only through struct backend, so the tests
  * bring a fake kernel (struct fake below): dax devices with their sysfs
