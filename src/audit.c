@@ -308,3 +308,51 @@ void audit_runtime_poison(const struct device *d, int priority, const char *msg)
         device_fields(&f, d);
         fields_send(&f, m);
 }
+
+void audit_config_error(const char *msg) {
+        char field[1100];
+
+        snprintf(field, sizeof(field), "DAXTIER_REASON=%s", msg);
+        const char *f[] = { field, NULL };
+        audit_event(AUDIT_CONFIG_ERROR, LOG_ERR, f, "configuration error: %s", msg);
+}
+
+void audit_policy_loaded(const struct policy *p, const char *how) {
+        struct strbuf files = {};
+        char field[2048], regions[64] = "";
+
+        for (size_t i = 0; i < p->n_files; i++)
+                strbuf_appendf(&files, "%s%s", i ? " " : "", p->files[i]);
+        snprintf(field, sizeof(field), "DAXTIER_CONFIG_FILES=%s", strbuf_str(&files));
+        const char *f[] = { field, NULL };
+        if (p->n_region_rules > 0)
+                snprintf(regions, sizeof(regions), ", %zu region rule%s", p->n_region_rules,
+                         p->n_region_rules == 1 ? "" : "s");
+        audit_event(AUDIT_POLICY_LOADED, LOG_INFO, f, "policy %s: %zu rule%s%s from %s", how, p->n_rules,
+                    p->n_rules == 1 ? "" : "s", regions, files.len ? strbuf_str(&files) : "(no files)");
+        strbuf_free(&files);
+}
+
+void audit_policy_rejected(void) {
+        audit_event(AUDIT_POLICY_REJECTED, LOG_ERR, NULL,
+                    "reload rejected: the configuration has errors (listed above); the previous policy stays in force");
+}
+
+void audit_auto_online_taken(const char *from) {
+        char f_from[64];
+
+        snprintf(f_from, sizeof(f_from), "DAXTIER_FROM=%s", from);
+        const char *f[] = { f_from, "DAXTIER_TO=offline", NULL };
+        audit_event(AUDIT_AUTO_ONLINE, LOG_NOTICE, f,
+                    "kernel auto_online_blocks changed from %s to offline ([daemon] auto_online_blocks = offline): daxtierd decides each block's zone",
+                    from);
+}
+
+void audit_auto_online_restored(const char *to) {
+        char f_to[64];
+
+        snprintf(f_to, sizeof(f_to), "DAXTIER_TO=%s", to);
+        const char *f[] = { "DAXTIER_FROM=offline", f_to, NULL };
+        audit_event(AUDIT_AUTO_ONLINE, LOG_NOTICE, f, "kernel auto_online_blocks restored to %s ([daemon] auto_online_blocks = keep)",
+                    to);
+}

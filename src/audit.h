@@ -11,6 +11,7 @@
  */
 
 #include "device.h"
+#include "log.h"
 
 enum audit_kind {
         AUDIT_FOUND,            /* a device seen for the first time, as it is */
@@ -58,17 +59,18 @@ void audit_runtime_poison(const struct device *d, int priority, const char *msg)
 /* d is online but its DIMMs stopped meeting require_security. */
 void audit_security_lost(const struct device *d, const char *why);
 
+/* Policy records: one configuration error; a policy that took effect
+ * (how: "loaded", "reloaded"); a reload rejected for errors. */
+void audit_config_error(const char *msg);
+void audit_policy_loaded(const struct policy *p, const char *how);
+void audit_policy_rejected(void);
+
+/* [daemon] auto_online_blocks: the kernel's setting taken over (from
+ * its value to offline) or given back (to the value it had). */
+void audit_auto_online_taken(const char *from);
+void audit_auto_online_restored(const char *to);
+
 /* Records without a device. priority is a syslog level. */
 void audit_event(enum audit_kind k, int priority, const char *fields[], const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 
-/* Plain log lines (not audit records): stderr, with <N> prefixes for journald. */
-void log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-#define log_error(...) log_msg(3, __VA_ARGS__)
-#define log_warning(...) log_msg(4, __VA_ARGS__)
-#define log_notice(...) log_msg(5, __VA_ARGS__)
-#define log_info(...) log_msg(6, __VA_ARGS__)
-#define log_debug(...) log_msg(7, __VA_ARGS__)
-
-/* Messages of debug priority are printed only after this. */
-void log_set_debug(bool on);

@@ -49,7 +49,8 @@ static int manager_get(sd_bus *bus, const char *path, const char *iface, const c
                 return sd_bus_message_append(reply, "s", PACKAGE_VERSION);
         if (streq(prop, "AutoOnlineBlocks")) {
                 char buf[32];
-                r = sysfs_read("/sys/devices/system/memory/auto_online_blocks", buf, sizeof(buf));
+                const struct backend *be = manager_backend(m);
+                r = be->auto_online_get(NULL, buf, sizeof(buf));
                 return sd_bus_message_append(reply, "s", r < 0 ? "" : buf);
         }
         if (streq(prop, "ConfigFiles")) {

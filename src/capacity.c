@@ -4,6 +4,7 @@
 #include <errno.h>
 
 #include "capacity.h"
+#include "util.h"
 
 const char *capacity_verdict_to_string(enum capacity_verdict v) {
         switch (v) {
@@ -142,4 +143,44 @@ bool capacity_exceeds(uint64_t current, uint64_t add, uint64_t limit) {
         if (__builtin_add_overflow(current, add, &sum))
                 return true;
         return sum > limit;
+}
+
+bool capacity_node_cap_refuses(const struct policy *p, const struct device *d, struct device *const *devices,
+                               size_t n_devices, uint64_t block_size, const struct backend *be, void *be_ctx,
+                               char *why, size_t len) {
+        uint64_t bs = block_size, dax = 0, add, total = 0, dram, limit;
+        char cap[64], b1[32], b2[32], b3[32], b4[32], base[128] = "";
+        int node;
+
+        if (!p->ram_cap_set || d->want.mode != DT_MODE_SYSTEM_RAM)
+                return false;
+        dt_amount_to_string(&p->ram_cap, cap, sizeof(cap));
+        node = dax_facts_node(&d->facts);
+        if (node < 0 || bs == 0) {
+                snprintf(why, len, "max_system_ram_per_node = %s, but %s of %s is unknown, so the cap cannot be checked",
+                         cap, node < 0 ? "the node" : "the memory block size", d->name);
+                return true;
+        }
+        for (size_t i = 0; i < n_devices; i++) {
+                const struct device *e = devices[i];
+                if (e->facts_valid && e->facts.driver == DRV_KMEM && dax_facts_node(&e->facts) == node)
+                        dax += (uint64_t) e->online_blocks * bs;
+        }
+        add = d->total_blocks > d->online_blocks ? (uint64_t) (d->total_blocks - d->online_blocks) * bs : 0;
+        if (add == 0)
+                return false;
+        if (be->node_mem(be_ctx, node, &total) < 0)
+                total = 0;
+        dram = total > dax ? total - dax : 0;
+        limit = capacity_node_limit(&p->ram_cap, dram);
+        if (!capacity_exceeds(dax, add, limit))
+                return false;
+        if (p->ram_cap.kind == DT_AMOUNT_PERCENT)
+                snprintf(base, sizeof(base), " of node %d's %s of DRAM", node, format_bytes(b4, sizeof(b4), dram));
+        snprintf(why, len,
+                 "max_system_ram_per_node = %s%s: node %d has %llu bytes (%s) of dax-backed System RAM, and %s would add %llu bytes (%s), above the cap of %llu bytes (%s)",
+                 cap, base, node, (unsigned long long) dax, format_bytes(b1, sizeof(b1), dax), d->name,
+                 (unsigned long long) add, format_bytes(b2, sizeof(b2), add), (unsigned long long) limit,
+                 format_bytes(b3, sizeof(b3), limit));
+        return true;
 }

@@ -3,9 +3,10 @@
 
 /*
  * capacity: the arithmetic of [region] rules and of the per-node System
- * RAM cap.  Pure: the caller reads the region (carve.c) or the node
- * (manager.c) and hands the numbers in; nothing here touches the system,
- * so every rule about sizes is unit-tested on its own.
+ * RAM cap.  Pure: the caller reads the region (carve.c) and hands the
+ * numbers in, and the node cap reads the node's memory through the
+ * struct backend it is handed; nothing here touches the system, so every
+ * rule about sizes is unit-tested on its own.
  *
  * All sizes are bytes.
  */
@@ -13,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "device.h"
 #include "policy.h"
 
 /* The smallest namespace the kernel accepts (nd_namespace_store()). */
@@ -90,3 +92,16 @@ uint64_t capacity_node_limit(const struct dt_amount *cap, uint64_t node_dram);
 
 /* True when current + add is above limit (without overflow). */
 bool capacity_exceeds(uint64_t current, uint64_t add, uint64_t limit);
+
+/*
+ * [daemon] max_system_ram_per_node: would onlining d take the dax-backed
+ * System RAM of its node above p's cap?  Counts the online blocks of
+ * every device of devices[] on kmem on that node, as last observed (d
+ * may be among them), and reads the node's MemTotal through be only when
+ * d would add memory.  Returns true with the reason in why when d must be
+ * refused; false when no cap is set, d's rule is not system-ram, or the
+ * cap holds.
+ */
+bool capacity_node_cap_refuses(const struct policy *p, const struct device *d, struct device *const *devices,
+                               size_t n_devices, uint64_t block_size, const struct backend *be, void *be_ctx,
+                               char *why, size_t len);

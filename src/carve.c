@@ -36,6 +36,7 @@
 #include <linux/ndctl.h>
 
 #include "carve-plan.h"
+#include "kernel.h"
 #include "util.h"
 
 /* A version 4 (random) UUID. */
@@ -49,15 +50,6 @@ static int random_uuid(uuid_t uu) {
         uu[6] = (unsigned char) ((uu[6] & 0x0f) | 0x40);
         uu[8] = (unsigned char) ((uu[8] & 0x3f) | 0x80);
         return 0;
-}
-
-static void ndctl_log_quiet(struct ndctl_ctx *ctx, int priority, const char *file, int line, const char *fn,
-                            const char *format, va_list args) {
-        /* Failures are reported with the errno the library returns. */
-}
-
-static void daxctl_log_quiet(struct daxctl_ctx *ctx, int priority, const char *file, int line, const char *fn,
-                             const char *format, va_list args) {
 }
 
 /* Every namespace of the region, by alt name and size. */
@@ -393,7 +385,7 @@ static int dax_create_dev(const char *path, uint64_t size, struct carve_result *
                 carve_result_set(res, CARVE_FAILED, "cannot open libdaxctl: %s; nothing was created", strerror(-r));
                 return r;
         }
-        daxctl_set_log_fn(ctx, daxctl_log_quiet);
+        daxctl_set_log_fn(ctx, kernel_daxctl_log_quiet);
         daxctl_region_foreach(ctx, region)
                 if (streq(daxctl_region_get_path(region), path))
                         found = region;
@@ -537,7 +529,7 @@ static void carve_dax_regions(const struct carve_request *req, struct carve_resu
 
         if (daxctl_new(&ctx) < 0)
                 return;
-        daxctl_set_log_fn(ctx, daxctl_log_quiet);
+        daxctl_set_log_fn(ctx, kernel_daxctl_log_quiet);
 
         r = owned_load(&owned);
         if (r >= 0)
@@ -569,12 +561,12 @@ int carve_regions(const struct carve_request *req, struct carve_result **ret, si
         r = ndctl_new(&ctx);
         if (r < 0)
                 return r;
-        ndctl_set_log_fn(ctx, ndctl_log_quiet);
+        ndctl_set_log_fn(ctx, kernel_ndctl_log_quiet);
         /* ndctl_dax_get_daxctl_region() uses the ndctl context's daxctl context. */
         {
                 struct daxctl_ctx *dctx = ndctl_get_daxctl_ctx(ctx);
                 if (dctx)
-                        daxctl_set_log_fn(dctx, daxctl_log_quiet);
+                        daxctl_set_log_fn(dctx, kernel_daxctl_log_quiet);
         }
 
         ndctl_bus_foreach(ctx, bus)

@@ -12,19 +12,19 @@
  *
  * A job advances in small steps (one memory block at a time) so that the
  * event loop that drives it stays responsive; device_job_step() does one.
+ *
+ * Files: device.c (facts, observed state, security refresh), device-job.c
+ * (the job), device-poison.c (the scrub and clear steps, and poison found
+ * while the daemon runs: device_runtime_poison()).
  */
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "poison.h"
 #include "policy.h"
 #include "security.h"
-
-struct bad_range {
-        uint64_t start;         /* physical address, bytes */
-        uint64_t len;           /* bytes, > 0 */
-};
 
 enum dev_state {
         /* steady */
@@ -93,6 +93,10 @@ struct block_info {
 
 /* The kernel as the job sees it.  Every function returns 0 or -errno. */
 struct backend {
+        /* The names of the dax devices ("dax0.0"), NULL-terminated, to be
+         * freed with strv_free(); returns the count, -ENOENT when there
+         * is no dax bus (module not loaded), or -errno. */
+        int (*list_devices)(void *ctx, char ***ret);
         int (*read_facts)(void *ctx, const char *name, struct dax_facts *ret);
         int (*block_size)(void *ctx, uint64_t *ret);
         int (*block_get)(void *ctx, uint64_t block, struct block_info *ret);
@@ -199,6 +203,9 @@ struct device_observer {
         /* d->state is already the new state; reason may be NULL. */
         void (*transition)(struct device *d, enum dev_state from, const char *reason, void *userdata);
         void (*note)(struct device *d, enum device_note kind, const char *msg, void *userdata);
+        /* New poison found by device_runtime_poison(): what was done;
+         * priority is a syslog level.  May be NULL. */
+        void (*runtime_poison)(struct device *d, int priority, const char *msg, void *userdata);
         void *userdata;
 };
 
@@ -211,6 +218,10 @@ void want_from_rule(struct want *w, const struct rule *r);
 
 /* Policy facts for policy_match() from device facts. */
 void dev_facts_to_match(const struct dax_facts *f, struct dev_facts *m);
+
+/* The node a device's memory lands on: kmem uses target_node, else
+ * numa_node; -1 when neither is known. */
+int dax_facts_node(const struct dax_facts *f);
 
 /*
  * The memory block numbers a device spans once on kmem: each range with
@@ -267,6 +278,33 @@ int device_job_step(struct device *d, const struct backend *be, void *be_ctx,
  */
 int device_poison_ranges(struct device *d, const struct backend *be, void *be_ctx, struct bad_range *out,
                          size_t max);
+
+/*
+ * Clears the ranges through the bus (the backend's clear_error, each
+ * range as it is); *cleared gets the bytes the platform cleared, which
+ * are also added to d->cleared_bytes.  Returns 0, or the first error
+ * (-EOPNOTSUPP when the backend cannot clear).
+ */
+int device_clear_ranges(struct device *d, const struct backend *be, void *be_ctx, const struct bad_range *bad,
+                        size_t n, uint64_t *cleared);
+
+/*
+ * Poison may have landed in d while the daemon runs (its region's
+ * badblocks changed): on device_dax it is cleared (unless scrub = none);
+ * on kmem the blocks that hold it go offline and onto d's skipped list,
+ * or with on_runtime_poison = log stay online.  Each event that is news
+ * is told to obs->runtime_poison once.  Does nothing to a device with a
+ * job (the job looks at poison itself), to an unmanaged one or to one
+ * that is not pmem.  retry_usec is only quoted in the record ("retrying
+ * in N s") when a block would not go offline.  Returns a mask:
+ * DEV_POISON_CHANGED when d's poison counters or blocks changed (tell
+ * D-Bus), DEV_POISON_RETRY when a block would not go offline (call again
+ * later, see poison_backoff_next()).
+ */
+#define DEV_POISON_CHANGED 1
+#define DEV_POISON_RETRY 2
+int device_runtime_poison(struct device *d, const struct backend *be, void *be_ctx, uint64_t block_size,
+                          uint64_t retry_usec, const struct device_observer *obs);
 
 /* Adds a block to d's skipped list (left offline for poison). */
 int device_skip_block(struct device *d, uint64_t block);

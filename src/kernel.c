@@ -15,6 +15,7 @@
 #include "kernel.h"
 #include "poison.h"
 #include "sysfs.h"
+#include "uevent.h"
 #include "util.h"
 
 #define DAX_DEVICES "/sys/bus/dax/devices"
@@ -261,9 +262,9 @@ static int kernel_set_memmap(void *ctx, const char *name, bool on) {
         return sysfs_write(p, on ? "1" : "0");
 }
 
-static void daxctl_log_quiet(struct daxctl_ctx *ctx, int priority, const char *file, int line,
+void kernel_daxctl_log_quiet(struct daxctl_ctx *ctx, int priority, const char *file, int line,
                              const char *fn, const char *format, va_list args) {
-        /* The job reports failures itself, with the errno libdaxctl returns. */
+        /* Callers report failures themselves, with the errno libdaxctl returns. */
 }
 
 static int kernel_bind(void *ctx, const char *name, enum dax_driver drv) {
@@ -275,7 +276,7 @@ static int kernel_bind(void *ctx, const char *name, enum dax_driver drv) {
         r = daxctl_new(&dctx);
         if (r < 0)
                 return r;
-        daxctl_set_log_fn(dctx, daxctl_log_quiet);
+        daxctl_set_log_fn(dctx, kernel_daxctl_log_quiet);
         daxctl_region_foreach(dctx, region)
                 daxctl_dev_foreach(region, dev)
                         if (streq(daxctl_dev_get_devname(dev), name))
@@ -396,7 +397,7 @@ static int kernel_node_mem(void *ctx, int node, uint64_t *ret) {
         return 0;
 }
 
-static void ndctl_log_quiet(struct ndctl_ctx *ctx, int priority, const char *file, int line, const char *fn,
+void kernel_ndctl_log_quiet(struct ndctl_ctx *ctx, int priority, const char *file, int line, const char *fn,
                             const char *format, va_list args) {
         /* Errors reach the caller as return values and are reported there. */
 }
@@ -434,7 +435,7 @@ static int kernel_dimm_security(void *ctx, const struct dax_facts *f, struct dim
         r = ndctl_new(&nctx);
         if (r < 0)
                 return r;
-        ndctl_set_log_fn(nctx, ndctl_log_quiet);
+        ndctl_set_log_fn(nctx, kernel_ndctl_log_quiet);
         ndctl_bus_foreach(nctx, bus)
                 ndctl_region_foreach(bus, region) {
                         if (found || ndctl_region_get_id(region) != (unsigned) f->region)
@@ -466,7 +467,7 @@ static int find_bus(const struct dax_facts *f, struct ndctl_ctx **ret_ctx, struc
         r = ndctl_new(&nctx);
         if (r < 0)
                 return r;
-        ndctl_set_log_fn(nctx, ndctl_log_quiet);
+        ndctl_set_log_fn(nctx, kernel_ndctl_log_quiet);
         ndctl_bus_foreach(nctx, bus)
                 if (streq(ndctl_bus_get_devname(bus), f->bus)) {
                         *ret_ctx = nctx;
@@ -604,7 +605,54 @@ out:
         return r;
 }
 
+int kernel_scrub_attr(const char *bus, char *buf, size_t len) {
+        int k = snprintf(buf, len, "/sys/bus/nd/devices/%s/nfit/scrub", bus);
+        return k < 0 || (size_t) k >= len ? -ENAMETOOLONG : 0;
+}
+
+int kernel_badblocks_attr(int region, char *buf, size_t len) {
+        int k = snprintf(buf, len, "/sys/bus/nd/devices/region%d/badblocks", region);
+        return k < 0 || (size_t) k >= len ? -ENAMETOOLONG : 0;
+}
+
+static int kernel_list_devices(void *ctx, char ***ret) {
+        char path[PATH_MAX];
+        char **names = NULL;
+        size_t n = 0;
+        struct dirent *de;
+        DIR *dir;
+        int r;
+
+        r = sysfs_path(path, sizeof(path), DAX_DEVICES);
+        if (r < 0)
+                return r;
+        dir = opendir(path);
+        if (!dir)
+                return -errno;
+        while ((de = readdir(dir))) {
+                char **a;
+                if (!dax_name_valid(de->d_name))
+                        continue;
+                a = realloc(names, (n + 2) * sizeof(*a));
+                if (!a || !(a[n] = strdup(de->d_name))) {
+                        names = a ? a : names;
+                        names[n] = NULL;
+                        closedir(dir);
+                        strv_free(names);
+                        return -ENOMEM;
+                }
+                names = a;
+                names[++n] = NULL;
+        }
+        closedir(dir);
+        if (!names && !(names = calloc(1, sizeof(*names))))
+                return -ENOMEM;
+        *ret = names;
+        return (int) n;
+}
+
 const struct backend kernel_backend = {
+        .list_devices = kernel_list_devices,
         .read_facts = kernel_read_facts,
         .block_size = kernel_block_size,
         .block_get = kernel_block_get,

@@ -1,13 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* manager: see manager.h. */
+/* manager: see manager.h; the struct and its other files: manager-internal.h. */
 
-#include <dirent.h>
-#include <limits.h>
-#include <pthread.h>
 #include <signal.h>
-#include <fcntl.h>
-#include <sys/eventfd.h>
-#include <syslog.h>
 #include <libudev.h>
 #include <systemd/sd-daemon.h>
 
@@ -15,62 +9,11 @@
 #include "bus.h"
 #include "capacity.h"
 #include "kernel.h"
-#include "poison.h"
-#include "manager.h"
+#include "manager-internal.h"
 #include "regions.h"
-#include "sysfs.h"
+#include "uevent.h"
 #include "util.h"
-
-struct manager {
-        struct manager_options opts;
-        sd_event *event;
-        sd_event_source *work;
-        struct udev *udev;
-        struct udev_monitor *monitor;
-        sd_event_source *monitor_source;
-
-        struct policy *policy;
-        const struct backend *be;
-        uint64_t block_size;
-
-        struct device **devices;
-        size_t n_devices;
-        struct device **queue;          /* FIFO of devices to reconcile */
-        size_t n_queue;
-        struct device *active;          /* the device whose job runs */
-
-        bool ready;                     /* READY=1 sent */
-        bool auto_online_taken;         /* we wrote offline at start */
-        char auto_online_orig[32];
-        struct device_observer obs;
-        char status[256];
-        /* A blocking kernel call of the active job, run by a worker
-         * thread so that the loop keeps answering; the worker signals
-         * call_fd when it is done. */
-        pthread_t worker;
-        bool calling;
-        bool active_gone;               /* the device went away meanwhile */
-        int call_fd;
-        sd_event_source *call_source;
-
-        sd_event_source *security_poll;
-
-        /* The active job waits for an address range scrub of a bus. */
-        int scrub_fd;
-        sd_event_source *scrub_io, *scrub_recheck, *scrub_deadline;
-
-        /* sysfs attributes that wake us with EPOLLPRI when they change:
-         * every region's badblocks and every bus's nfit/scrub. */
-        struct watch *watches;
-        size_t n_watches;
-        sd_event_source *poison_retry;  /* offlining poisoned blocks, backoff */
-        uint64_t poison_backoff_usec;
-        struct bus *bus;                /* NULL when the system bus is out of reach */
-        char *reload_errors;            /* of the last rejected load */
-
-        /* [region] rules: carving runs in its own thread (regions.h). */
-        struct region_runner *regions;
-};
+#include "worker.h"
 
 /* Per-device flags the manager keeps in struct device's userdata slot. */
 struct devflags {
@@ -107,16 +50,6 @@ static void update_status(struct manager *m) {
         strbuf_free(&b);
 }
 
-static void scrub_wait_stop(struct manager *m, bool deadline_too);
-
-struct watch {
-        char path[128];         /* /sys/bus/nd/devices/region0/badblocks */
-        int region;             /* -1 for a bus's scrub attribute */
-        int fd;
-        sd_event_source *source;
-        bool keep;
-};
-
 static void on_transition(struct device *d, enum dev_state from, const char *reason, void *userdata) {
         struct manager *m = userdata;
         audit_transition(d, from, reason);
@@ -126,6 +59,10 @@ static void on_transition(struct device *d, enum dev_state from, const char *rea
 
 static void on_note(struct device *d, enum device_note kind, const char *msg, void *userdata) {
         audit_note(d, kind, msg);
+}
+
+static void on_runtime_poison(struct device *d, int priority, const char *msg, void *userdata) {
+        audit_runtime_poison(d, priority, msg);
 }
 
 struct device *manager_find_device(struct manager *m, const char *name) {
@@ -157,13 +94,13 @@ static struct device *device_add(struct manager *m, const char *name) {
 }
 
 static void device_remove(struct manager *m, struct device *d) {
-        if (m->active == d && m->calling) {
+        if (m->active == d && worker_busy(m->worker)) {
                 /* The worker still uses it: finish when it is done. */
                 m->active_gone = true;
                 return;
         }
         if (m->active == d) {
-                scrub_wait_stop(m, true);
+                manager_scrub_wait_stop(m, true);
                 device_job_abort(d, "the device went away", &m->obs);
                 m->active = NULL;
                 sd_event_source_set_enabled(m->work, SD_EVENT_ON);
@@ -189,7 +126,7 @@ static void device_remove(struct manager *m, struct device *d) {
         update_status(m);
 }
 
-static void enqueue(struct manager *m, struct device *d, bool force) {
+void manager_enqueue(struct manager *m, struct device *d, bool force) {
         struct device **q;
 
         if (force)
@@ -212,55 +149,6 @@ static void enqueue(struct manager *m, struct device *d, bool force) {
         m->queue[m->n_queue++] = d;
         flags(d)->queued = true;
         sd_event_source_set_enabled(m->work, SD_EVENT_ON);
-}
-
-static int device_node(const struct device *d) {
-        return d->facts.target_node >= 0 ? d->facts.target_node : d->facts.numa_node;
-}
-
-/*
- * [daemon] max_system_ram_per_node: would onlining d take the dax-backed
- * System RAM of its node above the cap?  Counts the online blocks of
- * every device on kmem on that node, as last observed.  Returns true
- * with the reason in why when d must be refused.
- */
-static bool ram_cap_refuses(struct manager *m, struct device *d, char *why, size_t len) {
-        const struct policy *p = m->policy;
-        uint64_t bs = m->block_size, dax = 0, add, total = 0, dram, limit;
-        char cap[64], b1[32], b2[32], b3[32], b4[32], base[128] = "";
-        int node;
-
-        if (!p->ram_cap_set || d->want.mode != DT_MODE_SYSTEM_RAM)
-                return false;
-        dt_amount_to_string(&p->ram_cap, cap, sizeof(cap));
-        node = device_node(d);
-        if (node < 0 || bs == 0) {
-                snprintf(why, len, "max_system_ram_per_node = %s, but %s of %s is unknown, so the cap cannot be checked",
-                         cap, node < 0 ? "the node" : "the memory block size", d->name);
-                return true;
-        }
-        for (size_t i = 0; i < m->n_devices; i++) {
-                const struct device *e = m->devices[i];
-                if (e->facts_valid && e->facts.driver == DRV_KMEM && device_node(e) == node)
-                        dax += (uint64_t) e->online_blocks * bs;
-        }
-        add = d->total_blocks > d->online_blocks ? (uint64_t) (d->total_blocks - d->online_blocks) * bs : 0;
-        if (add == 0)
-                return false;
-        if (m->be->node_mem(NULL, node, &total) < 0)
-                total = 0;
-        dram = total > dax ? total - dax : 0;
-        limit = capacity_node_limit(&p->ram_cap, dram);
-        if (!capacity_exceeds(dax, add, limit))
-                return false;
-        if (p->ram_cap.kind == DT_AMOUNT_PERCENT)
-                snprintf(base, sizeof(base), " of node %d's %s of DRAM", node, format_bytes(b4, sizeof(b4), dram));
-        snprintf(why, len,
-                 "max_system_ram_per_node = %s%s: node %d has %llu bytes (%s) of dax-backed System RAM, and %s would add %llu bytes (%s), above the cap of %llu bytes (%s)",
-                 cap, base, node, (unsigned long long) dax, format_bytes(b1, sizeof(b1), dax), d->name,
-                 (unsigned long long) add, format_bytes(b2, sizeof(b2), add), (unsigned long long) limit,
-                 format_bytes(b3, sizeof(b3), limit));
-        return true;
 }
 
 static void reconcile(struct manager *m, struct device *d) {
@@ -318,15 +206,14 @@ static void reconcile(struct manager *m, struct device *d) {
                         device_set_state(d, observed, "found as its rule wants", &m->obs);
                 return;
         }
-        {
-                char cap_why[512];
-                if (ram_cap_refuses(m, d, cap_why, sizeof(cap_why))) {
-                        /* A new device may be reconciled twice (udev and
-                         * the region pass): say it once. */
-                        if (d->state != DEV_REFUSED || !streq_ptr(d->last_error, cap_why))
-                                device_set_state(d, DEV_REFUSED, cap_why, &m->obs);
-                        return;
-                }
+        char cap_why[512];
+        if (capacity_node_cap_refuses(m->policy, d, m->devices, m->n_devices, m->block_size, m->be, NULL, cap_why,
+                                      sizeof(cap_why))) {
+                /* A new device may be reconciled twice (udev and the
+                 * region pass): say it once. */
+                if (d->state != DEV_REFUSED || !streq_ptr(d->last_error, cap_why))
+                        device_set_state(d, DEV_REFUSED, cap_why, &m->obs);
+                return;
         }
         r = device_job_start(d);
         if (r < 0) {
@@ -336,347 +223,33 @@ static void reconcile(struct manager *m, struct device *d) {
         m->active = d;
 }
 
-static void *worker_main(void *userdata) {
+/* In the worker thread: the active job's blocking call. */
+static void call_main(void *userdata) {
         struct manager *m = userdata;
-        uint64_t one = 1;
-
         device_job_call(m->active, m->be, NULL);
-        if (write(m->call_fd, &one, sizeof(one)) < 0)
-                abort();        /* eventfd writes of 1 cannot fail */
-        return NULL;
 }
 
 /* Runs the active job's blocking call in the worker; the loop resumes the
- * job from on_call_done().  Without a thread, it is made here. */
+ * job from on_call_done(). */
 static void start_call(struct manager *m) {
-        int r = pthread_create(&m->worker, NULL, worker_main, m);
-        if (r != 0) {
-                log_warning("%s: cannot start a worker thread (%s); making the call in the event loop",
-                            m->active->name, strerror(r));
-                device_job_call(m->active, m->be, NULL);
-                return;
-        }
-        m->calling = true;
+        (void) worker_start(m->worker, call_main, m);
         sd_event_source_set_enabled(m->work, SD_EVENT_OFF);
 }
 
-static int on_call_done(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+static void on_call_done(void *userdata) {
         struct manager *m = userdata;
-        uint64_t n;
 
-        if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-                log_warning("reading the worker's eventfd: %m");
-        if (!m->calling)
-                return 0;
-        pthread_join(m->worker, NULL);
-        m->calling = false;
         if (m->active_gone) {
                 m->active_gone = false;
                 device_remove(m, m->active);
         }
         sd_event_source_set_enabled(m->work, SD_EVENT_ON);
-        return 0;
-}
-
-/* --- waiting for a scrub ------------------------------------------------ */
-
-static void scrub_wait_stop(struct manager *m, bool deadline_too) {
-        m->scrub_io = sd_event_source_disable_unref(m->scrub_io);
-        m->scrub_recheck = sd_event_source_disable_unref(m->scrub_recheck);
-        if (m->scrub_fd >= 0)
-                close(m->scrub_fd);
-        m->scrub_fd = -1;
-        if (deadline_too)
-                m->scrub_deadline = sd_event_source_disable_unref(m->scrub_deadline);
-}
-
-static void scrub_resume(struct manager *m) {
-        scrub_wait_stop(m, false);
-        sd_event_source_set_enabled(m->work, SD_EVENT_ON);
-}
-
-static int on_scrub_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        scrub_resume(userdata);
-        return 0;
-}
-
-static int on_scrub_recheck(sd_event_source *s, uint64_t usec, void *userdata) {
-        scrub_resume(userdata);
-        return 0;
-}
-
-static int on_scrub_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
-        struct manager *m = userdata;
-        if (m->active)
-                device_job_scrub_timeout(m->active);
-        scrub_resume(m);
-        m->scrub_deadline = sd_event_source_disable_unref(m->scrub_deadline);
-        return 0;
-}
-
-/*
- * The active job waits for a scrub of its bus: wake when the bus's
- * nfit/scrub attribute changes (the kernel notifies at the end of a
- * scrub), and look every 2 s in case a notification was missed; the
- * deadline is armed once per job.
- */
-static void scrub_wait(struct manager *m) {
-        struct device *d = m->active;
-        char p[PATH_MAX], path[PATH_MAX], buf[32];
-        int r;
-
-        scrub_wait_stop(m, false);
-        sd_event_source_set_enabled(m->work, SD_EVENT_OFF);
-        snprintf(p, sizeof(p), "/sys/bus/nd/devices/%s/nfit/scrub", d->facts.bus);
-        if (sysfs_path(path, sizeof(path), p) >= 0) {
-                m->scrub_fd = open(path, O_RDONLY | O_CLOEXEC);
-                /* sysfs arms the notification at a read. */
-                if (m->scrub_fd >= 0 && read(m->scrub_fd, buf, sizeof(buf)) >= 0)
-                        (void) sd_event_add_io(m->event, &m->scrub_io, m->scrub_fd, EPOLLPRI, on_scrub_io, m);
-        }
-        r = sd_event_add_time_relative(m->event, &m->scrub_recheck, CLOCK_MONOTONIC, 2 * 1000000ULL, 100000,
-                                       on_scrub_recheck, m);
-        if (r < 0)
-                log_warning("%s: cannot arm the scrub recheck timer: %s", d->name, strerror(-r));
-        if (!m->scrub_deadline) {
-                r = sd_event_add_time_relative(m->event, &m->scrub_deadline, CLOCK_MONOTONIC,
-                                               d->want.scrub_timeout_usec, 100000, on_scrub_deadline, m);
-                if (r < 0)
-                        log_warning("%s: cannot arm the scrub deadline: %s", d->name, strerror(-r));
-        }
-}
-
-/* --- poison while running ----------------------------------------------- */
-
-static void arm_poison_retry(struct manager *m);
-
-/*
- * New poison may have landed in d: clear it if d is still devdax, take
- * the affected blocks offline (or only record it) if d is online.  One
- * record per event.  Returns 1 when a block should be retried.
- */
-static int handle_runtime_poison(struct manager *m, struct device *d) {
-        struct bad_range bad[256];
-        char list[512];
-        struct strbuf b = {};
-        int n, retry = 0;
-
-        if (d == m->active || !d->facts_valid || d->facts.source != DT_SOURCE_PMEM ||
-            d->want.mode == DT_MODE_IGNORE)
-                return 0;
-        n = device_poison_ranges(d, m->be, NULL, bad, ELEMENTSOF(bad));
-        if (n < 0)
-                return 0;
-        if ((size_t) n > ELEMENTSOF(bad))
-                n = ELEMENTSOF(bad);
-        if (n == 0) {
-                if (d->badblocks != 0) {
-                        d->badblocks = 0;
-                        bus_device_changed(m->bus, d);
-                }
-                return 0;
-        }
-        badblocks_format(bad, (size_t) n, list, sizeof(list));
-
-        if (d->facts.driver == DRV_DEVICE_DAX) {
-                uint64_t cleared = 0;
-                int left, err = 0;
-                /* Only news: what could not be cleared was recorded before. */
-                if ((unsigned) n == d->badblocks)
-                        return 0;
-                if (d->want.scrub == DT_SCRUB_NONE) {
-                        audit_runtime_poison(d, LOG_WARNING, "poison in devdax memory; scrub = none: not cleared");
-                        d->badblocks = (unsigned) n;
-                        return 0;
-                }
-                for (int i = 0; i < n; i++) {
-                        uint64_t c = 0;
-                        int r = m->be->clear_error(NULL, &d->facts, bad[i].start, bad[i].len, &c);
-                        if (r >= 0)
-                                cleared += c;
-                        else if (!err)
-                                err = r;
-                }
-                d->cleared_bytes += cleared;
-                left = device_poison_ranges(d, m->be, NULL, bad, ELEMENTSOF(bad));
-                d->badblocks = left > 0 ? (unsigned) left : 0;
-                strbuf_appendf(&b, "new poison while devdax: %s; cleared %llu bytes; %d range%s left%s%s", list,
-                               (unsigned long long) cleared, left, left == 1 ? "" : "s",
-                               err ? "; clear-error: " : "", err ? strerror(-err) : "");
-                audit_runtime_poison(d, left > 0 ? LOG_WARNING : LOG_NOTICE, strbuf_str(&b));
-                strbuf_free(&b);
-                bus_device_changed(m->bus, d);
-                return 0;
-        }
-
-        if (d->facts.driver != DRV_KMEM)
-                return 0;
-        uint64_t blocks[256];
-        size_t k = badblocks_blocks(bad, (size_t) n, m->block_size, blocks, ELEMENTSOF(blocks));
-        if (k > ELEMENTSOF(blocks))
-                k = ELEMENTSOF(blocks);
-        unsigned offlined = 0, failed = 0;
-        struct strbuf what = {};
-        for (size_t i = 0; i < k; i++) {
-                struct block_info bi;
-                if (m->be->block_get(NULL, blocks[i], &bi) < 0 || bi.state != BLOCK_ONLINE) {
-                        /* Already offline (the kernel's memory-failure
-                         * handling, or us): keep it so. */
-                        device_skip_block(d, blocks[i]);
-                        continue;
-                }
-                if (d->want.on_runtime_poison == DT_ON_RUNTIME_POISON_LOG) {
-                        strbuf_appendf(&what, "%smemory%llu stays online", what.len ? ", " : "",
-                                       (unsigned long long) blocks[i]);
-                        continue;
-                }
-                int r = m->be->block_set(NULL, blocks[i], "offline");
-                if (r < 0) {
-                        failed++;
-                        strbuf_appendf(&what, "%smemory%llu would not go offline (%s)", what.len ? ", " : "",
-                                       (unsigned long long) blocks[i], strerror(-r));
-                } else {
-                        offlined++;
-                        device_skip_block(d, blocks[i]);
-                        if (d->online_blocks > 0)
-                                d->online_blocks--;
-                        strbuf_appendf(&what, "%smemory%llu offlined", what.len ? ", " : "",
-                                       (unsigned long long) blocks[i]);
-                }
-        }
-        bool news = (unsigned) n != d->badblocks || offlined || failed;
-        d->badblocks = (unsigned) n;
-        if (failed) {
-                retry = 1;
-                strbuf_appendf(&what, "; retrying in %llu s", (unsigned long long) (m->poison_backoff_usec ? m->poison_backoff_usec * 2 : 1000000) / 1000000);
-        }
-        if (news && (offlined || failed || what.len)) {
-                strbuf_appendf(&b, "new poison in online memory: %s; on_runtime_poison = %s: %s", list,
-                               dt_on_runtime_poison_to_string(d->want.on_runtime_poison), strbuf_str(&what));
-                audit_runtime_poison(d, failed ? LOG_ERR : LOG_WARNING, strbuf_str(&b));
-        }
-        strbuf_free(&b);
-        strbuf_free(&what);
-        bus_device_changed(m->bus, d);
-        return retry;
-}
-
-static void poison_check_region(struct manager *m, int region) {
-        bool retry = false;
-
-        for (size_t i = 0; i < m->n_devices; i++) {
-                struct device *d = m->devices[i];
-                if (d->facts_valid && d->facts.source == DT_SOURCE_PMEM && (region < 0 || d->facts.region == region))
-                        retry |= handle_runtime_poison(m, d) > 0;
-        }
-        if (retry)
-                arm_poison_retry(m);
-        else if (region < 0)
-                m->poison_backoff_usec = 0;
-}
-
-static int on_poison_retry(sd_event_source *s, uint64_t usec, void *userdata) {
-        struct manager *m = userdata;
-        m->poison_retry = sd_event_source_disable_unref(m->poison_retry);
-        poison_check_region(m, -1);
-        return 0;
-}
-
-static void arm_poison_retry(struct manager *m) {
-        if (m->poison_retry)
-                return;
-        m->poison_backoff_usec = m->poison_backoff_usec ? m->poison_backoff_usec * 2 : 1000000;
-        if (m->poison_backoff_usec > 64 * 1000000ULL)
-                m->poison_backoff_usec = 64 * 1000000ULL;
-        (void) sd_event_add_time_relative(m->event, &m->poison_retry, CLOCK_MONOTONIC, m->poison_backoff_usec,
-                                          100000, on_poison_retry, m);
-}
-
-static int on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        struct manager *m = userdata;
-        struct watch *w = NULL;
-        char buf[4096];
-
-        for (size_t i = 0; i < m->n_watches; i++)
-                if (m->watches[i].source == s)
-                        w = &m->watches[i];
-        if (!w)
-                return 0;
-        /* Read to the end to arm the next notification. */
-        if (lseek(fd, 0, SEEK_SET) == 0)
-                while (read(fd, buf, sizeof(buf)) > 0)
-                        ;
-        log_debug("%s changed", w->path);
-        poison_check_region(m, w->region);
-        return 0;
-}
-
-static void watch_add(struct manager *m, const char *p, int region) {
-        char path[PATH_MAX], buf[4096];
-        struct watch *a;
-        int fd;
-
-        for (size_t i = 0; i < m->n_watches; i++)
-                if (streq(m->watches[i].path, p)) {
-                        m->watches[i].keep = true;
-                        return;
-                }
-        if (sysfs_path(path, sizeof(path), p) < 0)
-                return;
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return;
-        while (read(fd, buf, sizeof(buf)) > 0)
-                ;
-        a = realloc(m->watches, (m->n_watches + 1) * sizeof(*a));
-        if (!a) {
-                close(fd);
-                return;
-        }
-        m->watches = a;
-        a = &m->watches[m->n_watches];
-        *a = (struct watch) { .region = region, .fd = fd, .keep = true };
-        snprintf(a->path, sizeof(a->path), "%s", p);
-        if (sd_event_add_io(m->event, &a->source, fd, EPOLLPRI, on_watch, m) < 0) {
-                close(fd);
-                return;
-        }
-        sd_event_source_set_description(a->source, "poison-watch");
-        m->n_watches++;
-}
-
-/* Watches every region and bus that holds a pmem device. */
-static void watches_refresh(struct manager *m) {
-        char p[128];
-
-        for (size_t i = 0; i < m->n_watches; i++)
-                m->watches[i].keep = false;
-        for (size_t i = 0; i < m->n_devices; i++) {
-                struct device *d = m->devices[i];
-                if (!d->facts_valid || d->facts.source != DT_SOURCE_PMEM || d->facts.region < 0)
-                        continue;
-                snprintf(p, sizeof(p), "/sys/bus/nd/devices/region%d/badblocks", d->facts.region);
-                watch_add(m, p, d->facts.region);
-                if (d->facts.bus[0]) {
-                        snprintf(p, sizeof(p), "/sys/bus/nd/devices/%s/nfit/scrub", d->facts.bus);
-                        watch_add(m, p, -1);
-                }
-        }
-        for (size_t i = 0; i < m->n_watches;) {
-                if (m->watches[i].keep) {
-                        i++;
-                        continue;
-                }
-                sd_event_source_disable_unref(m->watches[i].source);
-                close(m->watches[i].fd);
-                m->watches[i] = m->watches[--m->n_watches];
-        }
 }
 
 static int on_work(sd_event_source *s, void *userdata) {
         struct manager *m = userdata;
 
-        if (m->calling)
+        if (worker_busy(m->worker))
                 return sd_event_source_set_enabled(s, SD_EVENT_OFF);
         if (m->active) {
                 struct device *d = m->active;
@@ -686,15 +259,15 @@ static int on_work(sd_event_source *s, void *userdata) {
                         return 0;
                 }
                 if (r == DEVICE_STEP_WAIT_SCRUB) {
-                        scrub_wait(m);
+                        manager_scrub_wait(m);
                         return 0;
                 }
                 if (r == 0) {
-                        scrub_wait_stop(m, true);
+                        manager_scrub_wait_stop(m, true);
                         m->active = NULL;
                         if (d->dirty) {
                                 d->dirty = false;
-                                enqueue(m, d, true);
+                                manager_enqueue(m, d, true);
                         }
                 }
         } else if (m->n_queue > 0) {
@@ -707,7 +280,7 @@ static int on_work(sd_event_source *s, void *userdata) {
 
         if (!m->active && m->n_queue == 0) {
                 sd_event_source_set_enabled(s, SD_EVENT_OFF);
-                watches_refresh(m);
+                manager_watches_refresh(m);
                 /* Ready once the first region pass has carved, too. */
                 if (!m->ready && !region_runner_busy(m->regions)) {
                         m->ready = true;
@@ -719,13 +292,7 @@ static int on_work(sd_event_source *s, void *userdata) {
         return 0;
 }
 
-static bool is_dax_name(const char *name) {
-        unsigned a, b;
-        char c;
-        return sscanf(name, "dax%u.%u%c", &a, &b, &c) == 2;
-}
-
-static void regions_request(struct manager *m, bool fresh) {
+void manager_regions_request(struct manager *m, bool fresh) {
         int r = region_runner_request(m->regions, m->policy, m->block_size, fresh);
         if (r < 0)
                 log_error("cannot start a region pass: %s", strerror(-r));
@@ -743,7 +310,7 @@ static void on_region_created(const char *name, void *userdata) {
                 log_error("%s: out of memory adding the device", name);
                 return;
         }
-        enqueue(m, d, true);
+        manager_enqueue(m, d, true);
 }
 
 static void on_regions_idle(void *userdata) {
@@ -753,85 +320,57 @@ static void on_regions_idle(void *userdata) {
 }
 
 int manager_rescan(struct manager *m) {
-        char path[PATH_MAX];
-        struct dirent *de;
-        DIR *dir;
+        char **names = NULL;
         int r;
 
-        r = sysfs_path(path, sizeof(path), "/sys/bus/dax/devices");
-        if (r < 0)
-                return r;
-        dir = opendir(path);
-        if (!dir) {
-                if (errno == ENOENT) {
-                        /* No dax bus (module not loaded) means no devices yet. */
-                        log_info("no dax bus in sysfs yet; waiting for devices");
-                        return 0;
-                }
-                r = -errno;
-                log_error("cannot list %s: %s", path, strerror(-r));
+        r = m->be->list_devices(NULL, &names);
+        if (r == -ENOENT) {
+                /* No dax bus (module not loaded) means no devices yet. */
+                log_info("no dax bus in sysfs yet; waiting for devices");
+                return 0;
+        }
+        if (r < 0) {
+                log_error("cannot list the dax devices: %s", strerror(-r));
                 return r;
         }
-        while ((de = readdir(dir))) {
-                struct device *d;
-                if (!is_dax_name(de->d_name))
-                        continue;
-                d = manager_find_device(m, de->d_name);
+        for (char **n = names; *n; n++) {
+                struct device *d = manager_find_device(m, *n);
                 if (!d)
-                        d = device_add(m, de->d_name);
+                        d = device_add(m, *n);
                 if (!d) {
-                        closedir(dir);
+                        strv_free(names);
                         return -ENOMEM;
                 }
-                enqueue(m, d, true);
+                manager_enqueue(m, d, true);
         }
-        closedir(dir);
+        strv_free(names);
         /* Devices that vanished unseen are found gone when reconciled. */
         for (size_t i = 0; i < m->n_devices; i++)
-                enqueue(m, m->devices[i], true);
+                manager_enqueue(m, m->devices[i], true);
         /* At start, and when asked: every region's verdict is news. */
-        regions_request(m, true);
+        manager_regions_request(m, true);
         return 0;
 }
 
 int manager_apply(struct manager *m, struct device *d) {
-        enqueue(m, d, true);
+        manager_enqueue(m, d, true);
         return 0;
 }
 
-static bool device_has_block(struct manager *m, struct device *d, uint64_t block) {
-        if (!d->facts_valid || m->block_size == 0)
-                return false;
-        for (unsigned i = 0; i < d->facts.n_ranges; i++) {
-                uint64_t first = (d->facts.ranges[i].start + m->block_size - 1) / m->block_size;
-                uint64_t end = (d->facts.ranges[i].end + 1) / m->block_size;
-                if (block >= first && block < end)
-                        return true;
-        }
-        return false;
-}
-
-static bool is_region_name(const char *name) {
-        unsigned id;
-        char c;
-        return sscanf(name, "region%u%c", &id, &c) == 1;
-}
-
+/* Carries out what uevent_route() says an event means. */
 static void handle_uevent(struct manager *m, struct udev_device *u) {
-        const char *subsystem = udev_device_get_subsystem(u);
-        const char *action = udev_device_get_action(u);
         const char *name = udev_device_get_sysname(u);
+        struct uevent_route rt;
         struct device *d;
 
-        if (!subsystem || !action || !name)
+        uevent_route(udev_device_get_subsystem(u), udev_device_get_action(u), name, &rt);
+        if (rt.kind == UEVENT_IGNORE)
                 return;
-        log_debug("uevent %s %s %s", action, subsystem, name);
+        log_debug("uevent %s %s %s", udev_device_get_action(u), udev_device_get_subsystem(u), name);
 
-        if (streq(subsystem, "dax")) {
-                if (!is_dax_name(name))
-                        return;
+        if (rt.kind == UEVENT_DAX) {
                 d = manager_find_device(m, name);
-                if (streq(action, "remove")) {
+                if (rt.remove) {
                         if (d)
                                 device_remove(m, d);
                         return;
@@ -842,46 +381,18 @@ static void handle_uevent(struct manager *m, struct udev_device *u) {
                         log_error("%s: out of memory adding the device", name);
                         return;
                 }
-                /* A device that comes back is news: give it a fresh look. */
-                enqueue(m, d, streq(action, "add"));
-                /* A new dax device may be a new dynamic dax region (CXL,
-                 * hmem), which has no nd events: look at the regions. */
-                if (streq(action, "add"))
-                        regions_request(m, false);
-                return;
+                manager_enqueue(m, d, rt.fresh);
         }
-
-        /* An NVDIMM region that appears, changes or is enabled may have
-         * room for a [region] rule.  No return: other concerns may want
-         * the same event. */
-        if (streq(subsystem, "nd") && is_region_name(name) &&
-            (streq(action, "add") || streq(action, "change") || streq(action, "bind")))
-                regions_request(m, false);
-        if (streq(subsystem, "nd")) {
-                /* A DIMM or region changed (locked, unlocked, a passphrase
-                 * set with its regions disabled and enabled again): devices
-                 * whose rule requires security are looked at again. */
-                if (!startswith(name, "nmem") && !startswith(name, "region"))
-                        return;
-                for (size_t i = 0; i < m->n_devices; i++) {
-                        d = m->devices[i];
-                        if (d != m->active && d->want.security != DT_SECURITY_NONE)
-                                enqueue(m, d, true);
-                }
-                return;
-        }
-
-        if (streq(subsystem, "memory")) {
-                uint64_t block;
-                if (!startswith(name, "memory") || safe_atou64(name + 6, 10, &block) < 0)
-                        return;
-                for (size_t i = 0; i < m->n_devices; i++) {
-                        d = m->devices[i];
-                        if (d == m->active || !device_has_block(m, d, block))
-                                continue;
-                        if (d->state == DEV_ONLINE || d->state == DEV_DEVDAX)
-                                enqueue(m, d, false);
-                }
+        if (rt.regions)
+                manager_regions_request(m, false);
+        for (size_t i = 0; i < m->n_devices && (rt.security || rt.kind == UEVENT_MEMORY); i++) {
+                d = m->devices[i];
+                if (d == m->active)
+                        continue;
+                if (rt.security && uevent_security_concerns(d))
+                        manager_enqueue(m, d, true);
+                else if (rt.kind == UEVENT_MEMORY && uevent_block_concerns(d, rt.block, m->block_size))
+                        manager_enqueue(m, d, false);
         }
 }
 
@@ -902,114 +413,6 @@ static int on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userda
                 log_warning("udev events were lost (receive buffer full); rescanning every device");
                 manager_rescan(m);
         }
-        return 0;
-}
-
-static void apply_daemon_settings(struct manager *m) {
-        char cur[32];
-        int r;
-
-        r = m->be->auto_online_get(NULL, cur, sizeof(cur));
-        if (r < 0) {
-                if (m->policy->auto_online_blocks == DT_AUTO_ONLINE_OFFLINE)
-                        log_warning("cannot read /sys/devices/system/memory/auto_online_blocks: %s", strerror(-r));
-                return;
-        }
-        if (m->policy->auto_online_blocks == DT_AUTO_ONLINE_OFFLINE && !streq(cur, "offline")) {
-                r = m->be->auto_online_set(NULL, "offline");
-                if (r < 0) {
-                        log_error("cannot set /sys/devices/system/memory/auto_online_blocks to offline: %s",
-                                  strerror(-r));
-                        return;
-                }
-                if (!m->auto_online_taken)
-                        snprintf(m->auto_online_orig, sizeof(m->auto_online_orig), "%s", cur);
-                m->auto_online_taken = true;
-                const char *f[] = { "DAXTIER_FROM=", NULL, NULL };
-                char from[64];
-                snprintf(from, sizeof(from), "DAXTIER_FROM=%s", cur);
-                f[0] = from;
-                f[1] = "DAXTIER_TO=offline";
-                audit_event(AUDIT_AUTO_ONLINE, LOG_NOTICE, f,
-                            "kernel auto_online_blocks changed from %s to offline ([daemon] auto_online_blocks = offline): daxtierd decides each block's zone",
-                            cur);
-        } else if (m->policy->auto_online_blocks == DT_AUTO_ONLINE_KEEP && m->auto_online_taken) {
-                r = m->be->auto_online_set(NULL, m->auto_online_orig);
-                if (r < 0) {
-                        log_error("cannot restore auto_online_blocks=%s: %s", m->auto_online_orig, strerror(-r));
-                        return;
-                }
-                m->auto_online_taken = false;
-                char to[64];
-                snprintf(to, sizeof(to), "DAXTIER_TO=%s", m->auto_online_orig);
-                const char *f[] = { "DAXTIER_FROM=offline", to, NULL };
-                audit_event(AUDIT_AUTO_ONLINE, LOG_NOTICE, f,
-                            "kernel auto_online_blocks restored to %s ([daemon] auto_online_blocks = keep)",
-                            m->auto_online_orig);
-        }
-}
-
-static int load_policy(struct manager *m, struct policy **ret) {
-        struct config_errors errs = {};
-        int r;
-
-        r = config_load(m->opts.config_path, m->opts.config_optional, m->opts.dropin_dir, ret, &errs);
-        free(m->reload_errors);
-        m->reload_errors = NULL;
-        if (errs.n > 0) {
-                struct strbuf b = {};
-                for (size_t i = 0; i < errs.n; i++)
-                        strbuf_appendf(&b, "%s%s", i ? "\n" : "", errs.msgs[i]);
-                m->reload_errors = strbuf_steal(&b);
-        }
-        for (size_t i = 0; i < errs.n; i++) {
-                char field[1100];
-                snprintf(field, sizeof(field), "DAXTIER_REASON=%s", errs.msgs[i]);
-                const char *f[] = { field, NULL };
-                audit_event(AUDIT_CONFIG_ERROR, LOG_ERR, f, "configuration error: %s", errs.msgs[i]);
-        }
-        config_errors_clear(&errs);
-        return r;
-}
-
-static void policy_loaded(struct manager *m, const char *how) {
-        struct strbuf files = {};
-        for (size_t i = 0; i < m->policy->n_files; i++)
-                strbuf_appendf(&files, "%s%s", i ? " " : "", m->policy->files[i]);
-        char field[2048];
-        snprintf(field, sizeof(field), "DAXTIER_CONFIG_FILES=%s", strbuf_str(&files));
-        const char *f[] = { field, NULL };
-        char regions[64] = "";
-        if (m->policy->n_region_rules > 0)
-                snprintf(regions, sizeof(regions), ", %zu region rule%s", m->policy->n_region_rules,
-                         m->policy->n_region_rules == 1 ? "" : "s");
-        audit_event(AUDIT_POLICY_LOADED, LOG_INFO, f, "policy %s: %zu rule%s%s from %s", how, m->policy->n_rules,
-                    m->policy->n_rules == 1 ? "" : "s", regions, files.len ? strbuf_str(&files) : "(no files)");
-        strbuf_free(&files);
-}
-
-int manager_reload(struct manager *m) {
-        struct policy *p = NULL;
-        int r;
-
-        sd_notify(0, "RELOADING=1\nSTATUS=Reloading the policy");
-        r = load_policy(m, &p);
-        if (r < 0) {
-                audit_event(AUDIT_POLICY_REJECTED, LOG_ERR, NULL,
-                            "reload rejected: the configuration has errors (listed above); the previous policy stays in force");
-                sd_notifyf(0, "READY=1\nSTATUS=%s", m->status);
-                return r;
-        }
-        policy_free(m->policy);
-        m->policy = p;
-        policy_loaded(m, "reloaded");
-        if (m->bus)
-                (void) bus_manager_config_changed(m->bus);
-        apply_daemon_settings(m);
-        for (size_t i = 0; i < m->n_devices; i++)
-                enqueue(m, m->devices[i], true);
-        regions_request(m, true);
-        sd_notifyf(0, "READY=1\nSTATUS=%s", m->status);
         return 0;
 }
 
@@ -1037,7 +440,7 @@ static int on_security_poll(sd_event_source *s, uint64_t usec, void *userdata) {
                         log_info("%s: DIMM security changed: %s", d->name, d->security_sig);
                         bus_device_changed(m->bus, d);
                         if (d->state == DEV_REFUSED)
-                                enqueue(m, d, true);
+                                manager_enqueue(m, d, true);
                 }
         }
         sd_event_source_set_time_relative(s, SECURITY_POLL_USEC);
@@ -1089,27 +492,14 @@ static int setup_monitor(struct manager *m) {
         return 0;
 }
 
-int manager_new(const struct manager_options *opts, struct manager **ret) {
-        struct manager *m;
+/* The loop, its signals and its own sources. */
+static int setup_loop(struct manager *m) {
         sigset_t mask;
         int r;
 
-        m = calloc(1, sizeof(*m));
-        if (!m)
-                return -ENOMEM;
-        m->call_fd = -1;
-        m->scrub_fd = -1;
-        m->opts = *opts;
-        m->be = &kernel_backend;
-        m->obs = (struct device_observer) { .transition = on_transition, .note = on_note, .userdata = m };
-
-        r = load_policy(m, &m->policy);
-        if (r < 0)
-                goto fail;
-
         r = sd_event_default(&m->event);
         if (r < 0)
-                goto fail;
+                return r;
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
@@ -1118,34 +508,52 @@ int manager_new(const struct manager_options *opts, struct manager **ret) {
         if ((r = sd_event_add_signal(m->event, NULL, SIGTERM, on_sigterm, m)) < 0 ||
             (r = sd_event_add_signal(m->event, NULL, SIGINT, on_sigterm, m)) < 0 ||
             (r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m)) < 0)
-                goto fail;
+                return r;
         r = sd_event_set_watchdog(m->event, true);
         if (r < 0)
-                goto fail;
+                return r;
 
         r = sd_event_add_defer(m->event, &m->work, on_work, m);
         if (r < 0)
-                goto fail;
+                return r;
         /* Jobs yield to signals, udev events and bus calls. */
         sd_event_source_set_priority(m->work, SD_EVENT_PRIORITY_IDLE);
         sd_event_source_set_description(m->work, "work-queue");
         sd_event_source_set_enabled(m->work, SD_EVENT_ON);
 
-        m->call_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (m->call_fd < 0) {
-                r = -errno;
-                goto fail;
-        }
-        r = sd_event_add_io(m->event, &m->call_source, m->call_fd, EPOLLIN, on_call_done, m);
+        r = worker_new(m->event, "worker-done", on_call_done, m, &m->worker);
         if (r < 0)
-                goto fail;
-        sd_event_source_set_description(m->call_source, "worker-done");
-
+                return r;
         r = sd_event_add_time_relative(m->event, &m->security_poll, CLOCK_MONOTONIC, SECURITY_POLL_USEC,
                                        SECURITY_POLL_USEC / 5, on_security_poll, m);
         if (r < 0)
-                goto fail;
+                return r;
         sd_event_source_set_description(m->security_poll, "security-poll");
+        return manager_poison_setup(m);
+}
+
+int manager_new(const struct manager_options *opts, struct manager **ret) {
+        struct manager *m;
+        int r;
+
+        m = calloc(1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        m->opts = *opts;
+        m->be = &kernel_backend;
+        m->obs = (struct device_observer) {
+                .transition = on_transition,
+                .note = on_note,
+                .runtime_poison = on_runtime_poison,
+                .userdata = m,
+        };
+
+        r = manager_load_policy(m, &m->policy);
+        if (r < 0)
+                goto fail;
+        r = setup_loop(m);
+        if (r < 0)
+                goto fail;
 
         /* Listen before looking, so that nothing slips between the two. */
         r = setup_monitor(m);
@@ -1174,8 +582,8 @@ int manager_new(const struct manager_options *opts, struct manager **ret) {
         if (r < 0)
                 goto fail;
 
-        policy_loaded(m, "loaded");
-        apply_daemon_settings(m);
+        audit_policy_loaded(m->policy, "loaded");
+        manager_apply_daemon_settings(m);
         r = manager_rescan(m);
         if (r < 0)
                 goto fail;
@@ -1190,8 +598,7 @@ void manager_free(struct manager *m) {
         if (!m)
                 return;
         /* A bind in flight finishes; the next start reconciles its result. */
-        if (m->calling)
-                pthread_join(m->worker, NULL);
+        worker_free(m->worker);
         /* Likewise a namespace being carved. */
         region_runner_free(m->regions);
         for (size_t i = 0; i < m->n_devices; i++) {
@@ -1203,17 +610,8 @@ void manager_free(struct manager *m) {
         free(m->reload_errors);
         bus_free(m->bus);
         sd_event_source_unref(m->work);
-        sd_event_source_unref(m->call_source);
         sd_event_source_unref(m->security_poll);
-        scrub_wait_stop(m, true);
-        sd_event_source_disable_unref(m->poison_retry);
-        for (size_t i = 0; i < m->n_watches; i++) {
-                sd_event_source_disable_unref(m->watches[i].source);
-                close(m->watches[i].fd);
-        }
-        free(m->watches);
-        if (m->call_fd >= 0)
-                close(m->call_fd);
+        manager_poison_free(m);
         sd_event_source_unref(m->monitor_source);
         udev_monitor_unref(m->monitor);
         udev_unref(m->udev);
@@ -1237,4 +635,8 @@ const struct policy *manager_policy(struct manager *m) {
 
 const char *manager_reload_errors(struct manager *m) {
         return m->reload_errors;
+}
+
+const struct backend *manager_backend(struct manager *m) {
+        return m->be;
 }

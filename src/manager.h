@@ -3,11 +3,15 @@
 
 /*
  * manager: owns the sd-event loop and every source in it (signals, the
- * udev monitor, the work queue), the policy and the device table.
+ * udev monitor, the work queue, the worker, the poison watches, the
+ * D-Bus connection), the policy and the device table.
  *
  * Devices are reconciled one at a time from a FIFO queue; a device's job
- * runs one step per loop iteration, so signals, udev events and (later)
- * D-Bus calls are served between steps.
+ * runs one step per loop iteration, and a step's blocking kernel call
+ * runs in the worker (worker.h), so signals, udev events and D-Bus calls
+ * are served between steps.  The decisions live elsewhere, each tested
+ * on its own: the job in device-job.c, runtime poison in
+ * device-poison.c, the node cap in capacity.c, udev routing in uevent.c.
  */
 
 #include <stdbool.h>
@@ -47,6 +51,9 @@ struct device *manager_find_device(struct manager *m, const char *name);
 /* The device table, in discovery order. */
 struct device *const *manager_devices(struct manager *m, size_t *n);
 const struct policy *manager_policy(struct manager *m);
+
+/* The kernel as the manager reaches it (kernel_backend). */
+const struct backend *manager_backend(struct manager *m);
 
 /* The errors of the last rejected reload, "\n"-separated, or NULL. */
 const char *manager_reload_errors(struct manager *m);

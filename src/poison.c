@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "device.h"
 #include "poison.h"
 
 #define SECTOR_SIZE UINT64_C(512)
@@ -364,4 +365,10 @@ void badblocks_format(const struct bad_range *r, size_t n, char *buf, size_t len
                         snprintf(buf, len, "%s", ellipsis);
                 return;
         }
+}
+
+uint64_t poison_backoff_next(uint64_t cur) {
+        if (cur == 0)
+                return POISON_BACKOFF_FIRST_USEC;
+        return cur >= POISON_BACKOFF_MAX_USEC / 2 ? POISON_BACKOFF_MAX_USEC : cur * 2;
 }

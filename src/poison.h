@@ -12,9 +12,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "device.h"
+/* Where a dax device's memory is (device.h). */
+struct dax_facts;
 
-/* struct bad_range is in device.h. */
+/* One range of media errors. */
+struct bad_range {
+        uint64_t start;         /* physical address, bytes */
+        uint64_t len;           /* bytes, > 0 */
+};
 
 /*
  * Parses badblocks text into physical ranges (region_start + sector*512,
@@ -47,3 +52,12 @@ struct bad_range clear_unit_align(struct bad_range r, uint64_t unit);
 
 /* Formats ranges as "0x102300000+512, ..." (at most len bytes). */
 void badblocks_format(const struct bad_range *r, size_t n, char *buf, size_t len);
+
+/*
+ * The delay before the next attempt to offline poisoned blocks that would
+ * not go offline: 1 s first, then doubling up to 64 s.  cur is the last
+ * delay, 0 for none.
+ */
+#define POISON_BACKOFF_FIRST_USEC (UINT64_C(1000000))
+#define POISON_BACKOFF_MAX_USEC (UINT64_C(64) * 1000000)
+uint64_t poison_backoff_next(uint64_t cur);

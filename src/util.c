@@ -138,3 +138,11 @@ char *escape_control(const char *s) {
         *o = '\0';
         return out;
 }
+
+void strv_free(char **l) {
+        if (!l)
+                return;
+        for (char **p = l; *p; p++)
+                free(*p);
+        free(l);
+}

@@ -42,6 +42,9 @@ static inline bool startswith(const char *s, const char *prefix) {
         return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* Frees a NULL-terminated array of strings and the strings. */
+void strv_free(char **l);
+
 /* Parses a whole decimal (or 0x hex, when base is 0) unsigned number. */
 int safe_atou64(const char *s, int base, uint64_t *ret);
 /* Parses a whole decimal int; 0 or -EINVAL / -ERANGE. */

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-capacity: unit tests for capacity.c, the sizing and rounding
- * arithmetic of [region] rules and of the per-node System RAM cap.
+ * arithmetic of [region] rules and of the per-node System RAM cap, and
+ * the cap's decision over the device table (capacity_node_cap_refuses()).
  */
 
 #include <check.h>
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "capacity.h"
+#include "util.h"
 
 #define MiB (UINT64_C(1) << 20)
 #define GiB (UINT64_C(1) << 30)
@@ -407,6 +410,172 @@ START_TEST(test_exceeds) {
 }
 END_TEST
 
+
+/* ---- the cap's decision over the device table --------------------------- */
+
+/* A backend with only what the cap reads: the node's MemTotal. */
+static uint64_t node_total[4];
+static int node_mem_err;
+static unsigned node_mem_calls;
+
+static int fake_node_mem(void *ctx, int node, uint64_t *ret) {
+        node_mem_calls++;
+        ck_assert_int_ge(node, 0);
+        ck_assert_int_lt(node, 4);
+        if (node_mem_err)
+                return node_mem_err;
+        *ret = node_total[node];
+        return 0;
+}
+
+static const struct backend cap_backend = { .node_mem = fake_node_mem };
+
+static struct device *devs[4];
+static size_t n_devs;
+
+/* A device whose memory lands on node, on driver, online/total blocks as
+ * last observed, wanting system-ram. */
+static struct device *mkdev(int node, enum dax_driver drv, unsigned online, unsigned total) {
+        struct device *d;
+        char name[16];
+
+        ck_assert_uint_lt(n_devs, 4);
+        snprintf(name, sizeof(name), "dax%zu.0", n_devs);
+        d = device_new(name);
+        ck_assert_ptr_nonnull(d);
+        d->facts_valid = true;
+        d->facts.target_node = node;
+        d->facts.numa_node = 0;
+        d->facts.driver = drv;
+        d->online_blocks = online;
+        d->total_blocks = total;
+        d->want.mode = DT_MODE_SYSTEM_RAM;
+        devs[n_devs++] = d;
+        return d;
+}
+
+static void cap_setup(void) {
+        memset(node_total, 0, sizeof(node_total));
+        node_mem_err = 0;
+        node_mem_calls = 0;
+        n_devs = 0;
+}
+
+static void cap_teardown(void) {
+        for (size_t i = 0; i < n_devs; i++)
+                device_free(devs[i]);
+        n_devs = 0;
+}
+
+static bool refuses(const struct policy *p, const struct device *d, uint64_t bs, char *why, size_t len) {
+        why[0] = 0;
+        return capacity_node_cap_refuses(p, d, devs, n_devs, bs, &cap_backend, NULL, why, len);
+}
+
+START_TEST(test_cap_not_set) {
+        struct policy p = { .ram_cap_set = false };
+        struct device *d = mkdev(1, DRV_DEVICE_DAX, 0, 16);
+        char why[512];
+
+        mkdev(1, DRV_KMEM, 64, 64);
+        ck_assert(!refuses(&p, d, BLOCK, why, sizeof(why)));
+        /* A rule that does not online (devdax, ignore) is never capped. */
+        p = (struct policy) { .ram_cap_set = true, .ram_cap = size_of(BLOCK) };
+        d->want.mode = DT_MODE_DEVDAX;
+        ck_assert(!refuses(&p, d, BLOCK, why, sizeof(why)));
+        d->want.mode = DT_MODE_IGNORE;
+        ck_assert(!refuses(&p, d, BLOCK, why, sizeof(why)));
+        ck_assert_uint_eq(node_mem_calls, 0);
+}
+END_TEST
+
+START_TEST(test_cap_unknown) {
+        struct policy p = { .ram_cap_set = true, .ram_cap = size_of(2 * GiB) };
+        struct device *d = mkdev(-1, DRV_DEVICE_DAX, 0, 16);
+        char why[512];
+
+        d->facts.numa_node = -1;
+        ck_assert(refuses(&p, d, BLOCK, why, sizeof(why)));
+        ck_assert_str_eq(why, "max_system_ram_per_node = 2G, but the node of dax0.0 is unknown, so the cap cannot be checked");
+        /* numa_node stands in for a missing target_node. */
+        d->facts.numa_node = 1;
+        ck_assert(!refuses(&p, d, BLOCK, why, sizeof(why)));
+        ck_assert(refuses(&p, d, 0, why, sizeof(why)));
+        ck_assert(strstr(why, "the memory block size of dax0.0 is unknown"));
+}
+END_TEST
+
+START_TEST(test_cap_size) {
+        struct policy p = { .ram_cap_set = true, .ram_cap = size_of(2 * GiB) };
+        struct device *d = mkdev(1, DRV_DEVICE_DAX, 0, 16);     /* 2 GiB to add */
+        struct device *other = mkdev(1, DRV_KMEM, 8, 8);        /* 1 GiB online on node 1 */
+        char why[512];
+
+        ck_assert(refuses(&p, d, BLOCK, why, sizeof(why)));
+        ck_assert_str_eq(why, "max_system_ram_per_node = 2G: node 1 has 1073741824 bytes (1.0 GiB) of dax-backed System RAM, and dax0.0 would add 2147483648 bytes (2.0 GiB), above the cap of 2147483648 bytes (2.0 GiB)");
+
+        /* On another node, the other device does not count: 2 GiB fits 2 GiB. */
+        other->facts.target_node = 0;
+        ck_assert(!refuses(&p, d, BLOCK, why, sizeof(why)));
+        /* Neither does one that is no longer on kmem. */
+        other->facts.target_node = 1;
+        other->facts.driver = DRV_DEVICE_DAX;
+        ck_assert(!refuses(&p, d, BLOCK, why, sizeof(why)));
+        /* Nor one whose facts are unknown. */
+        other->facts.driver = DRV_KMEM;
+        other->facts_valid = false;
+        ck_assert(!refuses(&p, d, BLOCK, why, sizeof(why)));
+        other->facts_valid = true;
+        /* One block less fits exactly. */
+        other->online_blocks = 0;
+        d->total_blocks = 17;
+        ck_assert(refuses(&p, d, BLOCK, why, sizeof(why)));
+        d->total_blocks = 16;
+        ck_assert(!refuses(&p, d, BLOCK, why, sizeof(why)));
+}
+END_TEST
+
+/* The device's own online blocks count as there, the rest as added. */
+START_TEST(test_cap_partly_online) {
+        struct policy p = { .ram_cap_set = true, .ram_cap = size_of(2 * GiB) };
+        struct device *d = mkdev(1, DRV_KMEM, 12, 20);          /* 1.5 GiB there, 1 GiB to add */
+        char why[512];
+
+        ck_assert(refuses(&p, d, BLOCK, why, sizeof(why)));
+        ck_assert(strstr(why, "node 1 has 1610612736 bytes"));
+        ck_assert(strstr(why, "dax0.0 would add 1073741824 bytes"));
+        d->total_blocks = 16;
+        ck_assert(!refuses(&p, d, BLOCK, why, sizeof(why)));
+        /* All online: nothing to add, the node is not even read. */
+        node_mem_calls = 0;
+        d->online_blocks = d->total_blocks = 64;
+        ck_assert(!refuses(&p, d, BLOCK, why, sizeof(why)));
+        ck_assert_uint_eq(node_mem_calls, 0);
+}
+END_TEST
+
+START_TEST(test_cap_percent) {
+        struct policy p = { .ram_cap_set = true, .ram_cap = percent(50) };
+        struct device *d = mkdev(1, DRV_DEVICE_DAX, 0, 8);      /* 1 GiB to add */
+        char why[512];
+
+        mkdev(1, DRV_KMEM, 8, 8);                               /* 1 GiB online */
+        /* MemTotal counts the onlined dax memory: DRAM is 3 - 1 = 2 GiB,
+         * the cap 50 % of it. */
+        node_total[1] = 3 * GiB;
+        ck_assert(refuses(&p, d, BLOCK, why, sizeof(why)));
+        ck_assert_uint_eq(node_mem_calls, 1);
+        ck_assert(strstr(why, "max_system_ram_per_node = 50% of node 1's 2.0 GiB of DRAM: node 1 has 1073741824 bytes"));
+        ck_assert(strstr(why, "above the cap of 1073741824 bytes (1.0 GiB)"));
+        node_total[1] = 5 * GiB;                                /* 4 GiB DRAM: 2 GiB cap */
+        ck_assert(!refuses(&p, d, BLOCK, why, sizeof(why)));
+        /* A node whose memory cannot be read has no DRAM: refused. */
+        node_mem_err = -EIO;
+        ck_assert(refuses(&p, d, BLOCK, why, sizeof(why)));
+        ck_assert(strstr(why, "of node 1's 0 B of DRAM"));
+}
+END_TEST
+
 static Suite *capacity_suite(void) {
         Suite *s = suite_create("capacity");
         TCase *tc;
@@ -435,6 +604,15 @@ static Suite *capacity_suite(void) {
         tc = tcase_create("node-cap");
         tcase_add_test(tc, test_node_limit);
         tcase_add_test(tc, test_exceeds);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("node-cap-decision");
+        tcase_add_checked_fixture(tc, cap_setup, cap_teardown);
+        tcase_add_test(tc, test_cap_not_set);
+        tcase_add_test(tc, test_cap_unknown);
+        tcase_add_test(tc, test_cap_size);
+        tcase_add_test(tc, test_cap_partly_online);
+        tcase_add_test(tc, test_cap_percent);
         suite_add_tcase(s, tc);
 
         return s;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * test-device: unit tests for device.c, the job state machine that takes a
- * dax device from what the kernel says to what its rule wants.
+ * test-device: unit tests for device.c, device-job.c and device-poison.c:
+ * the job state machine that takes a dax device from what the kernel says
+ * to what its rule wants, and what is done about poison found while the
+ * daemon runs (device_runtime_poison()).
  *
  * device.c reaches the system only through struct backend, so the tests
  * bring a fake kernel (struct fake below): dax devices with their sysfs
@@ -29,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
+#include <syslog.h>
 #include <time.h>
 
 #include "device.h"
@@ -639,11 +642,18 @@ struct rec_note {
         char *msg;
 };
 
+struct rec_poison {
+        int priority;
+        char *msg;
+};
+
 struct recorder {
         struct rec_transition trans[MAX_RECORDS];
         size_t n_trans;
         struct rec_note notes[MAX_RECORDS];
         size_t n_notes;
+        struct rec_poison poison[MAX_RECORDS];  /* runtime poison records */
+        size_t n_poison;
 };
 
 static struct recorder rec;
@@ -674,9 +684,19 @@ static void on_note(struct device *d, enum device_note kind, const char *msg, vo
         r->notes[r->n_notes++] = (struct rec_note) { .kind = kind, .msg = strdup(msg) };
 }
 
+static void on_runtime_poison(struct device *d, int priority, const char *msg, void *userdata) {
+        struct recorder *r = userdata;
+
+        ck_assert_ptr_eq(d, dut);
+        ck_assert_ptr_nonnull(msg);
+        ck_assert_uint_lt(r->n_poison, MAX_RECORDS);
+        r->poison[r->n_poison++] = (struct rec_poison) { .priority = priority, .msg = strdup(msg) };
+}
+
 static const struct device_observer observer = {
         .transition = on_transition,
         .note = on_note,
+        .runtime_poison = on_runtime_poison,
         .userdata = &rec,
 };
 
@@ -882,6 +902,8 @@ static void teardown(void) {
                 free(rec.trans[i].reason);
         for (size_t i = 0; i < rec.n_notes; i++)
                 free(rec.notes[i].msg);
+        for (size_t i = 0; i < rec.n_poison; i++)
+                free(rec.poison[i].msg);
         memset(&rec, 0, sizeof(rec));
         device_free(dut);
         dut = NULL;
@@ -3035,6 +3057,285 @@ START_TEST(test_poison_ranges_clip) {
 }
 END_TEST
 
+
+/* ---- poison while the daemon runs (device_runtime_poison) -------------- */
+
+#define RETRY_USEC (UINT64_C(4) * 1000000)
+
+/* dax0.0 as pmem, online in Movable as its rule (on_runtime_poison as
+ * given) wants, no job: what the manager has when a badblocks file
+ * changes. */
+static void runtime_online(enum dt_on_runtime_poison what) {
+        struct rule r = rule_poison(DT_SCRUB_BADBLOCKS, DT_ON_POISON_SKIP_BLOCKS, DT_SCRUB_UNSUPPORTED_PROCEED);
+
+        r.on_runtime_poison = what;
+        fake_pmem(fdev);
+        fake_on_kmem(fdev, BLOCK_ONLINE, "Movable");
+        ck_assert_int_eq(prepare(dut, &r), DEV_ONLINE);
+        ck_assert_uint_eq(dut->online_blocks, N_BLOCKS);
+}
+
+static int runtime(uint64_t retry_usec) {
+        return device_runtime_poison(dut, &fake_backend, &fk, BLOCK_SIZE, retry_usec, &observer);
+}
+
+START_TEST(test_runtime_poison_offline) {
+        const uint64_t at = DEV_START + BLOCK_ADDR(3) + 4096;   /* memory35 */
+
+        runtime_online(DT_ON_RUNTIME_POISON_OFFLINE_BLOCK);
+        ck_assert_int_eq(runtime(RETRY_USEC), 0);              /* no poison: nothing */
+        ck_assert_uint_eq(rec.n_poison, 0);
+
+        fake_add_bad(at, 512, true);
+        ck_assert_int_eq(runtime(RETRY_USEC), DEV_POISON_CHANGED);
+        ck_assert_int_eq(fk.blocks[35].state, BLOCK_OFFLINE);
+        for (unsigned b = FIRST_BLOCK; b <= LAST_BLOCK; b++)
+                if (b != 35)
+                        ck_assert_int_eq(fk.blocks[b].state, BLOCK_ONLINE);
+        ck_assert_uint_eq(log_count_prefix("block_set "), 1);
+        ck_assert_int_ge(log_find("block_set 35 offline"), 0);
+        ck_assert_uint_eq(dut->skipped_blocks, 1);
+        ck_assert_uint_eq(dut->skipped[0], 35);
+        ck_assert_uint_eq(dut->online_blocks, N_BLOCKS - 1);
+        ck_assert_uint_eq(dut->badblocks, 1);
+        /* Poison in online memory is not cleared: it may be in use. */
+        ck_assert_uint_eq(fk.n_clear_error, 0);
+
+        ck_assert_uint_eq(rec.n_poison, 1);
+        ck_assert_int_eq(rec.poison[0].priority, LOG_WARNING);
+        ck_assert_contains(rec.poison[0].msg, "new poison in online memory");
+        ck_assert_contains(rec.poison[0].msg, range_str(at, 512));
+        ck_assert_contains(rec.poison[0].msg, "on_runtime_poison = offline-block");
+        ck_assert_contains(rec.poison[0].msg, "memory35 offlined");
+        ck_assert_not_contains(rec.poison[0].msg, "retrying");
+
+        /* The same poison again (another notification): no news, no writes. */
+        ck_assert_int_eq(runtime(RETRY_USEC), DEV_POISON_CHANGED);
+        ck_assert_uint_eq(rec.n_poison, 1);
+        ck_assert_uint_eq(log_count_prefix("block_set "), 1);
+        ck_assert_uint_eq(dut->skipped_blocks, 1);
+        /* The device is still what its rule wants, the block left out. */
+        ck_assert_int_eq(device_observe(dut, &fake_backend, &fk), DEV_ONLINE);
+        ck_assert_uint_eq(dut->online_blocks, N_BLOCKS - 1);
+
+        /* The poison went away (cleared by someone): the count follows. */
+        fk.n_bad = 0;
+        ck_assert_int_eq(runtime(RETRY_USEC), DEV_POISON_CHANGED);
+        ck_assert_uint_eq(dut->badblocks, 0);
+        ck_assert_int_eq(runtime(RETRY_USEC), 0);
+        ck_assert_uint_eq(rec.n_poison, 1);
+}
+END_TEST
+
+START_TEST(test_runtime_poison_retry) {
+        runtime_online(DT_ON_RUNTIME_POISON_OFFLINE_BLOCK);
+        fake_add_bad(DEV_START + BLOCK_ADDR(2), 512, true);     /* memory34 */
+        fk.blocks[34].offline_err = -EBUSY;
+
+        ck_assert_int_eq(runtime(RETRY_USEC), DEV_POISON_CHANGED | DEV_POISON_RETRY);
+        ck_assert_int_eq(fk.blocks[34].state, BLOCK_ONLINE);
+        ck_assert_uint_eq(dut->skipped_blocks, 0);
+        ck_assert_uint_eq(dut->online_blocks, N_BLOCKS);
+        ck_assert_uint_eq(rec.n_poison, 1);
+        ck_assert_int_eq(rec.poison[0].priority, LOG_ERR);
+        ck_assert_contains(rec.poison[0].msg, "memory34 would not go offline (Device or resource busy)");
+        ck_assert_contains(rec.poison[0].msg, "retrying in 4 s");
+
+        /* Still busy at the retry: said again, with the next delay. */
+        ck_assert_int_eq(runtime(poison_backoff_next(RETRY_USEC)), DEV_POISON_CHANGED | DEV_POISON_RETRY);
+        ck_assert_uint_eq(rec.n_poison, 2);
+        ck_assert_contains(rec.poison[1].msg, "retrying in 8 s");
+
+        /* The pages could be migrated at last. */
+        fk.blocks[34].offline_err = 0;
+        ck_assert_int_eq(runtime(poison_backoff_next(8 * 1000000)), DEV_POISON_CHANGED);
+        ck_assert_int_eq(fk.blocks[34].state, BLOCK_OFFLINE);
+        ck_assert_uint_eq(dut->skipped_blocks, 1);
+        ck_assert_uint_eq(dut->online_blocks, N_BLOCKS - 1);
+        ck_assert_uint_eq(rec.n_poison, 3);
+        ck_assert_int_eq(rec.poison[2].priority, LOG_WARNING);
+        ck_assert_contains(rec.poison[2].msg, "memory34 offlined");
+        ck_assert_not_contains(rec.poison[2].msg, "retrying");
+}
+END_TEST
+
+START_TEST(test_runtime_poison_backoff) {
+        uint64_t d = 0;
+        const uint64_t want[] = { 1, 2, 4, 8, 16, 32, 64, 64, 64 };
+
+        for (size_t i = 0; i < ELEMENTSOF(want); i++) {
+                d = poison_backoff_next(d);
+                ck_assert_uint_eq(d, want[i] * 1000000);
+        }
+        ck_assert_uint_eq(poison_backoff_next(0), POISON_BACKOFF_FIRST_USEC);
+        ck_assert_uint_eq(poison_backoff_next(UINT64_MAX), POISON_BACKOFF_MAX_USEC);
+        ck_assert_uint_eq(poison_backoff_next(40 * 1000000), POISON_BACKOFF_MAX_USEC);
+}
+END_TEST
+
+START_TEST(test_runtime_poison_log_only) {
+        runtime_online(DT_ON_RUNTIME_POISON_LOG);
+        fake_add_bad(DEV_START + BLOCK_ADDR(5), 4096, true);    /* memory37 */
+
+        ck_assert_int_eq(runtime(RETRY_USEC), DEV_POISON_CHANGED);
+        expect_blocks(BLOCK_ONLINE, "Movable");
+        ck_assert_uint_eq(log_count_prefix("block_set "), 0);
+        ck_assert_uint_eq(dut->skipped_blocks, 0);
+        ck_assert_uint_eq(dut->badblocks, 1);
+        ck_assert_uint_eq(rec.n_poison, 1);
+        ck_assert_int_eq(rec.poison[0].priority, LOG_WARNING);
+        ck_assert_contains(rec.poison[0].msg, "on_runtime_poison = log");
+        ck_assert_contains(rec.poison[0].msg, "memory37 stays online");
+        /* Not news the second time. */
+        ck_assert_int_eq(runtime(RETRY_USEC), DEV_POISON_CHANGED);
+        ck_assert_uint_eq(rec.n_poison, 1);
+}
+END_TEST
+
+/* A block the kernel's memory-failure handling already took offline is
+ * kept offline: onto the skipped list, no write. */
+START_TEST(test_runtime_poison_already_offline) {
+        runtime_online(DT_ON_RUNTIME_POISON_OFFLINE_BLOCK);
+        fake_add_bad(DEV_START + BLOCK_ADDR(0), 512, true);     /* memory32 */
+        ck_assert_int_eq(fake_block_set(&fk, 32, "offline"), 0);
+        fk.n_log = 0;
+
+        ck_assert_int_eq(runtime(RETRY_USEC), DEV_POISON_CHANGED);
+        ck_assert_uint_eq(log_count_prefix("block_set "), 0);
+        ck_assert_uint_eq(dut->skipped_blocks, 1);
+        ck_assert_uint_eq(dut->skipped[0], 32);
+        /* News (a new range), but nothing done: no record. */
+        ck_assert_uint_eq(rec.n_poison, 0);
+        ck_assert_uint_eq(dut->badblocks, 1);
+}
+END_TEST
+
+START_TEST(test_runtime_poison_devdax_cleared) {
+        struct rule r = rule_poison(DT_SCRUB_BADBLOCKS, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_PROCEED);
+        const uint64_t at = DEV_START + BLOCK_ADDR(4);
+
+        r.mode = DT_MODE_DEVDAX;
+        fake_pmem(fdev);
+        ck_assert_int_eq(prepare(dut, &r), DEV_DEVDAX);
+        fake_add_bad(at, 512, false);
+
+        ck_assert_int_eq(runtime(RETRY_USEC), DEV_POISON_CHANGED);
+        ck_assert_uint_eq(fk.n_clear_error, 1);
+        ck_assert_uint_eq(fk.clears[0].start, at);
+        ck_assert_uint_eq(fk.clears[0].len, 512);
+        ck_assert_uint_eq(fk.n_bad, 0);
+        ck_assert_uint_eq(dut->cleared_bytes, 512);
+        ck_assert_uint_eq(dut->badblocks, 0);
+        ck_assert_uint_eq(rec.n_poison, 1);
+        ck_assert_int_eq(rec.poison[0].priority, LOG_NOTICE);
+        ck_assert_contains(rec.poison[0].msg, "new poison while devdax");
+        ck_assert_contains(rec.poison[0].msg, "cleared 512 bytes; 0 ranges left");
+
+        /* Poison the platform cannot clear: said once, at warning. */
+        fake_add_bad(at + 4096, 512, true);
+        ck_assert_int_eq(runtime(RETRY_USEC), DEV_POISON_CHANGED);
+        ck_assert_uint_eq(dut->badblocks, 1);
+        ck_assert_uint_eq(rec.n_poison, 2);
+        ck_assert_int_eq(rec.poison[1].priority, LOG_WARNING);
+        ck_assert_contains(rec.poison[1].msg, "1 range left");
+        ck_assert_int_eq(runtime(RETRY_USEC), 0);
+        ck_assert_uint_eq(rec.n_poison, 2);
+        ck_assert_uint_eq(fk.n_clear_error, 2);
+        /* Never a block write for a devdax device. */
+        ck_assert_uint_eq(log_count_prefix("block_set "), 0);
+}
+END_TEST
+
+START_TEST(test_runtime_poison_devdax_clear_fails) {
+        struct rule r = rule_poison(DT_SCRUB_BADBLOCKS, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_PROCEED);
+
+        r.mode = DT_MODE_DEVDAX;
+        fake_pmem(fdev);
+        prepare(dut, &r);
+        fake_add_bad(DEV_START, 512, false);
+        fk.clear_err = -EOPNOTSUPP;
+
+        ck_assert_int_eq(runtime(RETRY_USEC), DEV_POISON_CHANGED);
+        ck_assert_uint_eq(dut->badblocks, 1);
+        ck_assert_uint_eq(dut->cleared_bytes, 0);
+        ck_assert_uint_eq(rec.n_poison, 1);
+        ck_assert_contains(rec.poison[0].msg, "cleared 0 bytes; 1 range left; clear-error: Operation not supported");
+}
+END_TEST
+
+START_TEST(test_runtime_poison_devdax_scrub_none) {
+        struct rule r = rule_poison(DT_SCRUB_NONE, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_PROCEED);
+
+        r.mode = DT_MODE_DEVDAX;
+        fake_pmem(fdev);
+        prepare(dut, &r);
+        fake_add_bad(DEV_START, 512, false);
+
+        ck_assert_int_eq(runtime(RETRY_USEC), 0);
+        ck_assert_uint_eq(fk.n_clear_error, 0);
+        ck_assert_uint_eq(fk.n_bad, 1);
+        ck_assert_uint_eq(dut->badblocks, 1);
+        ck_assert_uint_eq(rec.n_poison, 1);
+        ck_assert_int_eq(rec.poison[0].priority, LOG_WARNING);
+        ck_assert_contains(rec.poison[0].msg, "scrub = none: not cleared");
+        ck_assert_int_eq(runtime(RETRY_USEC), 0);
+        ck_assert_uint_eq(rec.n_poison, 1);
+}
+END_TEST
+
+/* Not the daemon's to touch here: a device with a job (the job looks at
+ * poison itself), an unmanaged one, one that is not pmem. */
+START_TEST(test_runtime_poison_left_alone) {
+        struct rule ignore = make_rule(DT_MODE_IGNORE, DT_ZONE_MOVABLE, -1, DT_MEMMAP_NO);
+
+        runtime_online(DT_ON_RUNTIME_POISON_OFFLINE_BLOCK);
+        fake_add_bad(DEV_START, 512, true);
+        ck_assert_int_eq(device_job_start(dut), 0);
+        ck_assert_int_eq(runtime(RETRY_USEC), 0);
+        device_job_abort(dut, "test", NULL);
+
+        want_from_rule(&dut->want, &ignore);
+        ck_assert_int_eq(runtime(RETRY_USEC), 0);
+
+        prepare(dut, &(struct rule) { .name = (char *) "x", .mode = DT_MODE_SYSTEM_RAM });
+        dut->facts.source = DT_SOURCE_HMEM;
+        ck_assert_int_eq(runtime(RETRY_USEC), 0);
+
+        ck_assert_uint_eq(log_count_prefix("block_set "), 0);
+        ck_assert_uint_eq(fk.n_badblocks, 0);
+        ck_assert_uint_eq(rec.n_poison, 0);
+        ck_assert_uint_eq(dut->skipped_blocks, 0);
+}
+END_TEST
+
+/* The one clear loop of the job and of runtime poison. */
+START_TEST(test_clear_ranges) {
+        struct bad_range bad[] = { { DEV_START, 512 }, { DEV_START + 8192, 1024 } };
+        uint64_t cleared = 99;
+
+        fake_pmem(fdev);
+        prepare(dut, &(struct rule) { .name = (char *) "x", .mode = DT_MODE_DEVDAX });
+        fake_add_bad(DEV_START, 512, false);
+        fake_add_bad(DEV_START + 8192, 1024, false);
+        ck_assert_int_eq(device_clear_ranges(dut, &fake_backend, &fk, bad, 2, &cleared), 0);
+        ck_assert_uint_eq(cleared, 1536);
+        ck_assert_uint_eq(dut->cleared_bytes, 1536);
+        ck_assert_uint_eq(fk.n_bad, 0);
+
+        fk.clear_err = -EIO;
+        ck_assert_int_eq(device_clear_ranges(dut, &fake_backend, &fk, bad, 2, &cleared), -EIO);
+        ck_assert_uint_eq(cleared, 0);
+        ck_assert_uint_eq(fk.n_clear_error, 4);         /* every range is tried */
+        ck_assert_uint_eq(dut->cleared_bytes, 1536);
+
+        /* A backend that cannot clear at all. */
+        struct backend nocl = fake_backend;
+        nocl.clear_error = NULL;
+        ck_assert_int_eq(device_clear_ranges(dut, &nocl, &fk, bad, 2, &cleared), -EOPNOTSUPP);
+        ck_assert_uint_eq(fk.n_clear_error, 4);
+}
+END_TEST
+
 static Suite *device_suite(void) {
         Suite *s = suite_create("device");
         TCase *tc;
@@ -3173,6 +3474,20 @@ static Suite *device_suite(void) {
         tcase_add_test(tc, test_small_device_refused_after_clearing);
         tcase_add_test(tc, test_skip_block_dedup);
         tcase_add_test(tc, test_poison_ranges_clip);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("runtime-poison");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_runtime_poison_offline);
+        tcase_add_test(tc, test_runtime_poison_retry);
+        tcase_add_test(tc, test_runtime_poison_backoff);
+        tcase_add_test(tc, test_runtime_poison_log_only);
+        tcase_add_test(tc, test_runtime_poison_already_offline);
+        tcase_add_test(tc, test_runtime_poison_devdax_cleared);
+        tcase_add_test(tc, test_runtime_poison_devdax_clear_fails);
+        tcase_add_test(tc, test_runtime_poison_devdax_scrub_none);
+        tcase_add_test(tc, test_runtime_poison_left_alone);
+        tcase_add_test(tc, test_clear_ranges);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("basics");

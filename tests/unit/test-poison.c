@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device.h"
 #include "poison.h"
 #include "util.h"
 

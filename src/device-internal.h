@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * device-internal: what device.c, device-job.c and device-poison.c share
+ * and nobody else sees: the job and the helpers that move it along.
+ */
+
+#include <stdarg.h>
+
+#include "device.h"
+#include "util.h"
+
+#define MAX_BAD_RANGES 256
+
+enum phase {
+        PH_CHECK,
+        PH_SCRUB,
+        PH_CLEAR,
+        PH_BIND_KMEM,
+        PH_ONLINE,
+        PH_VERIFY,
+        PH_OFFLINE,
+        PH_BIND_DEVDAX,
+};
+
+struct job {
+        enum phase phase;
+        bool entered;           /* the phase's transition was recorded */
+        uint64_t block_size;
+        uint64_t *blocks;
+        size_t n_blocks, next;
+        int node;
+        uint64_t node_before;
+        unsigned onlined, rezoned, already;
+        unsigned n_stuck;
+        struct strbuf stuck;    /* "memory37 (Device or resource busy), ..." */
+        char rezone_from[16];
+        char held[32];          /* auto_online_blocks value held off, "" */
+
+        bool scrub_started;
+        bool scrub_timed_out;
+
+        /* A call that may block for long, run by device_job_call(). */
+        enum { CALL_NONE, CALL_BIND, CALL_OFFLINE } call;
+        bool call_done;
+        enum dax_driver call_drv;
+        uint64_t call_block;
+        int call_result;
+};
+/* The Movable or Normal zone name sysfs prints for a zone setting. */
+const char *device_zone_name(enum dt_zone z);
+/* CLOCK_REALTIME in microseconds. */
+uint64_t device_now_usec(void);
+/* True when block b is on d's list of blocks left offline for poison. */
+bool device_block_skipped(const struct device *d, uint64_t b);
+
+void job_free(struct job *j);
+/* Tells the observer a note of the job (formatted). */
+void job_note(struct device *d, const struct device_observer *obs, enum device_note kind, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+/* Ends the job in a steady state; returns 0 (the step's result). */
+int job_end(struct device *d, enum dev_state to, const char *reason, const struct device_observer *obs);
+int job_endf(struct device *d, enum dev_state to, const struct device_observer *obs, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+/* Enters a phase's state: records the transition once. */
+void job_enter(struct device *d, enum dev_state st, const char *reason, const struct device_observer *obs);
+void job_phase(struct job *j, enum phase p);
+/* The last check before the device becomes RAM; returns the step's result. */
+int job_pre_bind(struct device *d, const struct device_observer *obs);
+
+/* The poison steps (device-poison.c). */
+int job_step_scrub(struct device *d, const struct backend *be, void *ctx, const struct device_observer *obs);
+int job_step_clear(struct device *d, const struct backend *be, void *ctx, const struct device_observer *obs);

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * manager-internal: struct manager and what its files share.  manager.c
+ * owns the loop, the queue, the device table and the wiring;
+ * manager-policy.c loads and reloads the policy and applies its [daemon]
+ * settings; manager-poison.c waits for scrubs and watches for poison
+ * while the daemon runs.
+ */
+
+#include <stdbool.h>
+#include <libudev.h>
+#include <systemd/sd-event.h>
+
+#include "device.h"
+#include "manager.h"
+#include "policy.h"
+
+struct bus;
+struct region_runner;
+struct watch;
+struct watch_set;
+struct worker;
+
+struct manager {
+        struct manager_options opts;
+        sd_event *event;
+        sd_event_source *work;
+        struct udev *udev;
+        struct udev_monitor *monitor;
+        sd_event_source *monitor_source;
+
+        struct policy *policy;
+        const struct backend *be;
+        uint64_t block_size;
+
+        struct device **devices;
+        size_t n_devices;
+        struct device **queue;          /* FIFO of devices to reconcile */
+        size_t n_queue;
+        struct device *active;          /* the device whose job runs */
+
+        bool ready;                     /* READY=1 sent */
+        bool auto_online_taken;         /* we wrote offline at start */
+        char auto_online_orig[32];
+        struct device_observer obs;
+        char status[256];
+        /* A blocking kernel call of the active job, run by the worker so
+         * that the loop keeps answering. */
+        struct worker *worker;
+        bool active_gone;               /* the device went away meanwhile */
+
+        sd_event_source *security_poll;
+
+        /* The active job waits for an address range scrub of a bus. */
+        struct watch *scrub_watch;
+        sd_event_source *scrub_recheck, *scrub_deadline;
+
+        /* sysfs attributes that wake us with EPOLLPRI when they change:
+         * every region's badblocks (tag: the region) and every bus's
+         * nfit/scrub (tag -1). */
+        struct watch_set *watches;
+        sd_event_source *poison_retry;  /* offlining poisoned blocks, backoff */
+        uint64_t poison_backoff_usec;
+        struct bus *bus;                /* NULL when the system bus is out of reach */
+        char *reload_errors;            /* of the last rejected load */
+
+        /* [region] rules: carving runs in its own thread (regions.h). */
+        struct region_runner *regions;
+};
+
+/* manager.c */
+void manager_enqueue(struct manager *m, struct device *d, bool force);
+void manager_regions_request(struct manager *m, bool fresh);
+
+/* manager-policy.c */
+/* Loads the policy from the configured paths; records every error and
+ * keeps them for manager_reload_errors().  0 or -errno. */
+int manager_load_policy(struct manager *m, struct policy **ret);
+/* [daemon] auto_online_blocks: take the kernel's setting over, or give it back. */
+void manager_apply_daemon_settings(struct manager *m);
+
+/* manager-poison.c */
+/* The active job waits for a scrub of its bus (DEVICE_STEP_WAIT_SCRUB). */
+void manager_scrub_wait(struct manager *m);
+/* Stops waiting; deadline_too also disarms the job's scrub deadline. */
+void manager_scrub_wait_stop(struct manager *m, bool deadline_too);
+/* Watches the badblocks and scrub attributes of every pmem device's
+ * region and bus, and no others. */
+void manager_watches_refresh(struct manager *m);
+int manager_poison_setup(struct manager *m);
+void manager_poison_free(struct manager *m);
