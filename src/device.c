@@ -66,8 +66,8 @@ void want_from_rule(struct want *w, const struct rule *r) {
         w->scrub_unsupported = r->scrub_unsupported;
 }
 
-void dev_facts_to_match(const struct dax_facts *f, struct dev_facts *m) {
-        *m = (struct dev_facts) {
+void dax_facts_to_match(const struct dax_facts *f, struct match_facts *m) {
+        *m = (struct match_facts) {
                 .name = f->name,
                 .source = f->source,
                 .uuid = f->uuid[0] ? f->uuid : NULL,

@@ -217,7 +217,7 @@ const char *dax_driver_to_string(enum dax_driver d);
 void want_from_rule(struct want *w, const struct rule *r);
 
 /* Policy facts for policy_match() from device facts. */
-void dev_facts_to_match(const struct dax_facts *f, struct dev_facts *m);
+void dax_facts_to_match(const struct dax_facts *f, struct match_facts *m);
 
 /* The node a device's memory lands on: kmem uses target_node, else
  * numa_node; -1 when neither is known. */

@@ -153,7 +153,7 @@ void manager_enqueue(struct manager *m, struct device *d, bool force) {
 
 static void reconcile(struct manager *m, struct device *d) {
         struct devflags *fl = flags(d);
-        struct dev_facts mf;
+        struct match_facts mf;
         const struct rule *rule;
         enum dev_state observed;
         bool force;
@@ -176,7 +176,7 @@ static void reconcile(struct manager *m, struct device *d) {
         }
         d->facts_valid = true;
 
-        dev_facts_to_match(&d->facts, &mf);
+        dax_facts_to_match(&d->facts, &mf);
         rule = policy_match(m->policy, &mf);
         want_from_rule(&d->want, rule);
         observed = device_observe(d, m->be, NULL);

@@ -9,7 +9,7 @@
 
 #include "policy.h"
 
-static bool rule_matches(const struct rule *r, const struct dev_facts *f) {
+static bool rule_matches(const struct rule *r, const struct match_facts *f) {
         if (r->match_set & DT_MATCH_DEVICE)
                 if (!f->name || fnmatch(r->match_device, f->name, 0) != 0)
                         return false;
@@ -45,7 +45,7 @@ static bool rule_matches(const struct rule *r, const struct dev_facts *f) {
         return true;
 }
 
-const struct rule *policy_match(const struct policy *p, const struct dev_facts *f) {
+const struct rule *policy_match(const struct policy *p, const struct match_facts *f) {
         if (!p || !f)
                 return NULL;
 

@@ -107,7 +107,7 @@ struct config_errors {
 };
 
 /* What policy_match() looks at. Unknown numbers are -1, unknown strings NULL. */
-struct dev_facts {
+struct match_facts {
         const char *name;       /* "dax0.0" */
         enum dt_source source;
         const char *uuid;       /* namespace uuid, or NULL */
@@ -140,7 +140,7 @@ void policy_free(struct policy *p);
 void config_errors_clear(struct config_errors *errs);
 
 /* First rule whose match keys all match, or NULL. */
-const struct rule *policy_match(const struct policy *p, const struct dev_facts *f);
+const struct rule *policy_match(const struct policy *p, const struct match_facts *f);
 
 /* First [region] rule whose match keys all match, or NULL. */
 const struct region_rule *policy_match_region(const struct policy *p, const struct region_facts *f);

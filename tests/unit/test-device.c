@@ -2040,7 +2040,7 @@ END_TEST
 START_TEST(test_want_and_match) {
         struct rule r = make_rule(DT_MODE_SYSTEM_RAM, DT_ZONE_NORMAL, 3, DT_MEMMAP_AUTO);
         struct want w;
-        struct dev_facts m;
+        struct match_facts m;
 
         want_from_rule(&w, &r);
         ck_assert_str_eq(w.rule, "tier");
@@ -2067,19 +2067,19 @@ START_TEST(test_want_and_match) {
         ck_assert_int_eq(w.target_node, -1);
 
         /* Empty ids are "unknown" to the matcher. */
-        dev_facts_to_match(&fdev->facts, &m);
+        dax_facts_to_match(&fdev->facts, &m);
         ck_assert_str_eq(m.name, "dax0.0");
         ck_assert_ptr_null(m.uuid);
         ck_assert_ptr_null(m.dax_uuid);
         ck_assert_int_eq(m.target_node, 1);
         ck_assert_uint_eq(m.size, 1 * GiB);
         snprintf(fdev->facts.uuid, sizeof(fdev->facts.uuid), "1e0c9f9a-0b2d-4c57-9a3a-6c2d5b8e7f10");
-        dev_facts_to_match(&fdev->facts, &m);
+        dax_facts_to_match(&fdev->facts, &m);
         ck_assert_pstr_eq(m.uuid, "1e0c9f9a-0b2d-4c57-9a3a-6c2d5b8e7f10");
         /* The namespace name, for match.name; "" is no name. */
         ck_assert_ptr_null(m.ns_name);
         snprintf(fdev->facts.ns_name, sizeof(fdev->facts.ns_name), "daxtierd-half");
-        dev_facts_to_match(&fdev->facts, &m);
+        dax_facts_to_match(&fdev->facts, &m);
         ck_assert_pstr_eq(m.ns_name, "daxtierd-half");
 }
 END_TEST

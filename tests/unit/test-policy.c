@@ -884,8 +884,8 @@ END_TEST
 
 /* ---- policy_match ----------------------------------------------------- */
 
-static struct dev_facts facts(void) {
-        return (struct dev_facts) {
+static struct match_facts facts(void) {
+        return (struct match_facts) {
                 .name = "dax1.0",
                 .source = DT_SOURCE_PMEM,
                 .uuid = "5f3c9a2e-8b1d-4e07-9c6a-2d4b7e1f0a38",
@@ -897,7 +897,7 @@ static struct dev_facts facts(void) {
 }
 
 /* Loads one rule with the given match lines and tells whether it matches f. */
-static bool matches(const char *match_lines, const struct dev_facts *f) {
+static bool matches(const char *match_lines, const struct match_facts *f) {
         char *text;
         bool m;
 
@@ -914,7 +914,7 @@ static bool matches(const char *match_lines, const struct dev_facts *f) {
 }
 
 START_TEST(test_match_first_wins) {
-        struct dev_facts f = facts();
+        struct match_facts f = facts();
         const struct rule *r;
 
         write_file("conf.d/10-late.conf", "[device late]\nmatch.source = any\nmode = devdax\n");
@@ -941,7 +941,7 @@ START_TEST(test_match_first_wins) {
 END_TEST
 
 START_TEST(test_match_none) {
-        struct dev_facts f = facts();
+        struct match_facts f = facts();
 
         expect_ok(load_main("[device a]\nmatch.device = dax0.*\nmode = system-ram\n"));
         ck_assert_ptr_null(policy_match(pol, &f));
@@ -954,7 +954,7 @@ START_TEST(test_match_none) {
 END_TEST
 
 START_TEST(test_match_all_keys_together) {
-        struct dev_facts f = facts();
+        struct match_facts f = facts();
         const char *all = "match.device = dax1.*\nmatch.source = pmem\n"
                           "match.uuid = 5f3c9a2e-8b1d-4e07-9c6a-2d4b7e1f0a38\nmatch.region = 1\n"
                           "match.target_node = 2\nmatch.size_min = 4G\nmatch.size_max = 4G\n";
@@ -969,7 +969,7 @@ START_TEST(test_match_all_keys_together) {
 END_TEST
 
 START_TEST(test_match_device_glob) {
-        struct dev_facts f = facts();
+        struct match_facts f = facts();
 
         ck_assert(matches("match.device = dax1.0\n", &f));
         ck_assert(matches("match.device = dax*\n", &f));
@@ -983,7 +983,7 @@ START_TEST(test_match_device_glob) {
 END_TEST
 
 START_TEST(test_match_source) {
-        struct dev_facts f = facts();
+        struct match_facts f = facts();
 
         ck_assert(matches("match.source = pmem\n", &f));
         ck_assert(!matches("match.source = cxl\n", &f));
@@ -1005,7 +1005,7 @@ START_TEST(test_match_source) {
 END_TEST
 
 START_TEST(test_match_uuid) {
-        struct dev_facts f = facts();
+        struct match_facts f = facts();
         const char *lower = "match.uuid = 5f3c9a2e-8b1d-4e07-9c6a-2d4b7e1f0a38\n";
         const char *upper = "match.uuid = 5F3C9A2E-8B1D-4E07-9C6A-2D4B7E1F0A38\n";
 
@@ -1033,7 +1033,7 @@ START_TEST(test_match_uuid) {
 END_TEST
 
 START_TEST(test_match_region_and_node) {
-        struct dev_facts f = facts();
+        struct match_facts f = facts();
 
         ck_assert(matches("match.region = 1\n", &f));
         ck_assert(!matches("match.region = 0\n", &f));
@@ -1052,7 +1052,7 @@ START_TEST(test_match_region_and_node) {
 END_TEST
 
 START_TEST(test_match_size_bounds) {
-        struct dev_facts f = facts();
+        struct match_facts f = facts();
 
         ck_assert(matches("match.size_min = 4G\n", &f));
         ck_assert(matches("match.size_min = 4095M\n", &f));
@@ -1071,7 +1071,7 @@ END_TEST
 /* ---- match.name, [region] rules and the per-node cap ------------------ */
 
 START_TEST(test_match_name) {
-        struct dev_facts f = facts();
+        struct match_facts f = facts();
         const struct rule *r;
 
         /* A device without a namespace name matches no match.name. */
