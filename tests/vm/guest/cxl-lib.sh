@@ -4,6 +4,9 @@
 # shellcheck shell=bash
 #
 # Topology:   cxl_memdevs                 memN names, one a line
+#             cxl_host_bridge_of MEM      its host bridge id (root decoders' target_list)
+#             cxl_dax_zones               zones of every CXL dax device's blocks
+#             cxl_endpoints_ready N       N memdevs have endpoints (for wait_for)
 #             cxl_serial MEM              its serial, as a number (161)
 #             cxl_mem_of_serial SERIAL    memN whose serial is SERIAL (0xa1)
 #             cxl_endpoint_of MEM         its endpoint port (endpointN)
@@ -114,3 +117,30 @@ cxl_poison_list() {
         grep -o 'cxl_poison: .*' "$t/trace" | sed 's/^cxl_poison: //'
         echo 0 >"$t/events/cxl/cxl_poison/enable"
 }
+
+# cxl_host_bridge_of MEM: the host bridge id (as root decoders' target_list
+# name it) above MEM: root0's dportN that links where MEM's endpoint's
+# parent port has its uport.
+cxl_host_bridge_of() {
+        local ep port up d
+        ep=$(cxl_endpoint_of "$1") || return 1
+        port=$(basename "$(dirname "$(readlink -f "$CXL_SYS/$ep")")")
+        up=$(readlink -f "$CXL_SYS/$port/uport")
+        for d in "$CXL_SYS"/root*/dport*; do
+                [ "$(readlink -f "$d")" = "$up" ] && { basename "$d" | sed 's/^dport//'; return 0; }
+        done
+        return 1
+}
+
+# cxl_dax_zones: the zone (or "offline") of every block of every dax
+# device under a CXL region, one a line.
+cxl_dax_zones() {
+        local d
+        for d in /sys/bus/dax/devices/*; do
+                readlink -f "$d" | grep -q '/region[0-9]*/dax_region' && dax_zones "$(basename "$d")"
+        done
+}
+
+# cxl_endpoints_ready N: at least N memdevs have their endpoint port (the
+# cxl_mem driver has probed them), for wait_for.
+cxl_endpoints_ready() { [ "$(ls -d "$CXL_SYS"/endpoint* 2>/dev/null | wc -l)" -ge "$1" ]; }
