@@ -394,3 +394,32 @@ int cxl_state_parse(char *buf, struct cxl_owned_region *ret, size_t max, unsigne
         (void) save;
         return (int) n;
 }
+
+int cxl_dpa_to_hpa(uint64_t start, unsigned ways, unsigned granularity, unsigned pos, uint64_t dpa_base,
+                   uint64_t dpa, uint64_t *ret) {
+        uint64_t off, chunk, hpa_off;
+
+        if (!cxl_ways_valid(ways) || pos >= ways || granularity == 0 || (granularity & (granularity - 1)) != 0 ||
+            !ret)
+                return -EINVAL;
+        if (dpa < dpa_base)
+                return -ERANGE;
+        off = dpa - dpa_base;
+        chunk = off / granularity;
+        if (__builtin_mul_overflow(chunk, (uint64_t) ways, &hpa_off) ||
+            __builtin_add_overflow(hpa_off, (uint64_t) pos, &hpa_off) ||
+            __builtin_mul_overflow(hpa_off, (uint64_t) granularity, &hpa_off) ||
+            __builtin_add_overflow(hpa_off, off % granularity, &hpa_off) ||
+            __builtin_add_overflow(start, hpa_off, ret))
+                return -ERANGE;
+        return 0;
+}
+
+int cxl_state_write(FILE *f, const struct cxl_owned_region *o, size_t n) {
+        if (!f || (n > 0 && !o))
+                return -EINVAL;
+        fprintf(f, "# CXL regions daxtierd created: REGION RULE SIZE\n");
+        for (size_t i = 0; i < n; i++)
+                fprintf(f, "%s %s %" PRIu64 "\n", o[i].name, o[i].rule, o[i].size);
+        return ferror(f) ? -EIO : 0;
+}

@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "policy.h"
 
@@ -147,3 +148,20 @@ int cxl_plan_regions(const struct dt_amount *capacity, const char *memdev_glob, 
  * the first bad line in *ret_line (1-based).  At most max entries.
  */
 int cxl_state_parse(char *buf, struct cxl_owned_region *ret, size_t max, unsigned *ret_line);
+
+/*
+ * The host physical address of device address dpa on the memdev at
+ * position pos of a region (start, ways, granularity bytes), when the
+ * memdev's decoder maps the region from dpa_base: the region is laid out
+ * granule by granule, round robin over the positions.  For the kernels
+ * whose cxl_poison event has no hpa; a newer one translates itself (and
+ * knows about multi-level interleaving, which this does not: root
+ * decoders interleaving more than one host bridge are not handled).
+ * Returns 0, or -ERANGE when dpa is below dpa_base or the result would
+ * not fit, -EINVAL for a bad geometry.
+ */
+int cxl_dpa_to_hpa(uint64_t start, unsigned ways, unsigned granularity, unsigned pos, uint64_t dpa_base,
+                   uint64_t dpa, uint64_t *ret);
+
+/* Writes the state list of n regions (cxl_state_parse()'s format) to f. */
+int cxl_state_write(FILE *f, const struct cxl_owned_region *o, size_t n);

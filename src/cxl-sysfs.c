@@ -266,7 +266,7 @@ static int scan_memdev(struct cxl_sysfs *c, size_t i, char (*endpoints)[CXL_NAME
                         char *e = strchr(s + 1, '/');
                         size_t l = e ? (size_t) (e - s - 1) : strlen(s + 1);
 
-                        if (l < CXL_NAME_MAX && c->n_names < 2 * c->n_memdevs + c->n_roots) {
+                        if (l < CXL_NAME_MAX && c->n_names < c->names_cap) {
                                 memcpy(c->names[c->n_names], s + 1, l);
                                 c->names[c->n_names][l] = '\0';
                                 m->root_port = c->names[c->n_names++];
@@ -429,7 +429,8 @@ int cxl_sysfs_scan(struct cxl_sysfs *ret) {
         c.next_decoder = calloc(n_mems + 1, sizeof(*c.next_decoder));
         c.roots = calloc(n_decs + 1, sizeof(*c.roots));
         c.regions = calloc(n_regs + 1, sizeof(*c.regions));
-        c.names = calloc(2 * n_mems + n_decs + 1, sizeof(*c.names));
+        c.names_cap = 2 * n_mems + n_decs + 1;      /* roots, memdevs, their root ports */
+        c.names = calloc(c.names_cap, sizeof(*c.names));
         if (!c.memdevs || !c.endpoint || !c.next_decoder || !c.roots || !c.regions || !c.names) {
                 cxl_sysfs_free(&c);
                 return -ENOMEM;

@@ -52,7 +52,7 @@ struct cxl_sysfs {
         struct cxl_sysfs_region *regions;
         size_t n_regions;
         char (*names)[CXL_NAME_MAX];            /* storage behind the names of roots[] and memdevs[] */
-        size_t n_names;
+        size_t n_names, names_cap;
         /* per memdev: its endpoint port and the endpoint decoder a new region must take next */
         char (*endpoint)[CXL_NAME_MAX];
         char (*next_decoder)[CXL_NAME_MAX];

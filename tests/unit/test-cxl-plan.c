@@ -8,6 +8,8 @@
 #include <check.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cxl-plan.h"
@@ -465,6 +467,47 @@ START_TEST(test_state_parse) {
 }
 END_TEST
 
+START_TEST(test_dpa_to_hpa) {
+        uint64_t h;
+
+        /* measured on 6.12: mem at position 0 of a 2-way, 256-byte region at 0x210000000 */
+        ck_assert_int_eq(cxl_dpa_to_hpa(0x210000000, 2, 256, 0, 0, 0x2000, &h), 0);
+        ck_assert_uint_eq(h, 0x210004000);
+        ck_assert_int_eq(cxl_dpa_to_hpa(0x210000000, 2, 256, 1, 0, 0x2000, &h), 0);
+        ck_assert_uint_eq(h, 0x210004100);
+        ck_assert_int_eq(cxl_dpa_to_hpa(0x210000000, 2, 256, 1, 0, 0x2010, &h), 0);
+        ck_assert_uint_eq(h, 0x210004110);
+        /* 1 way: the identity past the decoder's DPA base */
+        ck_assert_int_eq(cxl_dpa_to_hpa(0x250000000, 1, 256, 0, 0x10000000, 0x10001000, &h), 0);
+        ck_assert_uint_eq(h, 0x250001000);
+        /* 3 ways (modulo): granule 4 goes to position 1, second row */
+        ck_assert_int_eq(cxl_dpa_to_hpa(0, 3, 4096, 1, 0, 4096, &h), 0);
+        ck_assert_uint_eq(h, 4 * 4096);
+        ck_assert_int_eq(cxl_dpa_to_hpa(0, 2, 256, 0, 0x1000, 0x10, &h), -ERANGE);
+        ck_assert_int_eq(cxl_dpa_to_hpa(0, 5, 256, 0, 0, 0, &h), -EINVAL);
+        ck_assert_int_eq(cxl_dpa_to_hpa(0, 2, 256, 2, 0, 0, &h), -EINVAL);
+        ck_assert_int_eq(cxl_dpa_to_hpa(0, 2, 300, 0, 0, 0, &h), -EINVAL);
+        ck_assert_int_eq(cxl_dpa_to_hpa(UINT64_MAX - 10, 1, 256, 0, 0, 4096, &h), -ERANGE);
+}
+END_TEST
+
+START_TEST(test_state_write_parse) {
+        struct cxl_owned_region in[2] = { { "region0", "fast", GiB }, { "region2", "slow", 512 * MiB } }, out[2];
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_eq(cxl_state_write(f, in, 2), 0);
+        fclose(f);
+        ck_assert_int_eq(cxl_state_parse(buf, out, 2, NULL), 2);
+        ck_assert_str_eq(out[1].name, "region2");
+        ck_assert_str_eq(out[1].rule, "slow");
+        ck_assert_uint_eq(out[1].size, 512 * MiB);
+        free(buf);
+}
+END_TEST
+
 static Suite *cxl_plan_suite(void) {
         Suite *s = suite_create("cxl-plan");
         TCase *tc = tcase_create("core");
@@ -488,6 +531,8 @@ static Suite *cxl_plan_suite(void) {
         tcase_add_test(tc, test_bad_arguments);
         tcase_add_test(tc, test_no_memdevs);
         tcase_add_test(tc, test_state_parse);
+        tcase_add_test(tc, test_dpa_to_hpa);
+        tcase_add_test(tc, test_state_write_parse);
         suite_add_tcase(s, tc);
         return s;
 }
