@@ -270,6 +270,8 @@ echo "${qemu[*]} ${args[*]}" >"$results/qemu.cmdline"
 kinfo="$(cat "$kdir/package") ($(cat "$kdir/version"))"
 [ "$nfit_test" = 1 ] && kinfo="$kinfo with nfit_test"
 echo "$kinfo" >"$results/kernel"
+# CXL: the QEMU packages booted.
+[ -n "$cxl" ] && cp "$(qemu10_dir)/package" "$results/qemu"
 
 # Debian's 6.12 kernel under multi-threaded TCG now and then dies in early
 # boot, before init runs (an int3 Oops while the kernel patches its own
