@@ -87,7 +87,7 @@ enum cxl_plan_verdict {
 
 enum cxl_plan_layout {
         CXL_LAYOUT_NONE,
-        CXL_LAYOUT_INTERLEAVED,         /* one region across every usable matching memdev */
+        CXL_LAYOUT_INTERLEAVED,         /* one region across every usable matching memdev (1 way if one) */
         CXL_LAYOUT_PER_MEMDEV,          /* one region per memdev: plan.reason says why */
 };
 
