@@ -17,7 +17,8 @@
  * (cxl_decoder_create_ram_region(), cxl_memdev_trigger_poison_list())
  * would be worth linking when the distribution has one.
  *
- * Every function returns 0 (or a count) or -errno.
+ * Poison lists are in cxl-poison.h.  Every function returns 0 (or a
+ * count) or -errno.
  */
 
 #include <stdbool.h>
@@ -88,28 +89,3 @@ int cxl_sysfs_create_ram_region(const struct cxl_sysfs *c, const struct cxl_regi
  * under .../region0/dax_region0/dax0.0), or -ENOENT when it is not CXL.
  */
 int cxl_sysfs_dax_region(const char *dax, char *ret, size_t len);
-
-/* One record of a memdev's poison list (trace event cxl_poison). */
-struct cxl_poison {
-        uint64_t dpa, length;                   /* device physical address, bytes */
-        uint64_t hpa;                           /* host physical address, UINT64_MAX when unmapped */
-        char region[CXL_NAME_MAX];              /* "" when unmapped */
-        char source[16];                        /* Unknown | External | Internal | Injected | Vendor */
-};
-
-/*
- * Parses one line of a trace buffer; 1 and *ret for a cxl_poison event,
- * 0 for any other line, -EINVAL for a cxl_poison line without dpa.
- */
-int cxl_poison_parse_line(const char *line, const char *memdev, struct cxl_poison *ret);
-
-/*
- * Reads memdev's poison list: enables the cxl_poison event in a tracefs
- * instance of daxtierd's own (instances/daxtierd, made if missing, so
- * that nobody else's tracing is disturbed), empties its buffer, writes
- * 1 to memN/trigger_poison_list (the kernel emits one event per record
- * before the write returns) and parses the buffer.  Returns the number
- * of records (at most max into ret), -EOPNOTSUPP when the memdev or the
- * kernel has no poison list.
- */
-int cxl_sysfs_poison_list(const char *memdev, struct cxl_poison *ret, size_t max);

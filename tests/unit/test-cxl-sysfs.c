@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cxl-poison.h"
 #include "cxl-sysfs.h"
 #include "sysfs.h"
 

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "cxl-plan.h"
+#include "cxl-poison.h"
 #include "cxl-sysfs.h"
 #include "policy.h"
 #include "sysfs.h"
