@@ -6,8 +6,6 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
-#include <sys/stat.h>
-#include <time.h>
 
 #include "cxl-sysfs.h"
 #include "sysfs.h"
