@@ -24,6 +24,10 @@
 #                               implies vm-mce
 #   # vm-mce: yes               a CPU with machine-check support (Intel), so
 #                               that host_mce can inject machine checks
+#   # vm-cxl: 512M:0xa1,512M:0xa2 1G:0xb1   emulated CXL type-3 volatile
+#                               memory (qemu.sh: one word per host bridge and
+#                               window, SIZE[:SERIAL] per device); boots
+#                               QEMU 10 from bookworm-backports, machine q35
 #
 # Every guest has a QEMU monitor on $work/monitor.sock, and a fourth serial
 # port (ttyS3) on which the guest asks the host for things it cannot do
@@ -69,6 +73,7 @@ yes_no() {
 }
 nfit_test=$(yes_no nfit-test)
 mce=$(yes_no mce)
+cxl=$(header cxl)
 if [ "$nfit_test" = 1 ]; then
         [ "$kernel" = 6.12 ] ||
                 die "$name needs nfit_test (# vm-nfit-test: yes), which is built for kernel 6.12 only, not $kernel (give it # vm-kernels: 6.12)"
@@ -93,6 +98,16 @@ modules=$kdir/modules.cpio
 if [ "$nfit_test" = 1 ]; then
         VM_LOCKED=1 "$VM_DIR/prepare.sh" nfit-test
         modules=$kdir/modules-nfit.cpio
+fi
+# CXL (qemu.sh): QEMU 10 instead of the host's, on a q35 machine.
+qemu=(qemu-system-x86_64) machine=pc,nvdimm=on
+if [ -n "$cxl" ]; then
+        . "$VM_DIR/qemu.sh"
+        command -v socat >/dev/null || die "socat is not installed (apt-get install socat)"
+        qemu10_fetch
+        qemu10_command
+        qemu=("${QEMU10[@]}") machine=q35,nvdimm=on,cxl=on
+        cxl_qemu_args "$cxl" || die "$name: bad # vm-cxl: $cxl"
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/daxtier-vm.XXXXXX")
@@ -122,6 +137,9 @@ done
 install -D -m 0755 "$VM_DIR/guest/runner" "$ov/usr/lib/daxtier-test/runner"
 install -D -m 0644 "$VM_DIR/guest/lib.sh" "$ov/usr/lib/daxtier-test/lib.sh"
 install -D -m 0644 "$scenario" "$ov/usr/lib/daxtier-test/scenario"
+# CXL: the guest's helpers and the probe of src/cxl-sysfs.c, when built.
+install -D -m 0644 "$VM_DIR/guest/cxl-lib.sh" "$ov/usr/lib/daxtier-test/cxl-lib.sh"
+if [ -x "$builddir/tests/vm/cxl-probe" ]; then install -D -m 0755 "$builddir/tests/vm/cxl-probe" "$ov/usr/lib/daxtier-test/cxl-probe"; fi
 install -D -m 0644 "$VM_DIR/guest/daxtier-scenario-setup.service" "$ov/etc/systemd/system/daxtier-scenario-setup.service"
 install -D -m 0644 "$VM_DIR/guest/daxtier-scenario.service" "$ov/etc/systemd/system/daxtier-scenario.service"
 mkdir -p "$ov/etc/systemd/system/sysinit.target.wants" "$ov/etc/systemd/system/multi-user.target.wants"
@@ -149,7 +167,9 @@ cpu=qemu64
 # Intel's machine-check architecture: QEMU's "mce" monitor command then
 # raises what the kernel's MCE handler (and the NFIT's) expects.
 [ "$mce" = 1 ] && cpu=qemu64,vendor=GenuineIntel,+mce,+mca
-args=(-accel tcg -machine pc,nvdimm=on -cpu "$cpu" -smp 2 -nodefaults -display none -no-reboot
+# CXL: without hypervisor=off the kernel fails to commit a region.
+[ -n "$cxl" ] && cpu=$cpu,hypervisor=off
+args=(-accel tcg -machine "$machine" -cpu "$cpu" -smp 2 -nodefaults -display none -no-reboot
       -object "memory-backend-ram,id=ram0,size=$dram"
       -numa "node,nodeid=0,cpus=0-1,memdev=ram0")
 label=$((128 * 1024))
@@ -178,6 +198,8 @@ args+=(-m "$dram,slots=$((i + 2)),maxmem=$(( $(to_bytes "$dram") + nvbase - 4 * 
 args+=(-kernel "$kdir/vmlinuz" -initrd "$work/initrd.cpio"
        -append "console=ttyS0 rdinit=/lib/systemd/systemd panic=-1 systemd.show_status=auto $append")
 args+=(-monitor "unix:$work/monitor.sock,server,nowait")
+# CXL: the devices and windows, and QMP for cxl-inject-poison.
+[ -n "$cxl" ] && args+=("${CXL_ARGS[@]}" -qmp "unix:$work/qmp.sock,server,nowait")
 
 # monitor COMMAND: runs one command on QEMU's monitor and prints its
 # output, if any.  The monitor greets with a banner line and echoes the
@@ -219,6 +241,7 @@ serve_guest() {
                                 out=$(monitor "mce -b 0 1 0xbd000000000000c0 0x5 ${words[1]} 0x86")
                         fi
                         ;;
+                cxl-*) out=$(if [ -n "$cxl" ]; then cxl_request "$work/qmp.sock" "${words[@]:0:${#words[@]}-1}"; else echo "this guest has no CXL devices (# vm-cxl:)"; fi) ;;
                 *) out="unknown request ${words[0]}" ;;
                 esac
                 if [ -z "$out" ]; then
@@ -239,14 +262,16 @@ if [ "$shell" = 1 ]; then
         args=(-serial mon:stdio -serial "file:$results/tap.txt" -serial "file:$results/journal.json" "${args[@]}")
         note "shell on the console; Ctrl-a x quits; QEMU's monitor: socat - UNIX-CONNECT:$work/monitor.sock"
         rc=0
-        qemu-system-x86_64 "${args[@]}" || rc=$?
+        "${qemu[@]}" "${args[@]}" || rc=$?
         exit "$rc"
 fi
 args=(-serial "file:$results/console.log" -serial "file:$results/tap.txt" -serial "file:$results/journal.json" "${args[@]}")
-echo "qemu-system-x86_64 ${args[*]}" >"$results/qemu.cmdline"
+echo "${qemu[*]} ${args[*]}" >"$results/qemu.cmdline"
 kinfo="$(cat "$kdir/package") ($(cat "$kdir/version"))"
 [ "$nfit_test" = 1 ] && kinfo="$kinfo with nfit_test"
 echo "$kinfo" >"$results/kernel"
+# CXL: the QEMU packages booted.
+[ -n "$cxl" ] && cp "$(qemu10_dir)/package" "$results/qemu"
 
 # Debian's 6.12 kernel under multi-threaded TCG now and then dies in early
 # boot, before init runs (an int3 Oops while the kernel patches its own
@@ -254,7 +279,7 @@ echo "$kinfo" >"$results/kernel"
 # then, so such a boot is tried once more, and the TAP says so.
 boot_guest() {
         rc=0
-        timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 "${args[@]}" >"$results/qemu.log" 2>&1 || rc=$?
+        timeout --kill-after=10 "$timeout_s" "${qemu[@]}" "${args[@]}" >"$results/qemu.log" 2>&1 || rc=$?
 }
 early_panic() {
         [ ! -s "$results/tap.txt" ] && grep -q 'Kernel panic' "$results/console.log" &&

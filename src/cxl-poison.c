@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cxl-poison: see cxl-poison.h. */
+
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "cxl-poison.h"
+#include "sysfs.h"
+#include "util.h"
+
+#define CXL_DEVICES "/sys/bus/cxl/devices"
+#define CXL_TRACEFS "/sys/kernel/tracing"
+#define CXL_TRACE_INSTANCE CXL_TRACEFS "/instances/daxtierd"
+
+/* The value of "key=" in a trace line, up to the next blank. */
+static bool field(const char *line, const char *key, char *buf, size_t len) {
+        size_t kl = strlen(key);
+
+        for (const char *s = line; (s = strstr(s, key)); s += kl) {
+                size_t n;
+
+                if ((s != line && s[-1] != ' ') || s[kl] != '=')
+                        continue;
+                s += kl + 1;
+                n = strcspn(s, " \n");
+                if (n >= len)
+                        n = len - 1;
+                memcpy(buf, s, n);
+                buf[n] = '\0';
+                return true;
+        }
+        return false;
+}
+
+int cxl_poison_parse_line(const char *line, const char *memdev, struct cxl_poison *ret) {
+        char v[64];
+        const char *ev = strstr(line, "cxl_poison: ");
+
+        if (!ev)
+                return 0;
+        ev += strlen("cxl_poison: ");
+        if (memdev && (!field(ev, "memdev", v, sizeof(v)) || !streq(v, memdev)))
+                return 0;
+        *ret = (struct cxl_poison) { .hpa = UINT64_MAX };
+        if (!field(ev, "dpa", v, sizeof(v)) || safe_atou64(v, 0, &ret->dpa) < 0)
+                return -EINVAL;
+        if (field(ev, "dpa_length", v, sizeof(v)))
+                (void) safe_atou64(v, 0, &ret->length);
+        if (field(ev, "hpa", v, sizeof(v)) && safe_atou64(v, 0, &ret->hpa) < 0)
+                ret->hpa = UINT64_MAX;
+        (void) field(ev, "region", ret->region, sizeof(ret->region));
+        (void) field(ev, "source", ret->source, sizeof(ret->source));
+        return 1;
+}
+
+int cxl_sysfs_poison_list(const char *memdev, struct cxl_poison *ret, size_t max) {
+        char p[PATH_MAX], line[1024];
+        _cleanup_fclose_ FILE *f = NULL;
+        size_t n = 0;
+        int r;
+
+        snprintf(p, sizeof(p), CXL_DEVICES "/%s/trigger_poison_list", memdev);
+        r = sysfs_exists(p);
+        if (r <= 0)
+                return r < 0 ? r : -EOPNOTSUPP;
+        r = sysfs_exists(CXL_TRACE_INSTANCE);
+        if (r == 0) {
+                char dir[PATH_MAX];
+
+                if ((r = sysfs_path(dir, sizeof(dir), CXL_TRACE_INSTANCE)) < 0)
+                        return r;
+                if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                        return errno == ENOENT ? -EOPNOTSUPP : -errno;
+        } else if (r < 0)
+                return r;
+        r = sysfs_write(CXL_TRACE_INSTANCE "/events/cxl/cxl_poison/enable", "1");
+        if (r < 0)
+                return r == -ENOENT ? -EOPNOTSUPP : r;
+        /* Opening "trace" for writing with O_TRUNC empties the buffer. */
+        {
+                char tp[PATH_MAX];
+                FILE *t;
+
+                if ((r = sysfs_path(tp, sizeof(tp), CXL_TRACE_INSTANCE "/trace")) < 0)
+                        return r;
+                t = fopen(tp, "we");
+                if (t)
+                        fclose(t);
+        }
+        r = sysfs_write(p, "1");
+        (void) sysfs_write(CXL_TRACE_INSTANCE "/events/cxl/cxl_poison/enable", "0");
+        if (r < 0)
+                return r;
+        if ((r = sysfs_path(p, sizeof(p), CXL_TRACE_INSTANCE "/trace")) < 0)
+                return r;
+        f = fopen(p, "re");
+        if (!f)
+                return -errno;
+        while (fgets(line, sizeof(line), f)) {
+                struct cxl_poison rec;
+
+                if (line[0] == '#')
+                        continue;
+                r = cxl_poison_parse_line(line, memdev, &rec);
+                if (r <= 0)
+                        continue;
+                if (n < max)
+                        ret[n] = rec;
+                n++;
+        }
+        return (int) n;
+}
