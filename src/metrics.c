@@ -29,6 +29,23 @@ int metrics_state_from_string(const char *s) {
         return -EINVAL;
 }
 
+void metrics_device_from(struct metrics_device *m, const struct device *d, const uint64_t *transitions) {
+        *m = (struct metrics_device) {
+                .name = d->name,
+                .source = dt_source_to_string(d->facts.source),
+                .rule = d->want.rule,
+                .mode = dt_mode_to_string(d->want.mode),
+                .state = d->state,
+                .size = d->facts.size,
+                .online_blocks = d->online_blocks,
+                .total_blocks = d->total_blocks,
+                .badblocks = d->badblocks,
+                .cleared_bytes = d->cleared_bytes,
+        };
+        if (transitions)
+                memcpy(m->transitions, transitions, sizeof(m->transitions));
+}
+
 /* HELP texts have no backslashes or newlines: written as they are. */
 static void family(struct strbuf *b, const char *name, const char *type, const char *help) {
         strbuf_appendf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);

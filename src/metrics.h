@@ -53,6 +53,13 @@ struct metrics_snapshot {
 };
 
 /*
+ * Fills m from a device of the daemon's table (pointers into d, valid as
+ * long as d is) and its transition counts (transitions[state], NULL for
+ * none): source and mode in the policy's words, rule "" when none matched.
+ */
+void metrics_device_from(struct metrics_device *m, const struct device *d, const uint64_t *transitions);
+
+/*
  * The exposition text of s; every family has # HELP and # TYPE lines,
  * also when it has no series.  Returns a malloc'd string, or NULL when
  * out of memory.

@@ -443,13 +443,17 @@ void tiering_commit(struct tiering_state *s, const struct tiering_plan *plan, co
         s->applied = true;
 }
 
+bool tiering_is_set(const struct tiering_state *s, enum tiering_knob k, int node) {
+        return saved_find(s, k, node) != NULL;
+}
+
 enum tiering_action tiering_next(const struct tiering_state *s, const struct tiering_policy *p,
-                                 bool managed_online, bool stopping, bool reloaded) {
+                                 bool managed_online, bool stopping, bool changed) {
         if (stopping)
                 return s->applied && p->restore_on_exit ? TIERING_RESTORE : TIERING_NOTHING;
         if (!managed_online)
                 return s->applied ? TIERING_RESTORE : TIERING_NOTHING;
-        if (!s->applied || reloaded)
+        if (!s->applied || changed)
                 return TIERING_APPLY;
         return TIERING_NOTHING;
 }

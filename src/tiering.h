@@ -152,18 +152,20 @@ struct tiering_state {
 
 enum tiering_action {
         TIERING_NOTHING,
-        TIERING_APPLY,          /* the first managed node came online (or policy reloaded while applied) */
+        TIERING_APPLY,          /* the first managed node came online, or something changed while applied */
         TIERING_RESTORE,        /* the last managed node went away, or stop with restore_on_exit */
 };
 
 /*
  * What to do now: managed_online is whether some node holds memory that
- * daxtierd onlined, stopping whether the daemon is going down.  A reload
- * while applied gives TIERING_APPLY again (the plan then carries only the
- * differences).
+ * daxtierd onlined, stopping whether the daemon is going down, changed
+ * whether the policy was reloaded or the set of nodes with memory changed
+ * since the last plan: while applied, that gives TIERING_APPLY again (the
+ * plan then carries only the differences, such as weights recomputed for
+ * a new node).
  */
 enum tiering_action tiering_next(const struct tiering_state *s, const struct tiering_policy *p,
-                                 bool managed_online, bool stopping, bool reloaded);
+                                 bool managed_online, bool stopping, bool changed);
 
 /*
  * The writes that make the kernel match p, given what it has (f).  A knob
@@ -193,6 +195,13 @@ size_t tiering_plan_restore(const struct tiering_state *s, const struct tiering_
  * report); else s->applied becomes true.
  */
 void tiering_commit(struct tiering_state *s, const struct tiering_plan *plan, const int *results, bool restoring);
+
+/*
+ * True when daxtierd set the knob (node: for TIERING_KNOB_WI_NODE) and
+ * has not put it back yet: what `daxtierctl status` shows beside each
+ * knob's value.
+ */
+bool tiering_is_set(const struct tiering_state *s, enum tiering_knob k, int node);
 
 /*
  * The weights the kernel's weighted-interleave auto mode gives nodes of

@@ -229,6 +229,46 @@ START_TEST(test_state_names) {
 }
 END_TEST
 
+START_TEST(test_device_from) {
+        struct device *d = device_new("dax4.0");
+        struct metrics_device m;
+        uint64_t tr[_DEV_STATE_MAX] = { [DEV_ONLINE] = 2, [DEV_FAILED] = 1 };
+        struct rule r = { .name = (char *) "ram", .mode = DT_MODE_SYSTEM_RAM };
+
+        ck_assert_ptr_nonnull(d);
+        d->facts.source = DT_SOURCE_CXL;
+        d->facts.size = 1 << 30;
+        want_from_rule(&d->want, &r);
+        d->state = DEV_ONLINE;
+        d->online_blocks = 7;
+        d->total_blocks = 8;
+        d->badblocks = 1;
+        d->cleared_bytes = 512;
+        metrics_device_from(&m, d, tr);
+        ck_assert_str_eq(m.name, "dax4.0");
+        ck_assert_str_eq(m.source, "cxl");
+        ck_assert_str_eq(m.rule, "ram");
+        ck_assert_str_eq(m.mode, "system-ram");
+        ck_assert_int_eq(m.state, DEV_ONLINE);
+        ck_assert_uint_eq(m.size, 1 << 30);
+        ck_assert_uint_eq(m.online_blocks, 7);
+        ck_assert_uint_eq(m.total_blocks, 8);
+        ck_assert_uint_eq(m.badblocks, 1);
+        ck_assert_uint_eq(m.cleared_bytes, 512);
+        ck_assert_uint_eq(m.transitions[DEV_ONLINE], 2);
+        ck_assert_uint_eq(m.transitions[DEV_FAILED], 1);
+        ck_assert_uint_eq(m.transitions[DEV_DEVDAX], 0);
+
+        /* No rule: unmanaged, mode ignore, rule "". */
+        want_from_rule(&d->want, NULL);
+        metrics_device_from(&m, d, NULL);
+        ck_assert_str_eq(m.rule, "");
+        ck_assert_str_eq(m.mode, "ignore");
+        ck_assert_uint_eq(m.transitions[DEV_ONLINE], 0);
+        device_free(d);
+}
+END_TEST
+
 /* ---- textfile --------------------------------------------------------- */
 
 static char dir[] = "/tmp/test-metrics.XXXXXX";
@@ -316,6 +356,7 @@ static Suite *metrics_suite(void) {
         tcase_add_test(tc, test_state_series);
         tcase_add_test(tc, test_empty);
         tcase_add_test(tc, test_state_names);
+        tcase_add_test(tc, test_device_from);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("textfile");

@@ -270,6 +270,10 @@ START_TEST(test_plan_apply_restore) {
         carry_out(&s, &plan, &f, false);
         ck_assert(s.applied);
         ck_assert_uint_eq(s.n_saved, 3);
+        ck_assert(tiering_is_set(&s, TIERING_KNOB_DEMOTION, -1));
+        ck_assert(tiering_is_set(&s, TIERING_KNOB_PROMOTE_RATE, -1));
+        ck_assert(!tiering_is_set(&s, TIERING_KNOB_WI_AUTO, -1));
+        ck_assert(!tiering_is_set(&s, TIERING_KNOB_WI_NODE, 0));
 
         /* Applied: nothing more while nodes come and go. */
         ck_assert_int_eq(tiering_next(&s, &p, true, false, false), TIERING_NOTHING);
@@ -285,6 +289,7 @@ START_TEST(test_plan_apply_restore) {
         carry_out(&s, &plan, &f, true);
         ck_assert(!s.applied);
         ck_assert_uint_eq(s.n_saved, 0);
+        ck_assert(!tiering_is_set(&s, TIERING_KNOB_DEMOTION, -1));
         ck_assert_str_eq(f.demotion, "false");
         ck_assert_str_eq(f.numa_balancing, "0");
         ck_assert_str_eq(f.promote_rate, "65536");
@@ -441,6 +446,40 @@ START_TEST(test_plan_wi_computed) {
 }
 END_TEST
 
+START_TEST(test_plan_wi_new_node) {
+        struct tiering_policy p;
+        struct tiering_facts f;
+        struct tiering_state s = {};
+        struct tiering_plan plan;
+
+        tiering_policy_init(&p);
+        p.weighted_interleave = TIERING_WI_AUTO;
+        facts_612(&f);
+        f.n_nodes = 3;
+        f.nodes[2] = (struct tiering_node) { .node = 2, .has_memory = false, .weight = "1", .bandwidth = 100 };
+        f.nodes[0].bandwidth = 300;
+        f.nodes[1].bandwidth = 100;
+        tiering_plan_apply(&s, &p, &f, &plan);
+        carry_out(&s, &plan, &f, false);
+        ck_assert_str_eq(f.nodes[0].weight, "3");
+
+        /* Node 2's memory comes online: recompute. 300:100:100 → 19:6:6 */
+        ck_assert_int_eq(tiering_next(&s, &p, true, false, false), TIERING_NOTHING);
+        ck_assert_int_eq(tiering_next(&s, &p, true, false, true), TIERING_APPLY);
+        f.nodes[2].has_memory = true;
+        ck_assert_uint_eq(tiering_plan_apply(&s, &p, &f, &plan), 3);
+        assert_write(&plan, 0, TIERING_KNOB_WI_NODE, 0, "3", "19");
+        assert_write(&plan, 1, TIERING_KNOB_WI_NODE, 1, "1", "6");
+        assert_write(&plan, 2, TIERING_KNOB_WI_NODE, 2, "1", "6");
+        carry_out(&s, &plan, &f, false);
+
+        /* Restore puts back the 1s found at first. */
+        ck_assert_uint_eq(tiering_plan_restore(&s, &f, &plan), 3);
+        for (size_t i = 0; i < 3; i++)
+                ck_assert_str_eq(plan.writes[i].new, "1");
+}
+END_TEST
+
 START_TEST(test_plan_wi_kernel_auto) {
         struct tiering_policy p;
         struct tiering_facts f;
@@ -461,6 +500,9 @@ START_TEST(test_plan_wi_kernel_auto) {
         assert_write(&plan, 0, TIERING_KNOB_WI_AUTO, -1, "false", "true");
         ck_assert_uint_eq(plan.n_remember, 2);
         carry_out(&s, &plan, &f, false);
+        ck_assert(tiering_is_set(&s, TIERING_KNOB_WI_AUTO, -1));
+        ck_assert(tiering_is_set(&s, TIERING_KNOB_WI_NODE, 1));
+        ck_assert(!tiering_is_set(&s, TIERING_KNOB_WI_NODE, 2));
         /* The kernel recomputes the weights. */
         strcpy(f.nodes[0].weight, "3");
         strcpy(f.nodes[1].weight, "1");
@@ -705,6 +747,7 @@ static Suite *tiering_suite(void) {
         tcase_add_test(tc, test_plan_reload);
         tcase_add_test(tc, test_plan_unsupported_once);
         tcase_add_test(tc, test_plan_wi_computed);
+        tcase_add_test(tc, test_plan_wi_new_node);
         tcase_add_test(tc, test_plan_wi_kernel_auto);
         tcase_add_test(tc, test_plan_wi_off_from_kernel_auto);
         tcase_add_test(tc, test_plan_failed_write);
