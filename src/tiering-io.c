@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 
+#include "metrics-file.h"
 #include "sysfs.h"
 #include "tiering-io.h"
 #include "util.h"
@@ -173,4 +174,42 @@ int tiering_read_nodes(struct tiering_node_stats *out, size_t max) {
                 s->has_promoted = found & TIERING_VMSTAT_PROMOTE;
         }
         return (int) n;
+}
+
+int tiering_state_save(const char *path, const struct tiering_state *s) {
+        char text[TIERING_STATE_TEXT_MAX];
+        int r;
+
+        if (!s->applied && s->n_saved == 0)
+                return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+        r = tiering_state_format(s, text, sizeof(text));
+        if (r < 0)
+                return r;
+        return metrics_write_textfile(path, text);
+}
+
+int tiering_state_load(const char *path, struct tiering_state *s, char *err, size_t errlen) {
+        char text[TIERING_STATE_TEXT_MAX];
+        _cleanup_close_ int fd = -1;
+        size_t len = 0;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        for (;;) {
+                ssize_t n = read(fd, text + len, sizeof(text) - len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+                if (len == sizeof(text)) {
+                        snprintf(err, errlen, "longer than %zu bytes", sizeof(text) - 1);
+                        return -EINVAL;
+                }
+        }
+        return tiering_state_parse(text, len, s, err, errlen);
 }

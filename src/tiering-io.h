@@ -39,3 +39,23 @@ struct tiering_node_stats {
  * counters.  Returns the count.
  */
 int tiering_read_nodes(struct tiering_node_stats *out, size_t max);
+
+/* Room for the longest state text tiering_state_format() writes. */
+#define TIERING_STATE_TEXT_MAX 16384
+
+/*
+ * Saves s to path (TIERING_STATE_FILE) as tiering_state_format() text,
+ * replaced atomically (metrics_write_textfile()); when nothing is applied
+ * or saved, removes the file instead.  Not under the sysfs root.
+ * Returns 0 or -errno.
+ */
+int tiering_state_save(const char *path, const struct tiering_state *s);
+
+/*
+ * Loads what tiering_state_save() wrote into s.  Returns 0, -ENOENT when
+ * there is no file (a first start), another -errno when it cannot be
+ * read, or -EINVAL for a corrupt file, with a sentence in err; s is then
+ * untouched, and the caller reports the file and starts afresh (the
+ * values found are lost: they are not guessed).
+ */
+int tiering_state_load(const char *path, struct tiering_state *s, char *err, size_t errlen);

@@ -213,6 +213,44 @@ bool tiering_is_set(const struct tiering_state *s, enum tiering_knob k, int node
  */
 void tiering_wi_weights(const uint64_t *bandwidth, const bool *has_memory, size_t n, unsigned *weights);
 
+/*
+ * The bookkeeping outlives the process: after each commit the daemon
+ * saves it (tiering_state_save() in tiering-io.c) in its runtime
+ * directory, which survives a restart or a crash but not a reboot (the
+ * kernel's knobs do not either), and loads it at start.  A daemon that was
+ * killed after it changed a knob thus still puts back the value found by
+ * the first one, not its own.  Only applied and saved are kept; each
+ * process reports unsupported knobs once again.
+ *
+ * The text, line by line ('#' lines and blank lines are ignored):
+ *   version 1
+ *   applied yes|no
+ *   saved KNOB NODE OLD NEW         one per saved knob, in order
+ * KNOB is tiering_knob_name(); NODE the node of weighted_interleave/node,
+ * "-" for the others; OLD and NEW are the values, "-" for "" (NEW of a
+ * weight the kernel's auto mode computed).  A value is 1 to
+ * TIERING_VALUE_MAX - 1 characters of [A-Za-z0-9+._-].
+ */
+#define TIERING_STATE_FILE "/run/daxtierd/tiering"
+
+/*
+ * Writes s as that text into buf (len bytes, NUL included).  Returns the
+ * text's length, -ENOSPC when buf is too small, or -EINVAL when s holds
+ * something the text cannot say (a value with other characters, a bad
+ * knob or node), which tiering_commit() never makes.
+ */
+int tiering_state_format(const struct tiering_state *s, char *buf, size_t len);
+
+/*
+ * Parses len bytes of that text into s.  Returns 0, or -EINVAL with a
+ * sentence naming the line and what is wrong with it in err; s is then
+ * left untouched.  Anything else than what tiering_state_format() writes
+ * (a NUL byte, an unknown line, a second version or applied line, a knob
+ * saved twice, more than TIERING_PLAN_MAX, saved knobs while not
+ * applied) is refused, never half taken.
+ */
+int tiering_state_parse(const char *text, size_t len, struct tiering_state *s, char *err, size_t errlen);
+
 /* A kernel node list ("0-2,5") as a bit mask of nodes < 64: 0 or -EINVAL. */
 int tiering_parse_nodelist(const char *s, uint64_t *mask);
 

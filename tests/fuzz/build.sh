@@ -1,6 +1,6 @@
 #!/bin/sh
-# build.sh OUTDIR: builds the libFuzzer targets fuzz-policy, fuzz-badblocks
-# and fuzz-size into OUTDIR with ASan and UBSan.  Needs clang (with its
+# build.sh OUTDIR: builds the libFuzzer targets fuzz-policy, fuzz-badblocks,
+# fuzz-size and fuzz-tiering-state into OUTDIR with ASan and UBSan.  Needs clang (with its
 # libFuzzer runtime) and inih; works in an unconfigured tree.  See README.md.
 set -eu
 
@@ -31,3 +31,4 @@ build() {
 build fuzz-policy "$top/src/policy.c"
 build fuzz-badblocks "$top/src/poison.c"
 build fuzz-size "$top/src/policy.c"
+build fuzz-tiering-state "$top/src/tiering.c" "$top/src/util.c"

@@ -564,6 +564,248 @@ START_TEST(test_plan_failed_write) {
 }
 END_TEST
 
+/* ---- the state file --------------------------------------------------- */
+
+static void assert_state_eq(const struct tiering_state *a, const struct tiering_state *b) {
+        ck_assert_int_eq(a->applied, b->applied);
+        ck_assert_uint_eq(a->n_saved, b->n_saved);
+        for (size_t i = 0; i < a->n_saved; i++) {
+                ck_assert_int_eq(a->saved[i].knob, b->saved[i].knob);
+                ck_assert_int_eq(a->saved[i].node, b->saved[i].node);
+                ck_assert_str_eq(a->saved[i].old, b->saved[i].old);
+                ck_assert_str_eq(a->saved[i].new, b->saved[i].new);
+        }
+}
+
+static void roundtrip(const struct tiering_state *s) {
+        char text[TIERING_STATE_TEXT_MAX], again[TIERING_STATE_TEXT_MAX], err[128] = "";
+        struct tiering_state back;
+        int n;
+
+        n = tiering_state_format(s, text, sizeof(text));
+        ck_assert_int_gt(n, 0);
+        ck_assert_uint_eq(strlen(text), (size_t) n);
+        ck_assert_msg(tiering_state_parse(text, (size_t) n, &back, err, sizeof(err)) == 0, "%s: %s", text, err);
+        assert_state_eq(s, &back);
+        ck_assert_int_eq(tiering_state_format(&back, again, sizeof(again)), n);
+        ck_assert_str_eq(text, again);
+}
+
+START_TEST(test_state_roundtrip) {
+        struct tiering_policy p;
+        struct tiering_facts f;
+        struct tiering_state s = {};
+        struct tiering_plan plan;
+        char text[TIERING_STATE_TEXT_MAX];
+
+        /* Nothing applied. */
+        roundtrip(&s);
+        ck_assert_int_gt(tiering_state_format(&s, text, sizeof(text)), 0);
+        ck_assert_ptr_nonnull(strstr(text, "\nversion 1\napplied no\n"));
+
+        /* Every kind of knob, and weights the kernel's auto mode computes
+         * (saved with an empty new value). */
+        tiering_policy_init(&p);
+        p.demotion = TIERING_DEMOTION_ENABLE;
+        p.numa_balancing = TIERING_BALANCING_NORMAL_TIERING;
+        p.promote_rate_limit = 256;
+        p.weighted_interleave = TIERING_WI_AUTO;
+        facts_612(&f);
+        strcpy(f.wi_auto, "false");
+        f.nodes[0].bandwidth = 300;
+        f.nodes[1].bandwidth = 100;
+        tiering_plan_apply(&s, &p, &f, &plan);
+        carry_out(&s, &plan, &f, false);
+        ck_assert_uint_eq(s.n_saved, 6);
+        roundtrip(&s);
+        ck_assert_int_gt(tiering_state_format(&s, text, sizeof(text)), 0);
+        ck_assert_ptr_nonnull(strstr(text, "\nsaved demotion_enabled - false true\n"));
+        ck_assert_ptr_nonnull(strstr(text, "\nsaved numa_balancing - 0 3\n"));
+        ck_assert_ptr_nonnull(strstr(text, "\nsaved weighted_interleave/node 1 1 -\n"));
+
+        /* Weights daxtierd computed (6.12). */
+        struct tiering_state s2 = {};
+        facts_612(&f);
+        f.nodes[0].bandwidth = 300;
+        f.nodes[1].bandwidth = 100;
+        tiering_plan_apply(&s2, &p, &f, &plan);
+        carry_out(&s2, &plan, &f, false);
+        ck_assert(tiering_is_set(&s2, TIERING_KNOB_WI_NODE, 0));
+        roundtrip(&s2);
+
+        /* The largest state there can be (every knob, a weight for every
+         * node, values as long as they can be) fits the documented room. */
+        struct tiering_state big = { .applied = true };
+        for (size_t i = 0; i < 4 + TIERING_MAX_NODES; i++) {
+                struct tiering_change *c = &big.saved[big.n_saved++];
+                *c = (struct tiering_change) { .knob = i < 4 ? (enum tiering_knob) i : TIERING_KNOB_WI_NODE,
+                                               .node = i < 4 ? -1 : (int) i - 4 };
+                strcpy(c->old, "12345678901234567890123");
+                strcpy(c->new, "12345678901234567890123");
+        }
+        roundtrip(&big);
+        /* Too small a buffer. */
+        ck_assert_int_eq(tiering_state_format(&big, text, 100), -ENOSPC);
+}
+END_TEST
+
+START_TEST(test_state_format_refuses) {
+        struct tiering_state s = { .applied = true, .n_saved = 1 };
+        char text[1024];
+
+        s.saved[0] = (struct tiering_change) { .knob = TIERING_KNOB_DEMOTION, .node = -1, .old = "false", .new = "true" };
+        ck_assert_int_gt(tiering_state_format(&s, text, sizeof(text)), 0);
+        /* A blank or a newline in a value could not be read back. */
+        strcpy(s.saved[0].old, "fa lse");
+        ck_assert_int_eq(tiering_state_format(&s, text, sizeof(text)), -EINVAL);
+        strcpy(s.saved[0].old, "false\n");
+        ck_assert_int_eq(tiering_state_format(&s, text, sizeof(text)), -EINVAL);
+        /* Only weights may have an empty new value; nothing an empty old. */
+        strcpy(s.saved[0].old, "false");
+        s.saved[0].new[0] = 0;
+        ck_assert_int_eq(tiering_state_format(&s, text, sizeof(text)), -EINVAL);
+        strcpy(s.saved[0].new, "true");
+        s.saved[0].old[0] = 0;
+        ck_assert_int_eq(tiering_state_format(&s, text, sizeof(text)), -EINVAL);
+        strcpy(s.saved[0].old, "false");
+        /* Saved while not applied. */
+        s.applied = false;
+        ck_assert_int_eq(tiering_state_format(&s, text, sizeof(text)), -EINVAL);
+        s.applied = true;
+        /* A weight of a node out of range, a knob saved twice. */
+        s.saved[0] = (struct tiering_change) { .knob = TIERING_KNOB_WI_NODE, .node = TIERING_MAX_NODES, .old = "1", .new = "3" };
+        ck_assert_int_eq(tiering_state_format(&s, text, sizeof(text)), -EINVAL);
+        s.saved[0].node = 3;
+        s.saved[1] = s.saved[0];
+        s.n_saved = 2;
+        ck_assert_int_eq(tiering_state_format(&s, text, sizeof(text)), -EINVAL);
+}
+END_TEST
+
+/* A sentinel state that a refused parse must leave as it is. */
+static void assert_refused(const char *text, size_t len, const char *want_err) {
+        struct tiering_state s = { .applied = true, .n_saved = 1 };
+        char err[128] = "";
+
+        s.saved[0] = (struct tiering_change) { .knob = TIERING_KNOB_PROMOTE_RATE, .node = -1, .old = "7", .new = "8" };
+        ck_assert_msg(tiering_state_parse(text, len, &s, err, sizeof(err)) == -EINVAL, "accepted: %.*s", (int) len,
+                      text);
+        ck_assert_msg(strstr(err, want_err), "error '%s' lacks '%s'", err, want_err);
+        ck_assert(s.applied);
+        ck_assert_uint_eq(s.n_saved, 1);
+        ck_assert_str_eq(s.saved[0].old, "7");
+}
+
+#define REFUSED(text, err) assert_refused(text, sizeof(text) - 1, err)
+
+START_TEST(test_state_garbage) {
+        struct tiering_state s;
+        char err[128] = "";
+        char longline[400];
+
+        /* What is accepted: comments, blank lines, tabs, no final newline. */
+        const char ok[] = "# hand-written\n\nversion 1\n\tapplied   yes\nsaved demotion_enabled - false true";
+        ck_assert_msg(tiering_state_parse(ok, sizeof(ok) - 1, &s, err, sizeof(err)) == 0, "%s", err);
+        ck_assert(s.applied);
+        ck_assert_uint_eq(s.n_saved, 1);
+        ck_assert_int_eq(s.saved[0].node, -1);
+        ck_assert_str_eq(s.saved[0].new, "true");
+
+        REFUSED("", "incomplete: no version");
+        REFUSED("\n\n# only comments\n", "incomplete: no version");
+        REFUSED("version 1\n", "incomplete: no applied");
+        REFUSED("applied yes\nversion 1\n", "line 1: expected 'version 1' first");
+        REFUSED("version 2\napplied no\n", "line 1: unknown version");
+        REFUSED("version 1 extra\napplied no\n", "expected 'version 1' first");
+        REFUSED("version 1\nversion 1\napplied no\n", "line 2: unexpected line");
+        REFUSED("version 1\napplied no\napplied no\n", "line 3: unexpected line");
+        REFUSED("version 1\napplied maybe\n", "applied must be yes or no");
+        REFUSED("version 1\napplied yes\nbogus line\n", "line 3: unexpected line");
+        REFUSED("version 1\napplied yes\nsaved demotion_enabled - false\n", "unexpected line");
+        REFUSED("version 1\napplied yes\nsaved demotion_enabled - false true x\n", "unexpected line");
+        REFUSED("version 1\napplied yes\nsaved a b c d e f g h\n", "unexpected line");
+        REFUSED("version 1\napplied yes\nsaved swappiness - 60 10\n", "unknown knob");
+        REFUSED("version 1\napplied yes\nsaved demotion_enabled 0 false true\n", "a node for a knob that has none");
+        REFUSED("version 1\napplied yes\nsaved weighted_interleave/node - 1 3\n", "bad node");
+        REFUSED("version 1\napplied yes\nsaved weighted_interleave/node 64 1 3\n", "bad node");
+        REFUSED("version 1\napplied yes\nsaved weighted_interleave/node -1 1 3\n", "bad node");
+        REFUSED("version 1\napplied yes\nsaved weighted_interleave/node +1 1 3\n", "bad node");
+        REFUSED("version 1\napplied yes\nsaved weighted_interleave/node 99999999999999999999 1 3\n", "bad node");
+        REFUSED("version 1\napplied yes\nsaved demotion_enabled - - true\n", "bad value found");
+        REFUSED("version 1\napplied yes\nsaved demotion_enabled - false -\n", "bad value set");
+        REFUSED("version 1\napplied yes\nsaved demotion_enabled - fa$se true\n", "bad value found");
+        REFUSED("version 1\napplied yes\nsaved demotion_enabled - 123456789012345678901234 true\n", "bad value found");
+        REFUSED("version 1\napplied yes\nsaved demotion_enabled - false true\nsaved demotion_enabled - false true\n",
+                "line 4: knob saved twice");
+        REFUSED("version 1\napplied no\nsaved demotion_enabled - false true\n", "saved knobs while not applied");
+        REFUSED("version 1\r\napplied no\r\n", "unknown version");
+        REFUSED("version 1\napplied\0 yes\n", "a NUL byte");
+        /* A NUL byte past what the parser would otherwise look at. */
+        REFUSED("version 1\napplied no\n\0", "a NUL byte");
+        memset(longline, 'x', sizeof(longline) - 1);
+        longline[sizeof(longline) - 1] = 0;
+        assert_refused(longline, strlen(longline), "line 1: line too long");
+        /* Length is taken, not a terminator: the text ends where len says. */
+        const char cut[] = "version 1\napplied yes\nsaved demotion_enabled - false true\n";
+        ck_assert_int_eq(tiering_state_parse(cut, 21, &s, err, sizeof(err)), 0);
+        ck_assert(s.applied);
+        ck_assert_uint_eq(s.n_saved, 0);
+        assert_refused(cut, 19, "applied must be yes or no");
+}
+END_TEST
+
+/*
+ * The reason for the file: a daemon changes a knob, is killed, and the
+ * next one loads the bookkeeping; it then puts back the value the first
+ * one found, where a fresh bookkeeping would find daxtierd's own value and
+ * put back nothing.
+ */
+START_TEST(test_state_after_crash) {
+        struct tiering_policy p;
+        struct tiering_facts f;
+        struct tiering_state first = {}, second, fresh = {};
+        struct tiering_plan plan;
+        char text[TIERING_STATE_TEXT_MAX], err[128] = "";
+        int n;
+
+        tiering_policy_init(&p);
+        p.demotion = TIERING_DEMOTION_ENABLE;
+        p.numa_balancing = TIERING_BALANCING_TIERING;
+        p.weighted_interleave = TIERING_WI_AUTO;
+        facts_612(&f);
+        f.nodes[0].bandwidth = 300;
+        f.nodes[1].bandwidth = 100;
+        tiering_plan_apply(&first, &p, &f, &plan);
+        carry_out(&first, &plan, &f, false);
+        n = tiering_state_format(&first, text, sizeof(text));
+        ck_assert_int_gt(n, 0);
+
+        /* The second daemon: the kernel holds daxtierd's values. */
+        ck_assert_int_eq(tiering_state_parse(text, (size_t) n, &second, err, sizeof(err)), 0);
+        ck_assert_int_eq(tiering_next(&second, &p, true, false, false), TIERING_NOTHING);
+        ck_assert_uint_eq(tiering_plan_apply(&second, &p, &f, &plan), 0);
+        ck_assert_int_eq(tiering_next(&second, &p, false, false, false), TIERING_RESTORE);
+        ck_assert_uint_eq(tiering_plan_restore(&second, &f, &plan), 3);
+        assert_write(&plan, 0, TIERING_KNOB_WI_NODE, 0, "3", "1");
+        assert_write(&plan, 1, TIERING_KNOB_NUMA_BALANCING, -1, "2", "0");
+        assert_write(&plan, 2, TIERING_KNOB_DEMOTION, -1, "true", "false");
+        carry_out(&second, &plan, &f, true);
+        ck_assert_str_eq(f.demotion, "false");
+        ck_assert_str_eq(f.numa_balancing, "0");
+        ck_assert_str_eq(f.nodes[0].weight, "1");
+        ck_assert_str_eq(f.nodes[1].weight, "1");
+
+        /* Without the file the values found would be daxtierd's own. */
+        facts_612(&f);
+        strcpy(f.demotion, "true");
+        strcpy(f.numa_balancing, "2");
+        tiering_plan_apply(&fresh, &p, &f, &plan);
+        ck_assert_uint_eq(plan.n_writes, 0);
+        carry_out(&fresh, &plan, &f, false);
+        ck_assert_uint_eq(tiering_plan_restore(&fresh, &f, &plan), 0);
+}
+END_TEST
+
 /* ---- I/O against a fake tree ------------------------------------------ */
 
 static char root[] = "/tmp/test-tiering.XXXXXX";
@@ -721,6 +963,43 @@ START_TEST(test_io_nodes) {
 }
 END_TEST
 
+START_TEST(test_io_state) {
+        struct tiering_state s = { .applied = true, .n_saved = 1 }, back = {};
+        char path[4096], err[128] = "";
+        struct stat st;
+
+        s.saved[0] = (struct tiering_change) { .knob = TIERING_KNOB_DEMOTION, .node = -1, .old = "false", .new = "true" };
+        snprintf(path, sizeof(path), "%s/tiering", root);
+
+        ck_assert_int_eq(tiering_state_load(path, &back, err, sizeof(err)), -ENOENT);
+        ck_assert_int_eq(tiering_state_save(path, &s), 0);
+        ck_assert_int_eq(tiering_state_load(path, &back, err, sizeof(err)), 0);
+        assert_state_eq(&s, &back);
+
+        /* Put back: nothing to remember, no file left. */
+        s = (struct tiering_state) {};
+        ck_assert_int_eq(tiering_state_save(path, &s), 0);
+        ck_assert_int_eq(stat(path, &st), -1);
+        ck_assert_int_eq(tiering_state_save(path, &s), 0);
+
+        /* A corrupt file is refused with a reason, and the state is kept. */
+        put("/tiering", "version 1\napplied yes\nsaved demotion_enabled - false\n");
+        back.applied = true;
+        ck_assert_int_eq(tiering_state_load(path, &back, err, sizeof(err)), -EINVAL);
+        ck_assert_str_eq(err, "line 3: unexpected line");
+        ck_assert(back.applied);
+        /* So is one too long to be ours. */
+        char *huge = malloc(TIERING_STATE_TEXT_MAX + 10);
+        ck_assert_ptr_nonnull(huge);
+        memset(huge, '#', TIERING_STATE_TEXT_MAX + 9);
+        huge[TIERING_STATE_TEXT_MAX + 9] = 0;
+        put("/tiering", huge);
+        free(huge);
+        ck_assert_int_eq(tiering_state_load(path, &back, err, sizeof(err)), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(err, "longer than"));
+}
+END_TEST
+
 static Suite *tiering_suite(void) {
         Suite *s = suite_create("tiering");
         TCase *tc;
@@ -753,11 +1032,19 @@ static Suite *tiering_suite(void) {
         tcase_add_test(tc, test_plan_failed_write);
         suite_add_tcase(s, tc);
 
+        tc = tcase_create("state");
+        tcase_add_test(tc, test_state_roundtrip);
+        tcase_add_test(tc, test_state_format_refuses);
+        tcase_add_test(tc, test_state_garbage);
+        tcase_add_test(tc, test_state_after_crash);
+        suite_add_tcase(s, tc);
+
         tc = tcase_create("io");
         tcase_add_checked_fixture(tc, tree_setup, tree_teardown);
         tcase_add_test(tc, test_io_facts);
         tcase_add_test(tc, test_io_write_missing);
         tcase_add_test(tc, test_io_nodes);
+        tcase_add_test(tc, test_io_state);
         suite_add_tcase(s, tc);
         return s;
 }
