@@ -480,7 +480,8 @@ int tiering_state_format(const struct tiering_state *s, char *buf, size_t len) {
 
 #define APPEND(...)                                                             \
         do {                                                                    \
-                r = snprintf(buf + at, len > at ? len - at : 0, __VA_ARGS__);   \
+                r = at < len ? snprintf(buf + at, len - at, __VA_ARGS__)        \
+                             : snprintf(NULL, 0, __VA_ARGS__);                  \
                 if (r < 0)                                                      \
                         return -EINVAL;                                         \
                 at += (size_t) r;                                               \
