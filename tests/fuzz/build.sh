@@ -1,6 +1,6 @@
 #!/bin/sh
-# build.sh OUTDIR: builds the libFuzzer targets fuzz-policy, fuzz-badblocks
-# and fuzz-size into OUTDIR with ASan and UBSan.  Needs clang (with its
+# build.sh OUTDIR: builds the libFuzzer targets fuzz-policy, fuzz-badblocks,
+# fuzz-size and fuzz-tiering-state into OUTDIR with ASan and UBSan.  Needs clang (with its
 # libFuzzer runtime) and inih; works in an unconfigured tree.  See README.md.
 set -eu
 
@@ -23,7 +23,7 @@ mkdir -p "$out/obj"
 # Makefile.am), as much of it as the targets reach, built once with the
 # fuzzing flags: the targets link it rather than compile a file alone.
 LIB_SOURCES="util.c vocab.c policy-value.c policy-load.c policy-ini.c policy-keys.c policy-match.c
-        policy-dump.c poison.c"
+        policy-dump.c poison.c tiering.c"
 lib=$out/obj/libdaxtier-fuzz.a
 rm -f "$lib"
 for s in $LIB_SOURCES; do
@@ -46,3 +46,4 @@ build() {
 build fuzz-policy
 build fuzz-badblocks
 build fuzz-size
+build fuzz-tiering-state

@@ -28,6 +28,10 @@
 #                               memory (qemu.sh: one word per host bridge and
 #                               window, SIZE[:SERIAL] per device); boots
 #                               QEMU 10 from bookworm-backports, machine q35
+#   # vm-qemu-args: ARGS        extra QEMU arguments, after the NUMA nodes
+#                               (e.g. -machine hmat=on -numa hmat-lb,...);
+#                               with hmat=on in them, every node without
+#                               CPUs gets initiator=0, as QEMU requires
 #
 # Every guest has a QEMU monitor on $work/monitor.sock, and a fourth serial
 # port (ttyS3) on which the guest asks the host for things it cannot do
@@ -188,9 +192,14 @@ for spec in $nvdimms; do
         nvtotal=$((nvtotal + (size + label + gib - 1) / gib * gib))
         i=$((i + 1))
 done
+qemu_extra=$(header qemu-args)
+initiator=""
+[[ "$qemu_extra" == *hmat=on* ]] && initiator=",initiator=0"
 for n in $(seq 1 "$maxnode"); do
-        args+=(-numa "node,nodeid=$n")
+        args+=(-numa "node,nodeid=$n$initiator")
 done
+# shellcheck disable=SC2206 # the header is a word list
+args+=($qemu_extra)
 # Hot-plug memory starts at 4 GiB (QEMU's pc machine keeps DRAM below
 # 4 GiB while there is less than 3.5 GiB of it) and must reach the top of
 # the last NVDIMM.
