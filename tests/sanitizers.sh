@@ -20,6 +20,9 @@
 # KEEP=1 keeps the temporary directory (printed) for a closer look.
 # Installs what it needs with apt-get when it is missing (as root), like
 # scripts/setup-debian.sh, which has the build dependencies.
+
+# The functions are called indirectly ("job_$j", trap): not unreachable.
+# shellcheck disable=SC2317
 set -euo pipefail
 
 # What the jobs need beyond scripts/setup-debian.sh: clang and its
@@ -113,7 +116,7 @@ run_tests() {
                 "$b"/tests/unit/*.log >/dev/null 2>&1; then
                 rc=1
         fi
-        if [ $rc != 0 ]; then
+        if [ "$rc" != 0 ]; then
                 tail -n 20 "$b/check.log"
                 for l in "$b"/tests/unit/*.log; do
                         grep -q -E '^(FAIL|ERROR)|runtime error:|Sanitizer|ERROR SUMMARY: [1-9]|(definitely|indirectly) lost: [1-9]' "$l" ||
@@ -127,12 +130,13 @@ run_tests() {
 }
 
 job_asan() {
-        local t0=$SECONDS out
+        local t0=$SECONDS out tests
         build_tree asan --enable-sanitizers CFLAGS="-g -O1 -fno-sanitize-recover=all" ||
                 { report asan FAIL "(build failed)"; return; }
         MAKE_ARGS=()
+        mapfile -t tests < <(unit_tests asan)
         if out=$(CK_FORK=no ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1 \
-                UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 run_tests asan $(unit_tests asan)); then
+                UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 run_tests asan "${tests[@]}"); then
                 report asan PASS "(${out##*$'\n'}, ASan+LSan+UBSan, no reports, $((SECONDS - t0)) s)"
         else
                 echo "$out"
@@ -141,12 +145,13 @@ job_asan() {
 }
 
 job_valgrind() {
-        local t0=$SECONDS out
+        local t0=$SECONDS out tests
         build_tree valgrind CFLAGS="-g -O1" || { report valgrind FAIL "(build failed)"; return; }
         # Unit tests have no extension: automake runs each as LOG_COMPILER LOG_FLAGS TEST.
         MAKE_ARGS=(LOG_COMPILER=valgrind
                 LOG_FLAGS="--quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=1 --track-origins=yes")
-        if out=$(CK_FORK=no run_tests valgrind $(unit_tests valgrind)); then
+        mapfile -t tests < <(unit_tests valgrind)
+        if out=$(CK_FORK=no run_tests valgrind "${tests[@]}"); then
                 report valgrind PASS "(${out##*$'\n'}, memcheck: no errors, no leaks, $((SECONDS - t0)) s)"
         else
                 echo "$out"
@@ -158,14 +163,14 @@ job_tsan() {
         local t0=$SECONDS out tests which
         build_tree tsan CFLAGS="-g -O1 -fsanitize=thread" LDFLAGS="-fsanitize=thread" ||
                 { report tsan FAIL "(build failed)"; return; }
-        tests=$(unit_tests tsan | grep '/test-worker' || true)
+        mapfile -t tests < <(unit_tests tsan | grep '/test-worker' || true)
         which="test-worker*"
-        [ -n "$tests" ] || { tests=$(unit_tests tsan); which="no test-worker yet: every unit test"; }
+        [ ${#tests[@]} -gt 0 ] || { mapfile -t tests < <(unit_tests tsan); which="no test-worker yet: every unit test"; }
         # TSan needs a memory layout without too much ASLR entropy (older
         # runtimes abort with "unexpected memory mapping"): no ASLR.
         MAKE_ARGS=()
         setarch -R true 2>/dev/null && MAKE_ARGS=(LOG_COMPILER=setarch LOG_FLAGS=-R)
-        if out=$(CK_FORK=no TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 run_tests tsan $tests); then
+        if out=$(CK_FORK=no TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 run_tests tsan "${tests[@]}"); then
                 report tsan PASS "(${out##*$'\n'}, $which, no races, $((SECONDS - t0)) s)"
         else
                 echo "$out"
@@ -198,7 +203,7 @@ job_fuzz() {
                         execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
                         cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
                         detail+=" $short=${execs:-?}(cov ${cov:-?})"
-                        echo "sanitizers: fuzz: $name: ${execs:-?} executions in ${FUZZ_SECONDS} s, coverage ${cov:-?}, corpus $(ls "$tmp/corpus/$short" | wc -l)"
+                        echo "sanitizers: fuzz: $name: ${execs:-?} executions in ${FUZZ_SECONDS} s, coverage ${cov:-?}, corpus $(find "$tmp/corpus/$short" -type f | wc -l)"
                 else
                         failed=1
                         detail+=" $short=FAILED"
@@ -210,7 +215,7 @@ job_fuzz() {
                         done
                 fi
         done
-        if [ $failed = 0 ]; then
+        if [ "$failed" = 0 ]; then
                 report fuzz PASS "(executions:$detail; ${FUZZ_SECONDS} s each, $((SECONDS - t0)) s)"
         else
                 report fuzz FAIL "($detail; $((SECONDS - t0)) s)"

@@ -20,7 +20,9 @@ INIH_LIBS=$(pkg-config --libs inih)
 # The daemon's I/O modules need these too.
 SYS_CFLAGS=$(pkg-config --cflags libsystemd libudev libndctl libdaxctl json-c)
 SYS_LIBS="$(pkg-config --libs libsystemd libudev libndctl libdaxctl json-c) -lnuma"
-# What configure would put in config.h and the command line for them.
+# What configure would put in config.h and the command line for them
+# (the quotes are meant literally: the values are C strings).
+# shellcheck disable=SC2089,SC2090
 SYS_DEFS="-DPACKAGE_VERSION=\"fuzz\" -DSYSCONFDIR=\"/etc\" -DPKGLIBEXECDIR=\"/usr/libexec/daxtierd\""
 
 mkdir -p "$out/obj"
@@ -48,12 +50,13 @@ dlib=$out/obj/libdaxtier-daemon-fuzz.a
 rm -f "$dlib"
 for f in "$top"/src/*.c; do
         s=$(basename "$f")
+        # shellcheck disable=SC2086,SC2116 # echo joins the list's lines
         case " $(echo $LIB_SOURCES) daxtierd.c daxtierctl.c " in
         *" $s "*) continue ;;
         esac
         o=$out/obj/${s%.c}.o
         echo "  CC       $o"
-        # shellcheck disable=SC2086 # the flag variables are word lists
+        # shellcheck disable=SC2086,SC2090 # the flag variables are word lists
         $CC -std=gnu11 -D_GNU_SOURCE $CFLAGS $SANITIZE -I"$top/src" $INIH_CFLAGS $SYS_CFLAGS $SYS_DEFS -c "$f" -o "$o"
         ar rcs "$dlib" "$o"
 done
