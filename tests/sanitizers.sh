@@ -196,9 +196,10 @@ job_fuzz() {
                 dict=()
                 [ -f "$src/tests/fuzz/$short.dict" ] && dict=(-dict="$src/tests/fuzz/$short.dict")
                 log=$tmp/$name.log
-                # Work in a directory of its own: targets may write files.
+                # Work in a directory of its own: targets may write files,
+                # and those under $TMPDIR stay behind when a finding ends them.
                 mkdir -p "$tmp/run-$short"
-                if (cd "$tmp/run-$short" && "$out/$name" "${dict[@]}" -max_total_time="$FUZZ_SECONDS" -timeout=25 \
+                if (cd "$tmp/run-$short" && TMPDIR=$tmp/run-$short "$out/$name" "${dict[@]}" -max_total_time="$FUZZ_SECONDS" -timeout=25 \
                         -print_final_stats=1 -artifact_prefix="$tmp/artifacts/$name-" "$tmp/corpus/$short") >"$log" 2>&1; then
                         execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
                         cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)

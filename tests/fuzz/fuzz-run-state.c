@@ -18,6 +18,7 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,11 +42,11 @@ FILE *__wrap_fopen64(const char *path, const char *mode);
                 }                                                                       \
         } while (0)
 
-static char dir[64];
+static char dir[PATH_MAX - 64];
 static unsigned redirected;
 
 static void remove_dir(void) {
-        char p[128];
+        char p[PATH_MAX];
 
         snprintf(p, sizeof(p), "%s/dax-devices", dir);
         (void) unlink(p);
@@ -63,12 +64,12 @@ static const char *redirect(const char *path, char *buf, size_t len) {
 }
 
 FILE *__wrap_fopen(const char *path, const char *mode) {
-        char buf[256];
+        char buf[PATH_MAX];
         return __real_fopen(redirect(path, buf, sizeof(buf)), mode);
 }
 
 FILE *__wrap_fopen64(const char *path, const char *mode) {
-        char buf[256];
+        char buf[PATH_MAX];
         return __real_fopen64(redirect(path, buf, sizeof(buf)), mode);
 }
 
@@ -98,14 +99,17 @@ static void ask(const char *name, uint64_t size, bool in_file) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-        char p[128], *text, *line, *save = NULL;
+        char p[PATH_MAX], *text, *line, *save = NULL;
         unsigned asked = 0;
         FILE *f;
 
         if (!dir[0]) {
-                snprintf(dir, sizeof(dir), "%s/fuzz-run-state.XXXXXX", getenv("TMPDIR") ?: "/tmp");
-                if (!mkdtemp(dir))
+                int n = snprintf(dir, sizeof(dir), "%s/fuzz-run-state.XXXXXX", getenv("TMPDIR") ?: "/tmp");
+
+                if (n < 0 || (size_t) n >= sizeof(dir) || !mkdtemp(dir)) {
+                        perror("fuzz-run-state: cannot make a directory under $TMPDIR");
                         abort();
+                }
                 atexit(remove_dir);
         }
         /* The daemon writes the file itself: a few lines, never megabytes. */

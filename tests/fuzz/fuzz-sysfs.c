@@ -35,6 +35,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -57,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
                 }                                                                       \
         } while (0)
 
-static char root[64];
+static char root[PATH_MAX / 2];
 static bool ignore_reversed, ignore_block_wrap;
 
 /* Where dax0.0 lives for each layout, as kernel_source_from_path() tells them apart. */
@@ -79,18 +80,21 @@ static void run(const char *cmd) {
 }
 
 static void remove_root(void) {
-        char cmd[128];
+        char cmd[PATH_MAX];
 
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
         (void) system(cmd);
 }
 
 static void setup(void) {
-        char cmd[1024];
+        char cmd[3 * PATH_MAX];
+        int n = snprintf(root, sizeof(root), "%s/fuzz-sysfs.XXXXXX", getenv("TMPDIR") ?: "/tmp");
 
-        snprintf(root, sizeof(root), "%s/fuzz-sysfs.XXXXXX", getenv("TMPDIR") ?: "/tmp");
-        if (!mkdtemp(root))
+        /* system() below quotes it with '': no quotes inside. */
+        if (n < 0 || (size_t) n >= sizeof(root) || strchr(root, '\'') || !mkdtemp(root)) {
+                perror("fuzz-sysfs: cannot make a directory under $TMPDIR");
                 abort();
+        }
         atexit(remove_root);
         for (size_t i = 0; i < ELEMENTSOF(layouts); i++) {
                 snprintf(cmd, sizeof(cmd), "mkdir -p '%s%s/mapping0'", root, layouts[i]);
@@ -105,7 +109,7 @@ static void setup(void) {
 }
 
 static void put(const char *path, const void *data, size_t len) {
-        char p[512];
+        char p[PATH_MAX];
         int fd;
 
         snprintf(p, sizeof(p), "%s%s", root, path);
@@ -115,7 +119,7 @@ static void put(const char *path, const void *data, size_t len) {
 }
 
 static void drop(const char *path) {
-        char p[512];
+        char p[PATH_MAX];
 
         snprintf(p, sizeof(p), "%s%s", root, path);
         if (unlink(p) < 0 && errno != ENOENT)
@@ -123,7 +127,7 @@ static void drop(const char *path) {
 }
 
 static void link_to(const char *path, const char *target) {
-        char p[512];
+        char p[PATH_MAX];
 
         snprintf(p, sizeof(p), "%s%s", root, path);
         if ((unlink(p) < 0 && errno != ENOENT) || symlink(target, p) < 0)
@@ -182,7 +186,7 @@ static void check_facts(const uint8_t *data, size_t size) {
         size_t flen[ELEMENTSOF(attrs) + 2] = {};
         const uint8_t *p = data, *end = data + size;
         const char *dir;
-        char path[512];
+        char path[PATH_MAX];
         struct dax_facts f;
         unsigned n = 0;
         int r;
