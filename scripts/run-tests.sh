@@ -15,6 +15,9 @@ if [ "$status" != 0 ]; then
         # Show what failed, so that a CI log alone is enough to start.
         sed -n '/^\.\. contents/,$p' test-suite.log | grep -E '^(not ok|FAIL|ERROR|#  )' | head -n 200 || true
 fi
+# Unit tests under ASan+UBSan, valgrind and TSan; every fuzz target for
+# FUZZ_SECONDS (tests/sanitizers.sh prints one line per job).
+tests/sanitizers.sh || status=1
 make distcheck >distcheck.log 2>&1 && echo "make distcheck: OK" || { tail -n 40 distcheck.log; echo "make distcheck: FAILED"; status=1; }
 
 pass=$(sed -n 's/^# PASS: *//p' test-suite.log)

@@ -85,13 +85,18 @@ size_t dax_facts_blocks(const struct dax_facts *f, uint64_t block_size, uint64_t
         if (block_size == 0)
                 return 0;
         for (unsigned i = 0; i < f->n_ranges; i++) {
-                uint64_t first = (f->ranges[i].start + block_size - 1) / block_size;
-                uint64_t end = (f->ranges[i].end + 1) / block_size;     /* exclusive */
-                for (uint64_t b = first; b < end; b++) {
-                        if (n < max)
-                                blocks[n] = b;
-                        n++;
-                }
+                uint64_t start = f->ranges[i].start, last = f->ranges[i].end;
+                /* Whole blocks only; computed so that no sum can wrap,
+                 * and counted without a loop, so that a range of absurd
+                 * size read from a corrupt sysfs costs nothing. */
+                uint64_t first = start / block_size + (start % block_size != 0);
+                uint64_t end = last / block_size + (last % block_size == block_size - 1);   /* exclusive */
+
+                if (last < start || end <= first)
+                        continue;
+                for (uint64_t b = first; b < end && n + (b - first) < max; b++)
+                        blocks[n + (b - first)] = b;
+                n += (size_t) (end - first);
         }
         return n;
 }

@@ -133,6 +133,8 @@ static int read_ranges(const char *name, struct dax_facts *f) {
                 r = read_attr_u64(name, mapping, &end);
                 if (r < 0)
                         return r;
+                if (end < start)
+                        return -EINVAL;         /* a corrupt or hostile sysfs */
                 f->ranges[f->n_ranges++] = (struct dax_range) { start, end };
         }
         /* More ranges than we track would leave blocks unseen: refuse
@@ -148,6 +150,8 @@ static int read_ranges(const char *name, struct dax_facts *f) {
         r = sysfs_read_u64(p, 0, &start);
         if (r < 0)
                 return r;
+        if (start + f->size - 1 < start)
+                return -EINVAL;                 /* would wrap past 2^64 */
         f->ranges[0] = (struct dax_range) { start, start + f->size - 1 };
         f->n_ranges = 1;
         return 0;

@@ -1865,6 +1865,27 @@ START_TEST(test_blocks_multiple_ranges) {
 }
 END_TEST
 
+/* Found by fuzz-sysfs: no sum may wrap, and a huge range is counted,
+ * not walked. */
+START_TEST(test_blocks_near_2_64) {
+        struct dax_facts f = { .n_ranges = 1 };
+        uint64_t b[4];
+
+        f.ranges[0] = (struct dax_range) { UINT64_MAX - 64 * MiB + 1, UINT64_MAX - 1 };
+        ck_assert_uint_eq(dax_facts_blocks(&f, BLOCK_SIZE, b, ELEMENTSOF(b)), 0);
+        f.ranges[0] = (struct dax_range) { UINT64_MAX - 2 * BLOCK_SIZE + 1, UINT64_MAX };
+        ck_assert_uint_eq(dax_facts_blocks(&f, BLOCK_SIZE, b, ELEMENTSOF(b)), 2);
+        ck_assert_uint_eq(b[1], UINT64_MAX / BLOCK_SIZE);
+        /* Reversed: nothing. */
+        f.ranges[0] = (struct dax_range) { 8 * GiB, 4 * GiB };
+        ck_assert_uint_eq(dax_facts_blocks(&f, BLOCK_SIZE, b, ELEMENTSOF(b)), 0);
+        /* All of the address space: counted at once, four filled in. */
+        f.ranges[0] = (struct dax_range) { 0, UINT64_MAX };
+        ck_assert_uint_eq(dax_facts_blocks(&f, BLOCK_SIZE, b, ELEMENTSOF(b)), UINT64_MAX / BLOCK_SIZE + 1);
+        ck_assert_uint_eq(b[3], 3);
+}
+END_TEST
+
 START_TEST(test_blocks_truncated_and_degenerate) {
         struct dax_range rg[] = { { 4 * GiB, 5 * GiB - 1 } };
         struct dax_facts f = facts_ranges(rg, 1);
@@ -3438,6 +3459,7 @@ static Suite *device_suite(void) {
         tcase_add_test(tc, test_blocks_unaligned_end);
         tcase_add_test(tc, test_blocks_multiple_ranges);
         tcase_add_test(tc, test_blocks_truncated_and_degenerate);
+        tcase_add_test(tc, test_blocks_near_2_64);
         tcase_add_test(tc, test_blocks_smaller_than_block);
         suite_add_tcase(s, tc);
 

@@ -220,6 +220,19 @@ START_TEST(test_facts_drivers) {
 }
 END_TEST
 
+/* Found by fuzz-sysfs: garbage ranges are refused, not reasoned about. */
+START_TEST(test_facts_hostile_ranges) {
+        struct dax_facts f;
+
+        put(HMEM_DEV "/mapping1/start", "0x17fffffff");
+        put(HMEM_DEV "/mapping1/end", "0x160000000");
+        ck_assert_int_eq(kernel_backend.read_facts(NULL, "dax0.0", &f), -EINVAL);
+        /* A resource and size that wrap past 2^64. */
+        put(PMEM_DEV "/resource", "0xffffffffc0000000");
+        ck_assert_int_eq(kernel_backend.read_facts(NULL, "dax1.0", &f), -EINVAL);
+}
+END_TEST
+
 START_TEST(test_blocks) {
         struct block_info bi;
         uint64_t bs = 0;
@@ -306,6 +319,7 @@ static Suite *kernel_suite(void) {
         tcase_add_test(tc, test_facts_pmem);
         tcase_add_test(tc, test_facts_hmem);
         tcase_add_test(tc, test_facts_drivers);
+        tcase_add_test(tc, test_facts_hostile_ranges);
         tcase_add_test(tc, test_blocks);
         tcase_add_test(tc, test_auto_online);
         tcase_add_test(tc, test_list_devices);
