@@ -42,6 +42,12 @@
 # Host:       host_mce PHYSADDR      the host injects a machine check (memory
 #                                    error at PHYSADDR; # vm-mce: yes) and
 #                                    answers; fails after 30 s without one
+# D-Bus:      bus_error [--user USER] DBUS-SEND-ARGS...  the error name of
+#                                    daxtierd's answer, "ok" or "client-refused"
+#             dbus_call_loop [--user USER] MIN_S MIN_CALLS MAX_S CALL...
+#                                    a flood of calls from one connection;
+#                                    prints "CALLS RETURNS ERRORS"
+#             vm_rss_kb PID          VmRSS of a process in KiB
 
 
 TEST_STATE=/run/daxtier-test
@@ -446,9 +452,10 @@ has_online_blocks() { [ "$(dax_online_blocks "$1")" -gt 0 ]; }
 
 # ---- D-Bus: hostile calls and floods ------------------------------------
 
-# bus_error [--user USER] ARGS...: the D-Bus error name that daxtierd's answer to one
-# call carries ("ok" for a method return), through dbus-send (busctl does
-# not print error names): ARGS are dbus-send's after --dest, e.g.
+# bus_error [--user USER] ARGS...: the D-Bus error name that daxtierd's
+# answer to one call carries ("ok" for a method return), asked through
+# dbus-send, as USER if given (busctl does not print error names).  ARGS
+# are dbus-send's after --dest, e.g.
 #   bus_error /org/daxtier/Daxtierd1 org.daxtier.Daxtierd1.Manager.GetDevice string:x
 # "client-refused" when dbus-send itself would not send the message.
 bus_error() {
@@ -469,14 +476,15 @@ bus_error() {
 # vm_rss_kb PID: VmRSS of a process in KiB.
 vm_rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
-# dbus_call_loop [--user USER] MIN_SECONDS MIN_CALLS MAX_SECONDS CALL...: one connection
-# to the system bus making method calls to daxtierd, one after another,
-# each waiting for its answer, for MIN_SECONDS and at least MIN_CALLS calls
-# (never longer than MAX_SECONDS).  A CALL is five words: PATH INTERFACE
-# MEMBER SIGNATURE ARGUMENT, SIGNATURE "", "s" or "u"; the CALLs are made
-# in turn.  Prints "CALLS RETURNS ERRORS".  One process can make thousands
-# of calls a second, unlike busctl or dbus-send, which start one process a
-# call; it speaks the wire protocol itself (perl-base is in every Debian).
+# dbus_call_loop [--user USER] MIN_SECONDS MIN_CALLS MAX_SECONDS CALL...:
+# one connection to the system bus (as USER if given) making method calls
+# to daxtierd, one after another, each waiting for its answer, for
+# MIN_SECONDS and at least MIN_CALLS calls (never longer than
+# MAX_SECONDS).  A CALL is five words: PATH INTERFACE MEMBER SIGNATURE
+# ARGUMENT, SIGNATURE "", "s" or "u"; the CALLs are made in turn.  Prints
+# "CALLS RETURNS ERRORS".  One process makes thousands of calls a second,
+# unlike busctl or dbus-send, which start one process a call: it speaks
+# the wire protocol itself (perl-base is in every Debian).
 dbus_call_loop() {
         local as=()
         if [ "${1:-}" = --user ]; then
