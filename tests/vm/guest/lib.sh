@@ -458,13 +458,14 @@ has_online_blocks() { [ "$(dax_online_blocks "$1")" -gt 0 ]; }
 # are dbus-send's after --dest, e.g.
 #   bus_error /org/daxtier/Daxtierd1 org.daxtier.Daxtierd1.Manager.GetDevice string:x
 # "client-refused" when dbus-send itself would not send the message.
+# BUS_REPLY_TIMEOUT (ms, default 30000) bounds the wait for an answer.
 bus_error() {
         local out as=()
         if [ "${1:-}" = --user ]; then
                 as=(runuser -u "$2" --)
                 shift 2
         fi
-        if out=$("${as[@]}" dbus-send --system --print-reply --reply-timeout=30000 --dest=org.daxtier.Daxtierd1 "$@" 2>&1); then
+        if out=$("${as[@]}" dbus-send --system --print-reply --reply-timeout="${BUS_REPLY_TIMEOUT:-30000}" --dest=org.daxtier.Daxtierd1 "$@" 2>&1); then
                 echo ok
         elif [[ "$out" =~ ^Error\ ([A-Za-z0-9_.]+) ]]; then
                 echo "${BASH_REMATCH[1]}"
