@@ -42,6 +42,12 @@
 # Host:       host_mce PHYSADDR      the host injects a machine check (memory
 #                                    error at PHYSADDR; # vm-mce: yes) and
 #                                    answers; fails after 30 s without one
+# D-Bus:      bus_error [--user USER] DBUS-SEND-ARGS...  the error name of
+#                                    daxtierd's answer, "ok" or "client-refused"
+#             dbus_call_loop [--user USER] MIN_S MIN_CALLS MAX_S CALL...
+#                                    a flood of calls from one connection;
+#                                    prints "CALLS RETURNS ERRORS"
+#             vm_rss_kb PID          VmRSS of a process in KiB
 
 
 TEST_STATE=/run/daxtier-test
@@ -443,3 +449,111 @@ dt_has() { [ "$(dt_count "$@")" -ge 1 ]; }
 
 # has_online_blocks DEV: at least one block of DEV is online.
 has_online_blocks() { [ "$(dax_online_blocks "$1")" -gt 0 ]; }
+
+# ---- D-Bus: hostile calls and floods ------------------------------------
+
+# bus_error [--user USER] ARGS...: the D-Bus error name that daxtierd's
+# answer to one call carries ("ok" for a method return), asked through
+# dbus-send, as USER if given (busctl does not print error names).  ARGS
+# are dbus-send's after --dest, e.g.
+#   bus_error /org/daxtier/Daxtierd1 org.daxtier.Daxtierd1.Manager.GetDevice string:x
+# "client-refused" when dbus-send itself would not send the message.
+# BUS_REPLY_TIMEOUT (ms, default 30000) bounds the wait for an answer.
+bus_error() {
+        local out as=()
+        if [ "${1:-}" = --user ]; then
+                as=(runuser -u "$2" --)
+                shift 2
+        fi
+        if out=$("${as[@]}" dbus-send --system --print-reply --reply-timeout="${BUS_REPLY_TIMEOUT:-30000}" --dest=org.daxtier.Daxtierd1 "$@" 2>&1); then
+                echo ok
+        elif [[ "$out" =~ ^Error\ ([A-Za-z0-9_.]+) ]]; then
+                echo "${BASH_REMATCH[1]}"
+        else
+                echo client-refused
+        fi
+}
+
+# vm_rss_kb PID: VmRSS of a process in KiB.
+vm_rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+# dbus_call_loop [--user USER] MIN_SECONDS MIN_CALLS MAX_SECONDS CALL...:
+# one connection to the system bus (as USER if given) making method calls
+# to daxtierd, one after another, each waiting for its answer, for
+# MIN_SECONDS and at least MIN_CALLS calls (never longer than
+# MAX_SECONDS).  A CALL is five words: PATH INTERFACE MEMBER SIGNATURE
+# ARGUMENT, SIGNATURE "", "s" or "u"; the CALLs are made in turn.  Prints
+# "CALLS RETURNS ERRORS".  One process makes thousands of calls a second,
+# unlike busctl or dbus-send, which start one process a call: it speaks
+# the wire protocol itself (perl-base is in every Debian).
+dbus_call_loop() {
+        local as=()
+        if [ "${1:-}" = --user ]; then
+                as=(runuser -u "$2" --)
+                shift 2
+        fi
+        "${as[@]}" perl - /run/dbus/system_bus_socket "$@" <<'PERL'
+use strict; use warnings; use Socket;
+my ($path, $min_secs, $min_calls, $max_secs, @spec) = @ARGV;
+my @calls;
+push @calls, [splice(@spec, 0, 5)] while @spec >= 5;
+die "no calls\n" unless @calls;
+socket(my $s, AF_UNIX, SOCK_STREAM, 0) or die "socket: $!\n";
+connect($s, pack_sockaddr_un($path)) or die "connect $path: $!\n";
+binmode $s;
+sub rd {
+    my $n = shift; my $b = '';
+    while (length($b) < $n) {
+        my $r = sysread($s, $b, $n - length($b), length($b));
+        die "read: " . (defined $r ? "end of stream" : $!) . "\n" unless $r;
+    }
+    return $b;
+}
+sub line { my $l = ''; $l .= rd(1) until $l =~ /\n$/; return $l }
+syswrite($s, "\0AUTH EXTERNAL " . unpack('H*', "$>") . "\r\n");
+line() =~ /^OK/ or die "authentication refused\n";
+syswrite($s, "BEGIN\r\n");
+sub pad { my ($b, $a) = @_; $$b .= "\0" x ((-length($$b)) % $a) }
+sub str { my ($b, $v) = @_; pad($b, 4); $$b .= pack('V', length $v) . $v . "\0" }
+sub sig { my ($b, $v) = @_; $$b .= pack('C', length $v) . $v . "\0" }
+my $serial = 0;
+sub call {
+    my ($opath, $iface, $member, $sg, $arg) = @_;
+    my $dest = $iface eq 'org.freedesktop.DBus' ? 'org.freedesktop.DBus' : 'org.daxtier.Daxtierd1';
+    my $body = '';
+    if ($sg eq 's') { str(\$body, $arg) } elsif ($sg eq 'u') { $body = pack('V', $arg) }
+    my $f = '';
+    for ([1, 'o', $opath], [2, 's', $iface], [3, 's', $member], [6, 's', $dest], ($sg ne '' ? [8, 'g', $sg] : ())) {
+        my ($code, $t, $v) = @$_;
+        pad(\$f, 8); $f .= pack('C', $code); sig(\$f, $t);
+        if ($t eq 'g') { sig(\$f, $v) } else { str(\$f, $v) }
+    }
+    my $m = pack('a1CCCVVV', 'l', 1, 0, 1, length $body, ++$serial, length $f) . $f;
+    pad(\$m, 8);
+    $m .= $body;
+    my $w = syswrite($s, $m);
+    die "write: $!\n" unless defined $w && $w == length $m;
+    return $serial;
+}
+# The type of the answer to a call: 2 method return, 3 error (signals,
+# such as NameAcquired, are skipped).
+sub answer {
+    my $want = shift;
+    while (1) {
+        my ($e, $type, $fl, $v, $blen, $ser, $flen) = unpack('a1CCCVVV', rd(16));
+        my $rest = rd($flen + ((-$flen) % 8) + $blen);
+        return $type if $type == 2 || $type == 3;
+    }
+}
+answer(call('/org/freedesktop/DBus', 'org.freedesktop.DBus', 'Hello', '', '')) == 2 or die "Hello failed\n";
+my ($n, $ok, $err) = (0, 0, 0);
+my $t0 = time;
+while ((time - $t0 < $min_secs || $n < $min_calls) && time - $t0 < $max_secs) {
+    for my $c (@calls) {
+        answer(call(@$c)) == 2 ? $ok++ : $err++;
+        $n++;
+    }
+}
+print "$n $ok $err\n";
+PERL
+}
