@@ -244,10 +244,11 @@ build_nfit_test() {
                 "linux-source-$series/drivers/acpi/nfit" "linux-source-$series/drivers/dax"
         rm -f "$x/usr/src/linux-source-$series.tar.xz"
         # The headers' Makefile includes the -common headers by absolute
-        # path (/usr/src/...), and their scripts and tools are symbolic
+        # path (/usr/src/...; from 7.x it also sets KBUILD_OUTPUT to its
+        # own absolute path), and their scripts and tools are symbolic
         # links into linux-kbuild: point all of them into the unpacked tree.
         h=$x/usr/src/$hdr
-        sed -i "s|^include /usr/src/|include $x/usr/src/|" "$h/Makefile"
+        sed -i -e "s|^include /usr/src/|include $x/usr/src/|" -e "s|^KBUILD_OUTPUT=/usr/src/|KBUILD_OUTPUT=$x/usr/src/|" "$h/Makefile"
         m=$(sed -n 's/^include //p' "$h/Makefile")
         [ -f "$m" ] || die "the headers' Makefile includes $m, which is not there"
         for b in "$h/scripts" "$h/tools" "$(dirname "$m")/scripts" "$(dirname "$m")/tools"; do
