@@ -12,9 +12,9 @@
 #   buildroot-trixie-<key>/ a trixie chroot with daxtierd's build
 #                           dependencies (debian/control), in which
 #                           build-deb.sh builds the trixie package
-#   kernel-6.12/nfit_test.cpio, modules-nfit.cpio
+#   kernel-{6.12,7.3}/nfit_test.cpio, modules-nfit.cpio
 #                           the kernel's nfit_test modules, built from
-#                           Debian's linux-source-6.12 (target nfit-test
+#                           Debian's linux-source-SERIES (target nfit-test
 #                           only: run-scenario.sh asks for it when a
 #                           scenario needs it; see build_nfit_test)
 # Usage: prepare.sh [rootfs [DIST]|rootfs-path [DIST]|kernel SERIES|
