@@ -77,15 +77,16 @@ copy_source() {
 # shipped configuration (so that dpkg meets an edited conffile whose
 # shipped version changed as well).
 bump() {
-        local dir=$1 name version
+        local dir=$1 name version maint
         name=$(dpkg-parsechangelog -l "$dir/debian/changelog" -S Source)
         version=$(dpkg-parsechangelog -l "$dir/debian/changelog" -S Version)
+        maint=$(dpkg-parsechangelog -l "$dir/debian/changelog" -S Maintainer)
         {
                 echo "$name (${version}+upgrade1) unstable; urgency=medium"
                 echo
                 echo "  * Test rebuild with a higher version (tests/vm/build-deb.sh --upgrade)."
                 echo
-                echo " -- daxtierd tests <root@localhost>  $(date -R)"
+                echo " -- $maint  $(date -R)"
                 echo
                 cat "$dir/debian/changelog"
         } >"$dir/debian/changelog.new"
