@@ -1,7 +1,9 @@
 #!/bin/bash
 # run-tests.sh: every test.  Sets up a fresh Debian 12 machine, builds,
-# runs `make check` (unit tests and every real-kernel QEMU scenario on
-# both kernels) and `make distcheck`, and ends with one summary line.
+# runs `make check` (unit tests, and every real-kernel QEMU scenario in
+# each cell of the distribution x kernel matrix, which builds and
+# lintian-checks the Debian package of each distribution) and `make
+# distcheck`, and ends with one summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-debian.sh
@@ -18,6 +20,11 @@ fi
 # Unit tests under ASan+UBSan, valgrind and TSan; every fuzz target for
 # FUZZ_SECONDS (tests/sanitizers.sh prints one line per job).
 tests/sanitizers.sh || status=1
+# The packages' lintian verdicts (tests/vm/build-deb.sh fails on errors).
+for l in tests/vm/debs/*/lintian.txt; do
+        [ -f "$l" ] || continue
+        echo "lintian $(basename "$(dirname "$l")"): $(grep -c '^E: ' "$l") errors, $(grep -c '^W: ' "$l") warnings$(grep '^W: ' "$l" | sed 's/^W: [^ ]* \([^ ]*\).*/ \1/' | sort -u | paste -sd, -)"
+done
 make distcheck >distcheck.log 2>&1 && echo "make distcheck: OK" || { tail -n 40 distcheck.log; echo "make distcheck: FAILED"; status=1; }
 
 pass=$(sed -n 's/^# PASS: *//p' test-suite.log)

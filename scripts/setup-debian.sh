@@ -13,6 +13,9 @@ PACKAGES=(
         qemu-system-x86 mmdebstrap kmod cpio systemd
         # host requests of the guests (machine checks through QEMU's monitor)
         socat
+        # the Debian package (tests/vm/build-deb.sh: built on this host for
+        # bookworm guests, in a trixie chroot made by mmdebstrap for trixie)
+        dpkg-dev debhelper fakeroot lintian
         # nfit_test modules, built from Debian's linux-source-6.12 with its
         # linux-headers and prebuilt linux-kbuild tools (need libelf1)
         gcc-12 make xz-utils libelf1 binutils

@@ -226,7 +226,6 @@ START_TEST(test_help_text) {
          * whose length the build's prefix decides. */
         for (const char *l = h; *l;) {
                 const char *nl = strchr(l, '\n');
-                size_t len;
 
                 ck_assert_ptr_nonnull(nl);
                 if (strncmp(l, "  " SYSCONFDIR, strlen("  " SYSCONFDIR)) != 0)

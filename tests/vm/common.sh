@@ -3,7 +3,25 @@
 
 : "${DAXTIER_VM_CACHE:=/var/cache/daxtierd-vm}"
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-KERNELS_ALL="6.1 6.12"
+KERNELS_ALL="6.1 6.12 7.3"
+DISTS_ALL="bookworm trixie"
+# The test matrix: guest distribution / kernel series.  CELLS_DEFAULT is
+# what make check runs (DAXTIER_VM_CELLS overrides); trixie/6.12 boots
+# trixie on bookworm-backports' 6.12 kernel, on request.
+CELLS_DEFAULT="bookworm/6.1 bookworm/6.12 trixie/7.3"
+CELLS_ALL="$CELLS_DEFAULT trixie/6.12"
+
+# cell_dist CELL, cell_kernel CELL: the parts of DIST/KERNEL; a bare
+# KERNEL is the cell of that kernel's own distribution (6.1 and 6.12:
+# bookworm, 7.3: trixie).
+cell_kernel() { echo "${1#*/}"; }
+cell_dist() {
+        case "$1" in
+        */*) echo "${1%%/*}" ;;
+        7.*) echo trixie ;;
+        *) echo bookworm ;;
+        esac
+}
 
 die() { echo "vm: $*" >&2; exit 1; }
 note() { echo "vm: $*" >&2; }

@@ -1,24 +1,28 @@
 #!/bin/bash
-# run-scenario.sh: boot one scenario on one kernel in a QEMU guest.
+# run-scenario.sh: boot one scenario in one cell of the test matrix (a
+# guest distribution with a kernel) in a QEMU guest.
 #
-# Usage: run-scenario.sh [--shell] [--results DIR] SCENARIO KERNEL
+# Usage: run-scenario.sh [--shell] [--results DIR] SCENARIO CELL
 #   SCENARIO  path of a tests/vm/scenarios/*.vm file
-#   KERNEL    6.1 or 6.12
+#   CELL      DIST/KERNEL: bookworm/6.1, bookworm/6.12, trixie/7.3 or
+#             trixie/6.12; a bare KERNEL (6.1, 6.12, 7.3) is the cell of
+#             its own distribution (bookworm, bookworm, trixie)
 #   --shell   keep the guest up with a root shell on this terminal; the
 #             scenario's setup() runs, its run() does not (start it with
 #             /usr/lib/daxtier-test/runner run). Quit QEMU with Ctrl-a x.
 #   --results DIR  where tap.txt, journal.json and console.log go
-#             (default: $DAXTIER_VM_RESULTS/NAME-KERNEL, or
-#             tests/vm/results/NAME-KERNEL in the build tree)
+#             (default: $DAXTIER_VM_RESULTS/NAME-DIST-KERNEL, or
+#             tests/vm/results/NAME-DIST-KERNEL in the build tree)
 #
 # Scenario headers (comment lines at the top of the scenario file):
-#   # vm-kernels: 6.1 6.12      kernels it runs on (default: both)
+#   # vm-cells: bookworm/6.12 trixie/7.3   cells it runs in (default: all)
+#   # vm-kernels: 6.1 6.12      or: the cells with these kernels
 #   # vm-nvdimm: 2G@1 2G@2      emulated NVDIMMs, SIZE@NODE each
 #   # vm-append: ARGS           extra kernel command line
 #   # vm-timeout: SECONDS       whole-guest time limit (default 300)
 #   # vm-memory: SIZE           DRAM on node 0 (default 2G)
-#   # vm-nfit-test: yes         the kernel's nfit_test emulation (kernel 6.12
-#                               only): boots the modules prepare.sh builds
+#   # vm-nfit-test: yes         the kernel's nfit_test emulation (kernels 6.12
+#                               and 7.3): boots the modules prepare.sh builds
 #                               (nfit-test target) and places the NVDIMMs
 #                               from 8 GiB, above nfit_test's fake ranges;
 #                               implies vm-mce
@@ -32,14 +36,23 @@
 #                               (e.g. -machine hmat=on -numa hmat-lb,...);
 #                               with hmat=on in them, every node without
 #                               CPUs gets initiator=0, as QEMU requires
+#   # vm-install: deb           daxtierd installed from its .deb (default);
+#                 none          not installed: the package and a rebuilt one
+#                               with a higher version are in
+#                               /usr/lib/daxtier-test/debs/ for the
+#                               scenario to install, remove, upgrade
 #
 # Every guest has a QEMU monitor on $work/monitor.sock, and a fourth serial
 # port (ttyS3) on which the guest asks the host for things it cannot do
 # itself (guest/lib.sh: host_mce); the host's answers and what it did are
 # in the results' host.log.
 #
-# The guest runs the project as installed from the build tree
-# ($DAXTIER_BUILDDIR, default the source tree) with make install DESTDIR.
+# The guest runs daxtierd as installed from its Debian package, built for
+# the cell's distribution from the source tree (build-deb.sh) and
+# installed with apt-get into a copy of the guest image (cached per image
+# and package).  DAXTIER_VM_INSTALL=make installs the build tree
+# ($DAXTIER_BUILDDIR, default the source tree) with make install DESTDIR
+# instead: quicker while developing, bookworm cells only.
 # Prints the scenario's TAP on stdout; exits 0 when the plan was complete
 # and nothing failed.
 set -euo pipefail
@@ -55,8 +68,10 @@ while [ $# -gt 0 ]; do
         *) break ;;
         esac
 done
-[ $# -eq 2 ] || die "usage: run-scenario.sh [--shell] [--results DIR] SCENARIO KERNEL"
-scenario=$(realpath "$1") kernel=$2
+[ $# -eq 2 ] || die "usage: run-scenario.sh [--shell] [--results DIR] SCENARIO CELL"
+scenario=$(realpath "$1") cell=$2
+dist=$(cell_dist "$cell") kernel=$(cell_kernel "$cell")
+case " $CELLS_ALL " in *" $dist/$kernel "*) ;; *) die "unknown cell $dist/$kernel (known: $CELLS_ALL)" ;; esac
 name=$(basename "$scenario" .vm)
 [ -f "$scenario" ] || die "no scenario $scenario"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is not installed"
@@ -76,11 +91,21 @@ yes_no() {
         esac
 }
 nfit_test=$(yes_no nfit-test)
+install=$(header install); install=${install:-deb}
+case "$install" in deb|none) ;; *) die "$name: # vm-install: must be deb or none" ;; esac
+install_mode=${DAXTIER_VM_INSTALL:-deb}
+case "$install_mode" in
+deb) ;;
+make) [ "$dist" = bookworm ] || die "DAXTIER_VM_INSTALL=make builds on this host (bookworm): not for a $dist guest" ;;
+*) die "DAXTIER_VM_INSTALL must be deb or make" ;;
+esac
 mce=$(yes_no mce)
 cxl=$(header cxl)
 if [ "$nfit_test" = 1 ]; then
-        [ "$kernel" = 6.12 ] ||
-                die "$name needs nfit_test (# vm-nfit-test: yes), which is built for kernel 6.12 only, not $kernel (give it # vm-kernels: 6.12)"
+        case "$kernel" in
+        6.12|7.3) ;;
+        *) die "$name needs nfit_test (# vm-nfit-test: yes), which is built for kernels 6.12 and 7.3 only, not $kernel (give it # vm-kernels: 6.12 7.3)" ;;
+        esac
         mce=1
 fi
 if [ "$mce" = 1 ] || [ "$nfit_test" = 1 ]; then
@@ -89,18 +114,18 @@ fi
 
 builddir=${DAXTIER_BUILDDIR:-$(cd "$VM_DIR/../.." && pwd)}
 srcdir=$(cd "$VM_DIR/../.." && pwd)
-results=${results:-${DAXTIER_VM_RESULTS:-$builddir/tests/vm/results}/$name-$kernel}
+results=${results:-${DAXTIER_VM_RESULTS:-$builddir/tests/vm/results}/$name-$dist-$kernel}
 rm -rf "$results"
 mkdir -p "$results"
 
 vm_lock
-VM_LOCKED=1 "$VM_DIR/prepare.sh" rootfs
+VM_LOCKED=1 "$VM_DIR/prepare.sh" rootfs "$dist"
 VM_LOCKED=1 "$VM_DIR/prepare.sh" kernel "$kernel"
-rootfs=$(VM_LOCKED=1 "$VM_DIR/prepare.sh" rootfs-path)
+rootfs=$(VM_LOCKED=1 "$VM_DIR/prepare.sh" rootfs-path "$dist")
 kdir=$DAXTIER_VM_CACHE/kernel-$kernel
 modules=$kdir/modules.cpio
 if [ "$nfit_test" = 1 ]; then
-        VM_LOCKED=1 "$VM_DIR/prepare.sh" nfit-test
+        VM_LOCKED=1 "$VM_DIR/prepare.sh" nfit-test "$kernel"
         modules=$kdir/modules-nfit.cpio
 fi
 # CXL (qemu.sh): QEMU 10 instead of the host's, on a q35 machine.
@@ -126,18 +151,87 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The overlay: the project as built, the scenario and its helpers.
-ov=$work/overlay
-make -s -C "$builddir" install DESTDIR="$ov" >"$work/install.log" 2>&1 ||
-        { cat "$work/install.log" >&2; die "make install failed in $builddir"; }
-# The guest has a merged /usr: a cpio entry for /lib would replace the link.
-for d in bin sbin lib lib64; do
-        if [ -d "$ov/$d" ] && [ ! -L "$ov/$d" ]; then
-                mkdir -p "$ov/usr/$d"
-                cp -a "$ov/$d/." "$ov/usr/$d/"
-                rm -rf "${ov:?}/$d"
+# overlay_make_install: the build tree, installed with make install into
+# the overlay, and its unit enabled the way an administrator would
+# (DAXTIER_VM_INSTALL=make).
+overlay_make_install() {
+        make -s -C "$builddir" install DESTDIR="$ov" >"$work/install.log" 2>&1 ||
+                { cat "$work/install.log" >&2; die "make install failed in $builddir"; }
+        # The guest has a merged /usr: a cpio entry for /lib would replace the link.
+        for d in bin sbin lib lib64; do
+                if [ -d "$ov/$d" ] && [ ! -L "$ov/$d" ]; then
+                        mkdir -p "$ov/usr/$d"
+                        cp -a "$ov/$d/." "$ov/usr/$d/"
+                        rm -rf "${ov:?}/$d"
+                fi
+        done
+        local unit
+        unit=$(cd "$ov" && find . -name daxtierd.service -path '*systemd/system/*' | head -n1)
+        [ -n "$unit" ] || die "make install did not install daxtierd.service"
+        systemctl --root="$ov" enable daxtierd.service >/dev/null 2>&1 ||
+                die "systemctl --root enable daxtierd.service failed"
+}
+
+# installed_cpio DEB: a cpio archive of what installing DEB with apt-get
+# changes in the guest image (the package's files, the dpkg database, the
+# unit's enablement links, the journal catalog database), to append to
+# the image.  Made in an unpacked copy of the image (chroot, apt-get
+# install ./DEB: every dependency is already in the image); cached per
+# image and package in $DAXTIER_VM_CACHE/installed-DIST-IMAGEKEY-DEBHASH.cpio.
+installed_cpio() {
+        local deb=$1 key out tmp root start
+        key=$(basename "$rootfs" .cpio)
+        key=${key#rootfs-}
+        out=$DAXTIER_VM_CACHE/installed-$key-$(sha256sum "$deb" | cut -c1-16).cpio
+        if [ -s "$out" ]; then
+                touch "$out"
+                echo "$out"
+                return 0
         fi
-done
+        start=$(date +%s)
+        tmp=$(mktemp -d "$DAXTIER_VM_CACHE/installed.XXXXXX")
+        root=$tmp/root
+        mkdir -p "$root"
+        (cd "$root" && cpio --extract --make-directories --preserve-modification-time --quiet) <"$rootfs"
+        cp "$deb" "$root/tmp/"
+        touch "$tmp/marker"
+        sleep 0.01
+        if ! unshare --mount --propagation private -- bash -c '
+                mount -t proc proc "$1/proc" && mount --rbind /dev "$1/dev" &&
+                DEBIAN_FRONTEND=noninteractive chroot "$1" apt-get install -q -y --no-install-recommends "/tmp/$2"
+                ' install "$root" "${deb##*/}" >"$tmp/apt.log" 2>&1; then
+                cat "$tmp/apt.log" >&2
+                rm -rf "$tmp"
+                die "apt-get install ./${deb##*/} failed in the $dist image"
+        fi
+        cp "$tmp/apt.log" "$results/package-install.log"
+        rm -f "$root/tmp/${deb##*/}"
+        rm -rf "$root"/var/cache/apt/*
+        (cd "$root" && find . -cnewer "$tmp/marker" ! -path ./proc ! -path ./dev ! -path './tmp' -print0 |
+                LC_ALL=C sort -z | cpio --null --create --format=newc --quiet) >"$tmp/installed.cpio"
+        mv "$tmp/installed.cpio" "$out"
+        rm -rf "$tmp"
+        find "$DAXTIER_VM_CACHE" -maxdepth 1 -name "installed-$dist-*.cpio" ! -path "$out" -mmin +1440 -delete
+        note "installed ${deb##*/} into the $dist image in $(( $(date +%s) - start )) s"
+        echo "$out"
+}
+
+# The overlay: the scenario and its helpers (and the project, with
+# DAXTIER_VM_INSTALL=make).
+ov=$work/overlay
+installed=""
+if [ "$install" = none ]; then
+        mkdir -p "$ov/usr/lib/daxtier-test/debs"
+        deb=$(VM_LOCKED=1 "$VM_DIR/build-deb.sh" "$dist")
+        cp "$deb" "$ov/usr/lib/daxtier-test/debs/"
+        deb=$(VM_LOCKED=1 "$VM_DIR/build-deb.sh" --upgrade "$dist")
+        cp "$deb" "$ov/usr/lib/daxtier-test/debs/"
+elif [ "$install_mode" = make ]; then
+        overlay_make_install
+else
+        deb=$(VM_LOCKED=1 "$VM_DIR/build-deb.sh" "$dist")
+        installed=$(installed_cpio "$deb")
+fi
 install -D -m 0755 "$VM_DIR/guest/runner" "$ov/usr/lib/daxtier-test/runner"
 install -D -m 0644 "$VM_DIR/guest/lib.sh" "$ov/usr/lib/daxtier-test/lib.sh"
 install -D -m 0644 "$scenario" "$ov/usr/lib/daxtier-test/scenario"
@@ -154,13 +248,8 @@ if [ "$shell" = 1 ]; then
 else
         ln -s ../daxtier-scenario.service "$ov/etc/systemd/system/multi-user.target.wants/"
 fi
-# Enable the real unit the way an administrator would.
-unit=$(cd "$ov" && find . -name daxtierd.service -path '*systemd/system/*' | head -n1)
-[ -n "$unit" ] || die "make install did not install daxtierd.service"
-systemctl --root="$ov" enable daxtierd.service >/dev/null 2>&1 ||
-        die "systemctl --root enable daxtierd.service failed"
 (cd "$ov" && find . -print0 | LC_ALL=C sort -z | cpio --null --create --format=newc --quiet --owner=0:0) >"$work/overlay.cpio"
-cat "$rootfs" "$modules" "$work/overlay.cpio" >"$work/initrd.cpio"
+cat "$rootfs" ${installed:+"$installed"} "$modules" "$work/overlay.cpio" >"$work/initrd.cpio"
 
 # Memory layout: DRAM on node 0 with both CPUs; each NVDIMM on its own
 # node without CPUs or DRAM, at 1 GiB-aligned addresses from 4 GiB up
@@ -276,7 +365,7 @@ if [ "$shell" = 1 ]; then
 fi
 args=(-serial "file:$results/console.log" -serial "file:$results/tap.txt" -serial "file:$results/journal.json" "${args[@]}")
 echo "${qemu[*]} ${args[*]}" >"$results/qemu.cmdline"
-kinfo="$(cat "$kdir/package") ($(cat "$kdir/version"))"
+kinfo="$dist, $(cat "$kdir/package") ($(cat "$kdir/version"))"
 [ "$nfit_test" = 1 ] && kinfo="$kinfo with nfit_test"
 echo "$kinfo" >"$results/kernel"
 # CXL: the QEMU packages booted.
