@@ -22,6 +22,10 @@
 # reuses the package.  Progress notes go to stderr.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+# Called from a scenario that `make check` runs: make's variables
+# (TEST_LOGS=... of check-TESTS among them) travel in MAKEFLAGS and would
+# make the package's own `make check` run the QEMU scenarios too.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 
 upgrade=0
 if [ "${1:-}" = --upgrade ]; then
