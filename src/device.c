@@ -76,6 +76,9 @@ void dax_facts_to_match(const struct dax_facts *f, struct match_facts *m) {
                 .target_node = f->target_node,
                 .size = f->size,
                 .ns_name = f->ns_name[0] ? f->ns_name : NULL,
+                .cxl_region = f->source == DT_SOURCE_CXL ? f->region : -1,
+                .cxl_memdevs = f->cxl_memdevs,
+                .n_cxl_memdevs = f->n_cxl_memdevs,
         };
 }
 

@@ -54,6 +54,7 @@ enum dax_driver {
 };
 
 #define DEV_MAX_RANGES 16
+#define DEV_MAX_CXL_MEMDEVS 16
 
 struct dax_range {
         uint64_t start, end;    /* inclusive */
@@ -77,6 +78,9 @@ struct dax_facts {
         uint64_t region_start;  /* pmem: physical start of the nd region */
         unsigned n_ranges;
         struct dax_range ranges[DEV_MAX_RANGES];
+        /* cxl: the memdevs behind the CXL region (region), by position */
+        unsigned n_cxl_memdevs;
+        struct cxl_memdev_id cxl_memdevs[DEV_MAX_CXL_MEMDEVS];
 };
 
 enum block_state {
