@@ -23,7 +23,11 @@ char *audit_region_message(const struct carve_result *r, enum audit_kind *kind, 
         case CARVE_CREATED:
                 *kind = AUDIT_REGION_CARVED;
                 *prio = LOG_NOTICE;
-                if (r->namespace[0])
+                if (r->cxl)
+                        k = asprintf(&msg, "%s: created CXL RAM region %s of %s for rule %s (capacity %s): %s; dax device %s; the rule now holds %s",
+                                     r->region, r->region, size, r->rule, r->capacity, strempty(r->reason),
+                                     r->device[0] ? r->device : "(not found)", total);
+                else if (r->namespace[0])
                         k = asprintf(&msg, "%s: carved %s of %s for rule %s (capacity %s) from %s of free capacity, named " DT_CARVE_NAME_PREFIX "%s; dax device %s; the rule now holds %s of the region",
                                      r->region, r->namespace, size, r->rule, r->capacity, freeb, r->rule,
                                      r->device[0] ? r->device : "(not found)", total);
