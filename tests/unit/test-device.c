@@ -1364,6 +1364,9 @@ START_TEST(test_rezone_after_udev_onliner) {
 }
 END_TEST
 
+static void fake_pmem(struct fake_dev *fd);
+static void fake_cxl(struct fake_dev *fd);
+
 START_TEST(test_rezone_block_stuck) {
         struct rule r = rule_ram(DT_ZONE_MOVABLE);
 
@@ -1385,6 +1388,46 @@ START_TEST(test_rezone_block_stuck) {
         ck_assert_str_eq(fk.blocks[33].zone, "Movable");
         ck_assert_str_eq(fk.blocks[35].zone, "Movable");
         ck_assert_uint_eq(dut->online_blocks, N_BLOCKS);
+        /* hmem: the record says what to change. */
+        ck_assert_contains(note_msg(NOTE_BLOCK_STUCK), "memhp_default_state=offline");
+        ck_assert_contains(last_reason(), "memhp_default_state=offline");
+}
+END_TEST
+
+/* A CXL device the kernel onlined into Normal before the daemon ran:
+ * reconciled in place; the block it cannot move is named, with the fix. */
+START_TEST(test_cxl_onlined_before_daemon) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fake_cxl(fdev);
+        fake_on_kmem(fdev, BLOCK_ONLINE, "Normal");
+        fk.blocks[36].offline_err = -EBUSY;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "kmem checking onlining failed");
+        ck_assert_contains(note_msg(NOTE_REZONED), "7 of 8");
+        ck_assert_contains(note_msg(NOTE_BLOCK_STUCK), "memory36");
+        ck_assert_contains(note_msg(NOTE_BLOCK_STUCK), "memhp_default_state=offline");
+        ck_assert_str_eq(fk.blocks[35].zone, "Movable");
+        ck_assert_str_eq(fk.blocks[36].zone, "Normal");
+}
+END_TEST
+
+/* pmem is never onlined by the kernel at probe: no such advice. */
+START_TEST(test_pmem_block_stuck_no_hint) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fake_pmem(fdev);
+        fake_on_kmem(fdev, BLOCK_ONLINE, "Normal");
+        fk.blocks[34].offline_err = -EBUSY;
+        r.scrub = DT_SCRUB_NONE;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_contains(note_msg(NOTE_BLOCK_STUCK), "memory34");
+        ck_assert_not_contains(note_msg(NOTE_BLOCK_STUCK), "memhp_default_state");
+        ck_assert_not_contains(last_reason(), "memhp_default_state");
 }
 END_TEST
 
@@ -3465,6 +3508,8 @@ static Suite *device_suite(void) {
         tcase_add_test(tc, test_rezone_movable_to_normal);
         tcase_add_test(tc, test_rezone_after_udev_onliner);
         tcase_add_test(tc, test_rezone_block_stuck);
+        tcase_add_test(tc, test_cxl_onlined_before_daemon);
+        tcase_add_test(tc, test_pmem_block_stuck_no_hint);
         tcase_add_test(tc, test_online_block_fails);
         tcase_add_test(tc, test_online_block_unreadable);
         tcase_add_test(tc, test_competitor_after_onlining);
