@@ -116,6 +116,7 @@ void cxl_pass_result(const struct region_rule *rule, const struct cxl_plan *plan
                 break;
         case CXL_PLAN_CREATE:
                 res->size = plan->size;
+                snprintf(res->cxl_layout, sizeof(res->cxl_layout), "%s", cxl_plan_layout_to_string(plan->layout));
                 if (layout && layout_len && plan->n_regions > 0)
                         cxl_pass_describe(plan, &plan->regions[0], t, layout, layout_len);
                 break;

@@ -137,6 +137,7 @@ START_TEST(test_interleaved_record) {
         ck_assert_uint_eq(res.target, GiB);
         ck_assert_uint_eq(res.carved, 0);
         ck_assert_str_eq(layout, "2-way interleaved across mem0 (0xa1), mem1 (0xa2) under decoder0.0, granularity 256");
+        ck_assert_str_eq(res.cxl_layout, "interleaved");
         free(res.reason);
 }
 END_TEST
