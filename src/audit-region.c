@@ -21,7 +21,7 @@ char *audit_region_message(const struct carve_result *r, enum audit_kind *kind, 
 
         switch (r->outcome) {
         case CARVE_CREATED:
-                *kind = AUDIT_REGION_CARVED;
+                *kind = r->cxl ? AUDIT_CXL_REGION_CREATED : AUDIT_REGION_CARVED;
                 *prio = LOG_NOTICE;
                 if (r->cxl)
                         k = asprintf(&msg, "%s: created CXL RAM region %s of %s for rule %s (capacity %s): %s; dax device %s; the rule now holds %s",
