@@ -314,9 +314,39 @@ static int json_append(struct json_object *array, struct json_object *val) {
         return 0;
 }
 
+/* "mem0=0xa1,mem1=0xa2" as [{"name": "mem0", "serial": "0xa1"}, ...]; NULL when out of memory. */
+static struct json_object *pairs_to_json(const char *s) {
+        _cleanup_json_ struct json_object *a = json_object_new_array();
+
+        if (!a)
+                return NULL;
+        while (s && *s) {
+                size_t len = strcspn(s, ","), eq = strcspn(s, "=");
+                _cleanup_json_ struct json_object *o = json_object_new_object();
+
+                if (!o)
+                        return NULL;
+                if (eq > len)
+                        eq = len;
+                if (json_add(o, "name", json_object_new_string_len(s, (int) eq)) < 0 ||
+                    json_add(o, "serial", json_object_new_string_len(eq < len ? s + eq + 1 : s + len,
+                                                                     (int) (eq < len ? len - eq - 1 : 0))) < 0 ||
+                    json_object_array_add(a, o) < 0)
+                        return NULL;
+                o = NULL;
+                s += len;
+                if (*s == ',')
+                        s++;
+        }
+        return TAKE_PTR(a);
+}
+
 /* The JSON value of property p of d. */
 static struct json_object *property_to_json(const struct ctl_device *d, const struct ctl_property *p) {
         const void *field = (const char *) d + p->offset;
+
+        if (p->flags & DAXTIER_PROP_JSON_PAIRS)
+                return pairs_to_json(*(char *const *) field);
 
         switch (p->signature[0]) {
         case 's':

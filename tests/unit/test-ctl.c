@@ -837,7 +837,7 @@ static const struct key device_keys[] = {
         { "last_scrub", json_type_int },
         { "scrub_outcome", json_type_string },
         { "cxl_region", json_type_int },
-        { "cxl_memdevs", json_type_string },
+        { "cxl_memdevs", json_type_array },
 };
 
 static const struct key show_extra_keys[] = {
@@ -1086,10 +1086,14 @@ START_TEST(test_cxl_status) {
         root = parse_json(s);
         o = json_object_array_get_idx(get(root, "devices"), 1);
         ck_assert_int_eq(json_object_get_int(get(o, "cxl_region")), 4);
-        ck_assert_str_eq(json_object_get_string(get(o, "cxl_memdevs")), "mem0=0xa1,mem1=0xa2");
+        /* cxl_memdevs: [{"name": "mem0", "serial": "0xa1"}, ...] */
+        ck_assert_uint_eq(json_object_array_length(get(o, "cxl_memdevs")), 2);
+        ck_assert_str_eq(json_object_get_string(get(json_object_array_get_idx(get(o, "cxl_memdevs"), 1), "name")), "mem1");
+        ck_assert_str_eq(json_object_get_string(get(json_object_array_get_idx(get(o, "cxl_memdevs"), 1), "serial")), "0xa2");
+        ck_assert_str_eq(json_object_get_string(get(json_object_array_get_idx(get(o, "cxl_memdevs"), 0), "serial")), "0xa1");
         o = json_object_array_get_idx(get(root, "devices"), 0);
         ck_assert_int_eq(json_object_get_int(get(o, "cxl_region")), -1);
-        ck_assert_str_eq(json_object_get_string(get(o, "cxl_memdevs")), "");
+        ck_assert_uint_eq(json_object_array_length(get(o, "cxl_memdevs")), 0);
         json_object_put(root);
         free(s);
 }
