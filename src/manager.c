@@ -13,7 +13,7 @@
 #include "regions.h"
 
 /* How often to try the system bus again when it was not there at start. */
-#define BUS_RETRY_USEC (5 * USEC_PER_SEC)
+#define BUS_RETRY_USEC (1 * USEC_PER_SEC)
 #include "uevent.h"
 #include "util.h"
 #include "worker.h"
