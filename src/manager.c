@@ -598,7 +598,7 @@ int manager_new(const struct manager_options *opts, struct manager **ret) {
                          strerror(-r), (unsigned long long) (BUS_RETRY_USEC / USEC_PER_SEC));
                 m->bus = NULL;
                 (void) sd_event_add_time_relative(m->event, &m->bus_retry, CLOCK_MONOTONIC, BUS_RETRY_USEC,
-                                                  USEC_PER_SEC, on_bus_retry, m);
+                                                  USEC_PER_SEC / 10, on_bus_retry, m);
         }
 
         r = region_runner_new(m->event,
