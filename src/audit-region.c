@@ -21,9 +21,13 @@ char *audit_region_message(const struct carve_result *r, enum audit_kind *kind, 
 
         switch (r->outcome) {
         case CARVE_CREATED:
-                *kind = AUDIT_REGION_CARVED;
+                *kind = r->cxl ? AUDIT_CXL_REGION_CREATED : AUDIT_REGION_CARVED;
                 *prio = LOG_NOTICE;
-                if (r->namespace[0])
+                if (r->cxl)
+                        k = asprintf(&msg, "%s: created CXL RAM region %s of %s for rule %s (capacity %s): %s; dax device %s; the rule now holds %s",
+                                     r->region, r->region, size, r->rule, r->capacity, strempty(r->reason),
+                                     r->device[0] ? r->device : "(not found)", total);
+                else if (r->namespace[0])
                         k = asprintf(&msg, "%s: carved %s of %s for rule %s (capacity %s) from %s of free capacity, named " DT_CARVE_NAME_PREFIX "%s; dax device %s; the rule now holds %s of the region",
                                      r->region, r->namespace, size, r->rule, r->capacity, freeb, r->rule,
                                      r->device[0] ? r->device : "(not found)", total);
@@ -54,7 +58,7 @@ char *audit_region_message(const struct carve_result *r, enum audit_kind *kind, 
 
 void audit_region_result(const struct carve_result *r, enum audit_kind kind, int prio, const char *msg) {
         char f_region[64], f_rule[96], f_capacity[64], f_max[48], f_size[48], f_target[48], f_carved[48],
-                f_free[48], f_rsize[48], f_ns[64], f_dev[64], f_outcome[48];
+                f_free[48], f_rsize[48], f_ns[64], f_dev[64], f_outcome[48], f_layout[48];
         _cleanup_free_ char *f_reason = NULL;
         const char *fields[16];
         size_t n = 0;
@@ -86,6 +90,10 @@ void audit_region_result(const struct carve_result *r, enum audit_kind kind, int
         if (r->device[0]) {
                 snprintf(f_dev, sizeof(f_dev), "DAXTIER_DEVICE=%s", r->device);
                 fields[n++] = f_dev;
+        }
+        if (r->cxl && r->cxl_layout[0]) {
+                snprintf(f_layout, sizeof(f_layout), "DAXTIER_CXL_LAYOUT=%s", r->cxl_layout);
+                fields[n++] = f_layout;
         }
         if (r->reason && asprintf(&f_reason, "DAXTIER_REASON=%s", r->reason) >= 0)
                 fields[n++] = f_reason;

@@ -42,6 +42,7 @@ enum audit_kind {
         AUDIT_REGION_SATISFIED, /* a [region] rule has its capacity: nothing to carve */
         AUDIT_REGION_REFUSED,   /* a [region] rule wants more than may or can be carved */
         AUDIT_REGION_FAILED,    /* creating a namespace failed */
+        AUDIT_CXL_REGION_CREATED, /* a [region] rule with match.source = cxl created a CXL RAM region */
         _AUDIT_KIND_MAX,
 };
 

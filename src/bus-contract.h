@@ -52,6 +52,9 @@
  */
 #define DAXTIER_PROP_CONST 0x1
 #define DAXTIER_PROP_SHOW_ONLY 0x2
+/* A "NAME=SERIAL,..." string (CxlMemdevs) that JSON shows as an array of
+ * {"name": NAME, "serial": SERIAL} objects. */
+#define DAXTIER_PROP_JSON_PAIRS 0x4
 
 /*
  * Every property of org.daxtier.Daxtierd1.Device, in the order of the
@@ -77,4 +80,6 @@
         X("ClearedBytes", "t", cleared_bytes, "cleared_bytes", 0)                        \
         X("SkippedBlocks", "u", skipped_blocks, "skipped_blocks", 0)                     \
         X("LastScrub", "t", last_scrub, "last_scrub", 0)                                 \
-        X("ScrubOutcome", "s", scrub_outcome, "scrub_outcome", 0)
+        X("ScrubOutcome", "s", scrub_outcome, "scrub_outcome", 0)                        \
+        X("CxlRegion", "i", cxl_region, "cxl_region", 0)                                 \
+        X("CxlMemdevs", "s", cxl_memdevs, "cxl_memdevs", DAXTIER_PROP_JSON_PAIRS)

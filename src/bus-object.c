@@ -47,6 +47,10 @@ static void get_badblocks(const struct device *d, struct bus_value *v) { *v = U3
 static void get_cleared_bytes(const struct device *d, struct bus_value *v) { *v = U64(d->cleared_bytes); }
 static void get_skipped_blocks(const struct device *d, struct bus_value *v) { *v = U32(d->skipped_blocks); }
 static void get_last_scrub(const struct device *d, struct bus_value *v) { *v = U64(d->last_scrub_usec); }
+static void get_cxl_region(const struct device *d, struct bus_value *v) {
+        *v = I32(d->facts.source == DT_SOURCE_CXL ? d->facts.region : -1);
+}
+static void get_cxl_memdevs(const struct device *d, struct bus_value *v) { *v = STR(d->cxl_memdevs); }
 static void get_scrub_outcome(const struct device *d, struct bus_value *v) {
         *v = STR(scrub_outcome_to_string(d->scrub_outcome));
 }

@@ -257,6 +257,16 @@ static int device_enumerate(sd_bus *bus, const char *path, void *userdata, char 
 
 /* --- life cycle and signals -------------------------------------------- */
 
+static int on_name_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+        (void) userdata;
+        (void) ret_error;
+        if (e)
+                log_error("cannot own %s on the system bus: %s", DAXTIER_BUS_NAME, e->message ? e->message : e->name);
+        return 0;
+}
+
 int bus_new(struct manager *m, sd_event *event, struct bus **ret) {
         struct bus *b;
         int r;
@@ -278,8 +288,10 @@ int bus_new(struct manager *m, sd_event *event, struct bus **ret) {
         r = sd_bus_attach_event(b->bus, event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 goto fail;
-        /* Objects first, then the name: nobody sees a half-built service. */
-        r = sd_bus_request_name(b->bus, DAXTIER_BUS_NAME, 0);
+        /* Objects first, then the name: nobody sees a half-built service.
+         * Asynchronously: early in boot the bus socket may be there before
+         * dbus-daemon runs, and the event loop must not wait for it. */
+        r = sd_bus_request_name_async(b->bus, NULL, DAXTIER_BUS_NAME, 0, on_name_reply, NULL);
         if (r < 0)
                 goto fail;
         *ret = b;

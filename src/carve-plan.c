@@ -172,7 +172,9 @@ struct carve_result *carve_region_run(const struct carve_request *req, const str
                                       const struct carve_backend *be, struct carve_results *rs) {
         struct policy view = { .region_rules = req->rules, .n_region_rules = req->n_rules };
         struct region_facts facts = { .name = f->name, .source = f->source, .region = f->id,
-                                      .target_node = f->target_node };
+                                      .target_node = f->target_node,
+                                      /* a CXL dax region's id is its CXL region's: dax_regionN under regionN */
+                                      .cxl_region = f->source == DT_SOURCE_CXL ? f->id : -1 };
         const struct region_rule *rule;
         struct capacity_region cr = { .size = f->size };
         struct capacity_plan plan;

@@ -61,7 +61,9 @@ struct carve_result {
         uint64_t size;          /* created: its size; refused: what is missing */
         char namespace[32];     /* created (nd): "namespace0.0" */
         char device[32];        /* created: the dax device, "" if not found */
-        char *reason;           /* refused/failed, sometimes satisfied; NULL otherwise */
+        char *reason;           /* refused/failed, sometimes satisfied; CXL created: the layout */
+        bool cxl;               /* a result of the CXL region pass (regions-cxl.c): region is a CXL region */
+        char cxl_layout[16];    /* CXL created: interleaved | per-memdev (DAXTIER_CXL_LAYOUT) */
 };
 
 const char *carve_outcome_to_string(enum carve_outcome o);

@@ -126,7 +126,7 @@ static int strbuf_finish(struct strbuf *b, char **ret) {
 
 int ctl_format_status(const struct ctl_report *r, char **ret) {
         struct strbuf b = {};
-        bool any_error = false;
+        bool any_error = false, any_cxl = false;
         int k;
 
         if (r->n_devices == 0)
@@ -157,6 +157,8 @@ int ctl_format_status(const struct ctl_report *r, char **ret) {
                                                                    dash(d->security), bad, skipped });
                         if (!isempty(d->last_error))
                                 any_error = true;
+                        if (d->cxl_region >= 0)
+                                any_cxl = true;
                 }
                 k = table_flush(&t, &b);
                 if (k < 0)
@@ -170,6 +172,18 @@ int ctl_format_status(const struct ctl_report *r, char **ret) {
                 for (size_t i = 0; i < r->n_devices; i++)
                         if (!isempty(r->devices[i].last_error))
                                 strbuf_appendf(&b, "%s: %s\n", r->devices[i].name, r->devices[i].last_error);
+        }
+
+        /* CXL devices: the region and its memdevs (name=serial), under the
+         * table so that the columns stay the same for every source. */
+        if (any_cxl) {
+                strbuf_appendf(&b, "\n");
+                for (size_t i = 0; i < r->n_devices; i++)
+                        if (r->devices[i].cxl_region >= 0)
+                                strbuf_appendf(&b, "%s: CXL region%" PRIi32 ", memdevs %s, %" PRIu32 " poison range%s\n",
+                                               r->devices[i].name, r->devices[i].cxl_region,
+                                               dash(r->devices[i].cxl_memdevs), r->devices[i].badblocks,
+                                               r->devices[i].badblocks == 1 ? "" : "s");
         }
 
         if (r->n_nodes > 0) {
@@ -240,6 +254,11 @@ int ctl_format_device(const struct ctl_device *d, char **ret) {
         format_timestamp(when, sizeof(when), d->last_transition);
         strbuf_appendf(&b, "LastError: %s\n", dash(d->last_error));
         strbuf_appendf(&b, "LastTransition: %s\n", when);
+        if (d->cxl_region >= 0)
+                strbuf_appendf(&b, "CxlRegion: region%" PRIi32 "\n", d->cxl_region);
+        else
+                strbuf_appendf(&b, "CxlRegion: -\n");
+        strbuf_appendf(&b, "CxlMemdevs: %s\n", dash(d->cxl_memdevs));
         strbuf_appendf(&b, "ObjectPath: %s\n", dash(d->object_path));
 
         return strbuf_finish(&b, ret);
@@ -295,9 +314,39 @@ static int json_append(struct json_object *array, struct json_object *val) {
         return 0;
 }
 
+/* "mem0=0xa1,mem1=0xa2" as [{"name": "mem0", "serial": "0xa1"}, ...]; NULL when out of memory. */
+static struct json_object *pairs_to_json(const char *s) {
+        _cleanup_json_ struct json_object *a = json_object_new_array();
+
+        if (!a)
+                return NULL;
+        while (s && *s) {
+                size_t len = strcspn(s, ","), eq = strcspn(s, "=");
+                _cleanup_json_ struct json_object *o = json_object_new_object();
+
+                if (!o)
+                        return NULL;
+                if (eq > len)
+                        eq = len;
+                if (json_add(o, "name", json_object_new_string_len(s, (int) eq)) < 0 ||
+                    json_add(o, "serial", json_object_new_string_len(eq < len ? s + eq + 1 : s + len,
+                                                                     (int) (eq < len ? len - eq - 1 : 0))) < 0 ||
+                    json_object_array_add(a, o) < 0)
+                        return NULL;
+                o = NULL;
+                s += len;
+                if (*s == ',')
+                        s++;
+        }
+        return TAKE_PTR(a);
+}
+
 /* The JSON value of property p of d. */
 static struct json_object *property_to_json(const struct ctl_device *d, const struct ctl_property *p) {
         const void *field = (const char *) d + p->offset;
+
+        if (p->flags & DAXTIER_PROP_JSON_PAIRS)
+                return pairs_to_json(*(char *const *) field);
 
         switch (p->signature[0]) {
         case 's':

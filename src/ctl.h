@@ -97,6 +97,8 @@ struct ctl_device {
         uint32_t skipped_blocks; /* blocks left offline for poison */
         uint64_t last_scrub;    /* µs since the epoch, 0: never */
         char *scrub_outcome;    /* none, done, unsupported, failed, timed-out */
+        int32_t cxl_region;     /* the CXL region number, -1: not CXL */
+        char *cxl_memdevs;      /* "mem0=0xa1,mem1=0xa2": memdev=serial, by position; "" */
         char *object_path;
 };
 

@@ -515,6 +515,12 @@ static void undo_region(const char *root, const char *region, char (*decs)[CXL_N
 
 int cxl_sysfs_create_ram_region(const struct cxl_sysfs *c, const struct cxl_region_plan *p, char *ret_name,
                                 size_t len, const char **ret_step) {
+        return cxl_sysfs_create_ram_region_intent(c, p, NULL, NULL, ret_name, len, ret_step);
+}
+
+int cxl_sysfs_create_ram_region_intent(const struct cxl_sysfs *c, const struct cxl_region_plan *p,
+                                       int (*intent)(const char *region, void *userdata), void *userdata,
+                                       char *ret_name, size_t len, const char **ret_step) {
         char region[CXL_NAME_MAX] = "", decs[CXL_PLAN_MAX_WAYS][CXL_NAME_MAX];
         const char *root, *step = "checking the plan";
         size_t n_alloc = 0;
@@ -531,8 +537,17 @@ int cxl_sysfs_create_ram_region(const struct cxl_sysfs *c, const struct cxl_regi
 
         /* Reading create_ram_region names the next region; writing it back makes it. */
         step = "reading create_ram_region";
-        if ((r = attr_read(root, "create_ram_region", region, sizeof(region))) < 0)
+        if ((r = attr_read(root, "create_ram_region", region, sizeof(region))) < 0) {
+                region[0] = '\0';
                 goto fail;
+        }
+        /* The caller records the name before the region exists, so that a
+         * crash from here on cannot leave a region nobody knows is ours. */
+        step = "recording the region before creating it";
+        if (intent && (r = intent(region, userdata)) < 0) {
+                region[0] = '\0';
+                goto fail_early;
+        }
         step = "writing create_ram_region";
         if ((r = attr_write(root, "create_ram_region", region)) < 0) {
                 region[0] = '\0';

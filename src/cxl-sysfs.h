@@ -85,6 +85,16 @@ int cxl_sysfs_create_ram_region(const struct cxl_sysfs *c, const struct cxl_regi
                                 size_t len, const char **ret_step);
 
 /*
+ * The same, calling intent(name) with the name the kernel will give the
+ * region after reading it from create_ram_region and before writing it
+ * back (nothing exists yet); when intent fails, nothing is created and
+ * its error is returned (step "recording the region before creating it").
+ */
+int cxl_sysfs_create_ram_region_intent(const struct cxl_sysfs *c, const struct cxl_region_plan *p,
+                                       int (*intent)(const char *region, void *userdata), void *userdata,
+                                       char *ret_name, size_t len, const char **ret_step);
+
+/*
  * The CXL region a dax device belongs to ("region0" for a dax device
  * under .../region0/dax_region0/dax0.0), or -ENOENT when it is not CXL.
  */

@@ -425,6 +425,20 @@ static int step_online(struct device *d, const struct backend *be, void *ctx,
         return 1;
 }
 
+/*
+ * What to change when blocks are stuck in a zone daxtierd did not choose:
+ * CXL and hmem memory is bound to kmem and onlined by the kernel when its
+ * driver probes, and the kernel cannot move a block out of ZONE_NORMAL.
+ */
+static const char *stuck_hint(const struct device *d) {
+        if (d->facts.source != DT_SOURCE_CXL && d->facts.source != DT_SOURCE_HMEM)
+                return "";
+        return "; the kernel onlined them when the driver probed, before daxtierd could choose the zone: boot with "
+               "memhp_default_state=offline on the kernel command line, or let daxtierd start before the driver "
+               "probes ([daemon] auto_online_blocks = offline; the driver a module loaded at coldplug, not built in "
+               "or in the initramfs)";
+}
+
 static int step_verify(struct device *d, const struct backend *be, void *ctx,
                        const struct device_observer *obs) {
         struct job *j = d->job;
@@ -436,16 +450,16 @@ static int step_verify(struct device *d, const struct backend *be, void *ctx,
                      "%u of %zu blocks of %s had been onlined in %s by someone else (kernel auto-online or a udev rule); moved to %s",
                      j->rezoned, j->n_blocks, d->name, j->rezone_from, device_zone_name(d->want.zone));
         if (j->n_stuck > 0)
-                job_note(d, obs, NOTE_BLOCK_STUCK, "%u block%s of %s not online in %s: %s", j->n_stuck,
+                job_note(d, obs, NOTE_BLOCK_STUCK, "%u block%s of %s not online in %s: %s%s", j->n_stuck,
                      j->n_stuck == 1 ? " is" : "s are", d->name, device_zone_name(d->want.zone),
-                     strbuf_str(&j->stuck));
+                     strbuf_str(&j->stuck), stuck_hint(d));
 
         st = device_observe(d, be, ctx);
         if (st != DEV_ONLINE) {
                 if (j->n_stuck > 0)
-                        return job_endf(d, DEV_FAILED, obs, "%u of %zu blocks are not online in %s: %s",
+                        return job_endf(d, DEV_FAILED, obs, "%u of %zu blocks are not online in %s: %s%s",
                                         j->n_stuck, j->n_blocks, device_zone_name(d->want.zone),
-                                        strbuf_str(&j->stuck));
+                                        strbuf_str(&j->stuck), stuck_hint(d));
                 return job_endf(d, DEV_FAILED, obs,
                                 "after onlining, %u of %u blocks are online (zone %s), not all in %s: something else changed them",
                                 d->online_blocks, d->total_blocks, d->zone[0] ? d->zone : "none",

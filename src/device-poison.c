@@ -104,9 +104,13 @@ int device_poison_ranges(struct device *d, const struct backend *be, void *ctx, 
         struct bad_range all[MAX_BAD_RANGES];
         int n;
 
-        if (d->facts.source != DT_SOURCE_PMEM || !be->badblocks)
+        if ((d->facts.source != DT_SOURCE_PMEM && d->facts.source != DT_SOURCE_CXL) || !be->badblocks)
                 return 0;
         n = be->badblocks(ctx, &d->facts, all, ELEMENTSOF(all));
+        /* A CXL memdev without a poison list (or a kernel without the
+         * cxl_poison event) knows of no poison. */
+        if (n == -EOPNOTSUPP && d->facts.source == DT_SOURCE_CXL)
+                return 0;
         if (n < 0)
                 return n;
         if ((size_t) n > ELEMENTSOF(all))

@@ -6,6 +6,7 @@
  * only through the struct backend it is handed.
  */
 
+#include <inttypes.h>
 #include <time.h>
 
 #include "device-internal.h"
@@ -66,6 +67,24 @@ void want_from_rule(struct want *w, const struct rule *r) {
         w->scrub_unsupported = r->scrub_unsupported;
 }
 
+const char *dax_facts_cxl_memdevs(const struct dax_facts *f, char *buf, size_t len) {
+        size_t at = 0;
+
+        if (len == 0)
+                return buf;
+        buf[0] = 0;
+        for (unsigned i = 0; i < f->n_cxl_memdevs && i < DEV_MAX_CXL_MEMDEVS; i++) {
+                int k = snprintf(buf + at, len - at, "%s%s=%#" PRIx64, i ? "," : "", f->cxl_memdevs[i].name,
+                                 f->cxl_memdevs[i].serial);
+                if (k < 0 || (size_t) k >= len - at) {
+                        buf[at] = 0;    /* never half an entry */
+                        break;
+                }
+                at += (size_t) k;
+        }
+        return buf;
+}
+
 void dax_facts_to_match(const struct dax_facts *f, struct match_facts *m) {
         *m = (struct match_facts) {
                 .name = f->name,
@@ -76,6 +95,9 @@ void dax_facts_to_match(const struct dax_facts *f, struct match_facts *m) {
                 .target_node = f->target_node,
                 .size = f->size,
                 .ns_name = f->ns_name[0] ? f->ns_name : NULL,
+                .cxl_region = f->source == DT_SOURCE_CXL ? f->region : -1,
+                .cxl_memdevs = f->cxl_memdevs,
+                .n_cxl_memdevs = f->n_cxl_memdevs,
         };
 }
 
@@ -115,6 +137,7 @@ enum dev_state device_observe(struct device *d, const struct backend *be, void *
 
         d->zone[0] = 0;
         d->online_blocks = d->total_blocks = 0;
+        dax_facts_cxl_memdevs(&d->facts, d->cxl_memdevs, sizeof(d->cxl_memdevs));
         d->memmap_active = d->facts.memmap_on_memory == 1;
         if (be->block_size(be_ctx, &bs) < 0)
                 bs = 0;

@@ -54,6 +54,7 @@ enum dax_driver {
 };
 
 #define DEV_MAX_RANGES 16
+#define DEV_MAX_CXL_MEMDEVS 16
 
 struct dax_range {
         uint64_t start, end;    /* inclusive */
@@ -77,6 +78,9 @@ struct dax_facts {
         uint64_t region_start;  /* pmem: physical start of the nd region */
         unsigned n_ranges;
         struct dax_range ranges[DEV_MAX_RANGES];
+        /* cxl: the memdevs behind the CXL region (region), by position */
+        unsigned n_cxl_memdevs;
+        struct cxl_memdev_id cxl_memdevs[DEV_MAX_CXL_MEMDEVS];
 };
 
 enum block_state {
@@ -179,6 +183,8 @@ struct device {
         unsigned skipped_blocks;        /* blocks left offline for poison */
         uint64_t *skipped;              /* their numbers */
         uint64_t last_scrub_usec;       /* CLOCK_REALTIME end of the last scrub */
+        /* CXL: facts.cxl_memdevs as "mem0=0xa1,mem1=0xa2" (memN/serial), for the bus */
+        char cxl_memdevs[DEV_MAX_CXL_MEMDEVS * 32];
         enum scrub_outcome scrub_outcome;
         struct job *job;
         bool dirty;                     /* reconcile again when the job ends */
@@ -215,6 +221,10 @@ const char *dax_driver_to_string(enum dax_driver d);
 
 /* The struct want of a matched rule (or of no rule, r == NULL). */
 void want_from_rule(struct want *w, const struct rule *r);
+
+/* "mem0=0xa1,mem1=0xa2": the memdevs behind a CXL device and their
+ * serials as memN/serial shows them; "" for none.  Returns buf. */
+const char *dax_facts_cxl_memdevs(const struct dax_facts *f, char *buf, size_t len);
 
 /* Policy facts for policy_match() from device facts. */
 void dax_facts_to_match(const struct dax_facts *f, struct match_facts *m);

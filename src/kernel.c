@@ -12,6 +12,7 @@
 #include <ndctl/libndctl.h>
 
 #include "carve.h"
+#include "cxl-facts.h"
 #include "kernel.h"
 #include "poison.h"
 #include "sysfs.h"
@@ -174,6 +175,10 @@ static int kernel_read_facts(void *ctx, const char *name, struct dax_facts *f) {
         f->source = kernel_source_from_path(devpath, &f->region);
         if (f->source == DT_SOURCE_PMEM)
                 read_pmem_ids(f, devpath);
+        /* CXL: the memdevs behind the region, for match.cxl_memdev; a
+         * topology that cannot be read leaves none (the rule never matches). */
+        if (f->source == DT_SOURCE_CXL)
+                (void) cxl_facts_read(f);
 
         r = read_attr_u64(name, "size", &f->size);
         if (r < 0)
@@ -519,6 +524,9 @@ static int kernel_badblocks(void *ctx, const struct dax_facts *f, struct bad_ran
         size_t len = 0, cap = 0;
         int r;
 
+        /* CXL: the memdevs' poison lists, as host physical ranges. */
+        if (f->source == DT_SOURCE_CXL)
+                return cxl_facts_poison(f, out, max, NULL);
         if (f->source != DT_SOURCE_PMEM || f->region < 0)
                 return 0;
         snprintf(p, sizeof(p), "/sys/bus/nd/devices/region%d/badblocks", f->region);

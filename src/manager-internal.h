@@ -64,6 +64,7 @@ struct manager {
         sd_event_source *poison_retry;  /* offlining poisoned blocks, backoff */
         uint64_t poison_backoff_usec;
         struct bus *bus;                /* NULL when the system bus is out of reach */
+        sd_event_source *bus_retry;     /* connecting to it again (started before D-Bus) */
         char *reload_errors;            /* of the last rejected load */
 
         /* [region] rules: carving runs in its own thread (regions.h). */

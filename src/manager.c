@@ -11,6 +11,9 @@
 #include "kernel.h"
 #include "manager-internal.h"
 #include "regions.h"
+
+/* How often to try the system bus again when it was not there at start. */
+#define BUS_RETRY_USEC (1 * USEC_PER_SEC)
 #include "uevent.h"
 #include "util.h"
 #include "worker.h"
@@ -313,6 +316,23 @@ static void on_region_created(const char *name, void *userdata) {
         manager_enqueue(m, d, true);
 }
 
+/* The system bus was not there at start: try again until it is. */
+static int on_bus_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct manager *m = userdata;
+        int r;
+
+        r = bus_new(m, m->event, &m->bus);
+        if (r < 0) {
+                m->bus = NULL;
+                (void) sd_event_source_set_time_relative(s, BUS_RETRY_USEC);
+                (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+                return 0;
+        }
+        log_info("connected to the system bus: offering %s", BUS_NAME);
+        m->bus_retry = sd_event_source_disable_unref(m->bus_retry);
+        return 0;
+}
+
 static void on_regions_idle(void *userdata) {
         struct manager *m = userdata;
         /* on_work() sends READY=1 once the queue is empty too. */
@@ -482,6 +502,10 @@ static int setup_monitor(struct manager *m) {
         r = udev_monitor_filter_add_match_subsystem_devtype(m->monitor, "nd", NULL);
         if (r < 0)
                 return r;
+        /* CXL memdevs and endpoints, for [region] rules with match.source = cxl. */
+        r = udev_monitor_filter_add_match_subsystem_devtype(m->monitor, "cxl", NULL);
+        if (r < 0)
+                return r;
         r = udev_monitor_enable_receiving(m->monitor);
         if (r < 0)
                 return r;
@@ -565,11 +589,16 @@ int manager_new(const struct manager_options *opts, struct manager **ret) {
                 m->block_size = 0;
 
         /* Status over D-Bus is a service, not the job: run without it
-         * rather than leave memory unmanaged. */
+         * rather than leave memory unmanaged.  Started before udev's
+         * coldplug (see daxtierd.service), the daemon usually comes up
+         * before the system bus does: it connects when it can. */
         r = bus_new(m, m->event, &m->bus);
         if (r < 0) {
-                log_warning("cannot offer %s on the system bus: %s; running without D-Bus", BUS_NAME, strerror(-r));
+                log_info("the system bus is not there yet (%s): running without D-Bus, connecting every %llu s",
+                         strerror(-r), (unsigned long long) (BUS_RETRY_USEC / USEC_PER_SEC));
                 m->bus = NULL;
+                (void) sd_event_add_time_relative(m->event, &m->bus_retry, CLOCK_MONOTONIC, BUS_RETRY_USEC,
+                                                  USEC_PER_SEC / 10, on_bus_retry, m);
         }
 
         r = region_runner_new(m->event,
@@ -609,6 +638,7 @@ void manager_free(struct manager *m) {
         free(m->queue);
         free(m->reload_errors);
         bus_free(m->bus);
+        sd_event_source_disable_unref(m->bus_retry);
         sd_event_source_unref(m->work);
         sd_event_source_unref(m->security_poll);
         manager_poison_free(m);

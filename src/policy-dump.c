@@ -76,6 +76,10 @@ static void dump_region_rule(const struct region_rule *r, FILE *out) {
                 fprintf(out, "match.region = %d\n", r->match_region);
         if (r->match_set & DT_MATCH_TARGET_NODE)
                 fprintf(out, "match.target_node = %d\n", r->match_target_node);
+        if (r->match_set & DT_MATCH_CXL_MEMDEV)
+                dump_string(out, "match.cxl_memdev", r->match_cxl_memdev);
+        if (r->match_set & DT_MATCH_CXL_REGION)
+                fprintf(out, "match.cxl_region = %d\n", r->match_cxl_region);
         fprintf(out, "capacity = %s\n", dt_amount_to_string(&r->capacity, amount, sizeof(amount)));
         fprintf(out, "max_devices = %u\n", r->max_devices);
 }
@@ -103,6 +107,10 @@ static void dump_device_rule(const struct rule *r, FILE *out) {
                 print_size(out, "match.size_max", r->match_size_max);
         if (r->match_set & DT_MATCH_NAME)
                 dump_string(out, "match.name", r->match_name);
+        if (r->match_set & DT_MATCH_CXL_MEMDEV)
+                dump_string(out, "match.cxl_memdev", r->match_cxl_memdev);
+        if (r->match_set & DT_MATCH_CXL_REGION)
+                fprintf(out, "match.cxl_region = %d\n", r->match_cxl_region);
 
         fprintf(out, "mode = %s\n", dt_mode_to_string(r->mode));
         fprintf(out, "zone = %s\n", dt_zone_to_string(r->zone));

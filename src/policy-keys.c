@@ -177,6 +177,10 @@ static const struct key_def device_keys[] = {
           .match_bit = DT_MATCH_SIZE_MAX, .aux_offset = offsetof(struct rule_state, size_text[1]) },
         { .name = "match.name", .parse = glob_key, .offset = RULE(match_name), .match_bit = DT_MATCH_NAME,
           .expected = "expected a namespace name or glob, e.g. daxtierd-*" },
+        { .name = "match.cxl_memdev", .parse = glob_key, .offset = RULE(match_cxl_memdev),
+          .match_bit = DT_MATCH_CXL_MEMDEV, .expected = "expected a memdev name or serial, or a glob, e.g. mem0 or 0x1a*" },
+        { .name = "match.cxl_region", .parse = int_key, .offset = RULE(match_cxl_region),
+          .match_bit = DT_MATCH_CXL_REGION },
         /* What to do with a device that matches. */
         { .name = "mode", .parse = enum_key, .offset = RULE(mode), .required = true,
           .from_string = dt_mode_from_string, .expected = "expected system-ram, devdax or ignore" },
@@ -200,6 +204,10 @@ static const struct key_def region_keys[] = {
         { .name = "match.region", .parse = int_key, .offset = REGION(match_region), .match_bit = DT_MATCH_REGION },
         { .name = "match.target_node", .parse = int_key, .offset = REGION(match_target_node),
           .match_bit = DT_MATCH_TARGET_NODE },
+        { .name = "match.cxl_memdev", .parse = glob_key, .offset = REGION(match_cxl_memdev),
+          .match_bit = DT_MATCH_CXL_MEMDEV, .expected = "expected a memdev name or serial, or a glob, e.g. mem0 or 0x1a*" },
+        { .name = "match.cxl_region", .parse = int_key, .offset = REGION(match_cxl_region),
+          .match_bit = DT_MATCH_CXL_REGION },
         { .name = "capacity", .parse = amount_key, .offset = REGION(capacity), .required = true,
           .allow_free = true, .percent_max = DT_CAPACITY_PERCENT_MAX,
           .range = "a percentage must be from 0% to 100%",
@@ -530,6 +538,20 @@ static void check_size_bounds(struct loader *ld, struct rule_state *rs) {
                    rs->size_text[0], rs->size_text[1]);
 }
 
+/* The CXL keys of a [region] rule only mean something for CXL. */
+static void check_region_cxl(struct loader *ld, struct region_state *rs) {
+        const struct region_rule *ru = &rs->rule;
+        static const char *const keys[] = { "match.cxl_memdev", "match.cxl_region" };
+
+        if ((ru->match_set & DT_MATCH_SOURCE) && ru->match_source == DT_SOURCE_CXL)
+                return;
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                unsigned l = rs->key_line[key_index(region_keys, ELEMENTSOF(region_keys), keys[i])];
+                if (l > 0)
+                        line_error(ld, l, "[region %s] %s needs match.source = cxl", ru->name, keys[i]);
+        }
+}
+
 void keys_file_end(struct loader *ld) {
         struct section_ref s;
 
@@ -541,5 +563,6 @@ void keys_file_end(struct loader *ld) {
         for (size_t i = ld->first_region; i < ld->n_regions; i++) {
                 region_ref(ld, &ld->regions[i], &s);
                 check_section(ld, &s, ld->regions[i].rule.line);
+                check_region_cxl(ld, &ld->regions[i]);
         }
 }

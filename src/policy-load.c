@@ -155,6 +155,7 @@ static void rule_done(struct rule *r) {
         free(r->match_device);
         free(r->match_uuid);
         free(r->match_name);
+        free(r->match_cxl_memdev);
 }
 
 static void rule_state_done(struct rule_state *rs) {
@@ -166,6 +167,7 @@ static void rule_state_done(struct rule_state *rs) {
 static void region_rule_done(struct region_rule *r) {
         free(r->name);
         free(r->file);
+        free(r->match_cxl_memdev);
 }
 
 static void loader_done(struct loader *ld) {

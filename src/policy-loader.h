@@ -15,8 +15,8 @@
 #include "policy.h"
 
 /* Entries in the key tables of policy-keys.c (checked there). */
-#define DEVICE_KEYS_MAX 18
-#define REGION_KEYS_MAX 5
+#define DEVICE_KEYS_MAX 20
+#define REGION_KEYS_MAX 7
 #define DAEMON_KEYS_MAX 2
 
 struct rule_state {

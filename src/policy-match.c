@@ -7,7 +7,18 @@
 #include <fnmatch.h>
 #include <strings.h>
 
+#include "cxl-plan.h"
 #include "policy.h"
+
+/* A device matches match.cxl_memdev when any memdev behind its CXL region does. */
+static bool cxl_memdevs_match(const char *glob, const struct cxl_memdev_id *ids, size_t n) {
+        for (size_t i = 0; ids && i < n; i++) {
+                struct cxl_memdev m = { .name = ids[i].name, .serial = ids[i].serial };
+                if (cxl_memdev_matches(&m, glob))
+                        return true;
+        }
+        return false;
+}
 
 static bool rule_matches(const struct rule *r, const struct match_facts *f) {
         if (r->match_set & DT_MATCH_DEVICE)
@@ -42,6 +53,13 @@ static bool rule_matches(const struct rule *r, const struct match_facts *f) {
                 if (!f->ns_name || fnmatch(r->match_name, f->ns_name, 0) != 0)
                         return false;
 
+        if ((r->match_set & DT_MATCH_CXL_REGION) && (f->cxl_region < 0 || f->cxl_region != r->match_cxl_region))
+                return false;
+
+        if ((r->match_set & DT_MATCH_CXL_MEMDEV) &&
+            !cxl_memdevs_match(r->match_cxl_memdev, f->cxl_memdevs, f->n_cxl_memdevs))
+                return false;
+
         return true;
 }
 
@@ -63,6 +81,11 @@ static bool region_rule_matches(const struct region_rule *r, const struct region
                 return false;
         if ((r->match_set & DT_MATCH_TARGET_NODE) &&
             (f->target_node < 0 || f->target_node != r->match_target_node))
+                return false;
+        /* match.cxl_memdev of a [region] rule chooses the memdevs of the
+         * CXL region pass (regions-cxl.c); an existing region has none to
+         * compare here. */
+        if ((r->match_set & DT_MATCH_CXL_REGION) && (f->cxl_region < 0 || f->cxl_region != r->match_cxl_region))
                 return false;
         return true;
 }

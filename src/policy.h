@@ -29,6 +29,8 @@ enum {
         DT_MATCH_SIZE_MIN = 1u << 5,
         DT_MATCH_SIZE_MAX = 1u << 6,
         DT_MATCH_NAME = 1u << 7,
+        DT_MATCH_CXL_MEMDEV = 1u << 8,
+        DT_MATCH_CXL_REGION = 1u << 9,
 };
 
 struct rule {
@@ -45,6 +47,8 @@ struct rule {
         uint64_t match_size_min;
         uint64_t match_size_max;
         char *match_name;       /* fnmatch(3) glob on the namespace's name (alt_name) */
+        char *match_cxl_memdev; /* fnmatch(3) glob on a memdev's name or serial */
+        int match_cxl_region;   /* the CXL region number */
 
         enum dt_mode mode;
         enum dt_zone zone;
@@ -68,10 +72,12 @@ struct region_rule {
         char *file;
         unsigned line;
 
-        unsigned match_set;     /* DT_MATCH_SOURCE, DT_MATCH_REGION, DT_MATCH_TARGET_NODE */
+        unsigned match_set;     /* DT_MATCH_SOURCE, DT_MATCH_REGION, DT_MATCH_TARGET_NODE, DT_MATCH_CXL_* */
         enum dt_source match_source;
         int match_region;
         int match_target_node;
+        char *match_cxl_memdev; /* match.source = cxl: the memdevs a new CXL region may use */
+        int match_cxl_region;   /* an existing CXL region (never created: see daxtierd.conf(5)) */
 
         struct dt_amount capacity;
         unsigned max_devices;   /* namespaces (devices) of this rule per region */
@@ -106,6 +112,12 @@ struct config_errors {
         size_t n;
 };
 
+/* A CXL memdev behind a device: its name ("mem0") and memN/serial. */
+struct cxl_memdev_id {
+        char name[16];
+        uint64_t serial;
+};
+
 /* What policy_match() looks at. Unknown numbers are -1, unknown strings NULL. */
 struct match_facts {
         const char *name;       /* "dax0.0" */
@@ -116,6 +128,9 @@ struct match_facts {
         int target_node;
         uint64_t size;
         const char *ns_name;    /* namespace alt_name, or NULL */
+        int cxl_region;         /* source cxl: the CXL region number, else -1 */
+        const struct cxl_memdev_id *cxl_memdevs;        /* the memdevs behind that region */
+        size_t n_cxl_memdevs;
 };
 
 /* What policy_match_region() looks at.  Unknown numbers are -1. */
@@ -124,6 +139,7 @@ struct region_facts {
         enum dt_source source;
         int region;
         int target_node;
+        int cxl_region;         /* the CXL region behind it, -1 when none or unknown */
 };
 
 /*

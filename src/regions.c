@@ -3,7 +3,9 @@
 
 #include "audit-region.h"
 #include "carve.h"
+#include "cxl-pass.h"
 #include "log.h"
+#include "regions-cxl.h"
 #include "regions.h"
 #include "util.h"
 #include "worker.h"
@@ -31,11 +33,40 @@ struct region_runner {
         size_t n_memo;
 };
 
-/* In the worker thread. */
+/* In the worker thread: the carving pass with the rules that carve
+ * namespaces, then the CXL pass with the ones that create CXL regions
+ * (cxl_pass_rule()), whose results follow the carving pass's. */
 static void pass_main(void *userdata) {
         struct region_runner *rr = userdata;
+        struct carve_request carve = *rr->req;
+        struct carve_results cxl = {};
+        _cleanup_free_ struct region_rule *rules = NULL;
 
-        rr->result = carve_regions(rr->req, &rr->results, &rr->n_results);
+        rules = calloc(rr->req->n_rules ? rr->req->n_rules : 1, sizeof(*rules));
+        if (!rules) {
+                rr->result = -ENOMEM;
+                return;
+        }
+        carve.rules = rules;
+        carve.n_rules = cxl_pass_carve_rules(rr->req->rules, rr->req->n_rules, rules);
+        rr->result = carve_regions(&carve, &rr->results, &rr->n_results);
+        /* A carving pass that cannot list the nd regions (no libndctl
+         * context) does not stop the CXL pass. */
+        int r = cxl_region_pass(rr->req, &cxl);
+        if (rr->result >= 0)
+                rr->result = r;
+        if (cxl.n > 0) {
+                struct carve_result *v = realloc(rr->results, (rr->n_results + cxl.n) * sizeof(*v));
+                if (!v) {
+                        carve_results_free(cxl.v, cxl.n);
+                        rr->result = -ENOMEM;
+                        return;
+                }
+                memcpy(v + rr->n_results, cxl.v, cxl.n * sizeof(*v));
+                rr->results = v;
+                rr->n_results += cxl.n;
+                free(cxl.v);
+        }
 }
 
 static struct memo *memo_find(struct region_runner *rr, const char *region) {

@@ -44,6 +44,23 @@ void uevent_route(const char *subsystem, const char *action, const char *name, s
                 return;
         }
 
+        /* CXL: a memdev whose driver bound, or a new endpoint port, is
+         * capacity a [region] rule with match.source = cxl may use (the
+         * cxl modules load at coldplug, after the daemon's first pass).
+         * Regions and decoders are left out: daxtierd's own region
+         * creation makes those. */
+        if (streq(subsystem, "cxl")) {
+                unsigned id;
+                char c;
+
+                if ((streq(action, "bind") && sscanf(name, "mem%u%c", &id, &c) == 1) ||
+                    ((streq(action, "add") || streq(action, "bind")) && sscanf(name, "endpoint%u%c", &id, &c) == 1)) {
+                        ret->kind = UEVENT_CXL;
+                        ret->regions = true;
+                }
+                return;
+        }
+
         if (streq(subsystem, "memory")) {
                 if (!startswith(name, "memory") || safe_atou64(name + 6, 10, &ret->block) < 0)
                         return;

@@ -19,6 +19,7 @@ enum uevent_kind {
         UEVENT_DAX,             /* a dax device: name */
         UEVENT_ND,              /* an NVDIMM bus object (DIMM, region, ...) */
         UEVENT_MEMORY,          /* a memory block: block */
+        UEVENT_CXL,             /* a CXL memdev or endpoint became usable: a region pass */
 };
 
 struct uevent_route {

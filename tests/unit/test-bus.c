@@ -40,7 +40,7 @@ START_TEST(test_table) {
         static const char *const expected[] = {
                 "Name", "Source", "State", "Rule", "Mode", "Size", "TargetNode", "Zone", "OnlineBlocks",
                 "TotalBlocks", "MemmapOnMemory", "LastError", "LastTransition", "Security", "BadBlocks",
-                "ClearedBytes", "SkippedBlocks", "LastScrub", "ScrubOutcome",
+                "ClearedBytes", "SkippedBlocks", "LastScrub", "ScrubOutcome", "CxlRegion", "CxlMemdevs",
         };
 
         /* The interface as documented in daxtierd(8), in its order. */
@@ -101,6 +101,29 @@ START_TEST(test_getters_new_device) {
         ck_assert_str_eq(get(d, "Rule").s, "");
         ck_assert_str_eq(get(d, "State").s, dev_state_to_string(d->state));
         ck_assert_int_eq(get(d, "MemmapOnMemory").b, 0);
+        device_free(d);
+}
+END_TEST
+
+START_TEST(test_getters_cxl) {
+        struct device *d = device_new("dax4.0");
+
+        ck_assert_ptr_nonnull(d);
+        ck_assert_int_eq(get(d, "CxlRegion").i, -1);
+        ck_assert_str_eq(get(d, "CxlMemdevs").s, "");
+        d->facts_valid = true;
+        d->facts.source = DT_SOURCE_CXL;
+        d->facts.region = 4;
+        d->facts.n_cxl_memdevs = 2;
+        d->facts.cxl_memdevs[0] = (struct cxl_memdev_id) { "mem0", 0xa1 };
+        d->facts.cxl_memdevs[1] = (struct cxl_memdev_id) { "mem2", 0 };
+        dax_facts_cxl_memdevs(&d->facts, d->cxl_memdevs, sizeof(d->cxl_memdevs));
+        ck_assert_int_eq(get(d, "CxlRegion").i, 4);
+        /* memN/serial prints 0 as "0", without 0x. */
+        ck_assert_str_eq(get(d, "CxlMemdevs").s, "mem0=0xa1,mem2=0");
+        /* An nd region number is not a CXL region. */
+        d->facts.source = DT_SOURCE_PMEM;
+        ck_assert_int_eq(get(d, "CxlRegion").i, -1);
         device_free(d);
 }
 END_TEST
@@ -260,6 +283,7 @@ static Suite *bus_suite(void) {
         tc = tcase_create("getters");
         tcase_add_test(tc, test_getters_new_device);
         tcase_add_test(tc, test_getters_values);
+        tcase_add_test(tc, test_getters_cxl);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("names");

@@ -142,6 +142,31 @@ START_TEST(test_first_match_wins) {
 }
 END_TEST
 
+/* match.cxl_region names the dax region of an existing CXL region. */
+START_TEST(test_match_cxl_region) {
+        struct carve_region f = region0();
+        struct carve_result *r;
+
+        rules[0].match_set = DT_MATCH_SOURCE | DT_MATCH_CXL_REGION;
+        rules[0].match_source = DT_SOURCE_CXL;
+        rules[0].match_cxl_region = 3;
+        req.n_rules = 1;
+        f.source = DT_SOURCE_CXL;
+        f.id = 3;
+        f.name = "dax_region3";
+        r = run(&f);
+        ck_assert_ptr_nonnull(r);
+        ck_assert_str_eq(r->rule, "half");
+        f.id = 4;
+        f.name = "dax_region4";
+        ck_assert_ptr_null(run(&f));
+        /* an hmem dax region of that number is no CXL region */
+        f.source = DT_SOURCE_HMEM;
+        f.id = 3;
+        ck_assert_ptr_null(run(&f));
+}
+END_TEST
+
 /* ---- sizes and rounding ----------------------------------------------------- */
 
 START_TEST(test_create_half) {
@@ -467,6 +492,7 @@ static Suite *carve_suite(void) {
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_no_rule_no_touch);
         tcase_add_test(tc, test_first_match_wins);
+        tcase_add_test(tc, test_match_cxl_region);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("sizes");

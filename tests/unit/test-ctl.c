@@ -725,6 +725,8 @@ START_TEST(test_show_text) {
                             "ScrubOutcome: none\n"
                             "LastError: /dev/dax1.0 is in use by pid 42 (sleep)\n"
                             "LastTransition: 2023-11-14 22:14:20 UTC\n"
+                            "CxlRegion: -\n"
+                            "CxlMemdevs: -\n"
                             "ObjectPath: /org/daxtier/Daxtierd1/device/dax1_0\n");
         free(s);
 
@@ -748,6 +750,8 @@ START_TEST(test_show_text) {
                             "ScrubOutcome: done\n"
                             "LastError: -\n"
                             "LastTransition: 2023-11-14 22:13:20 UTC\n"
+                            "CxlRegion: -\n"
+                            "CxlMemdevs: -\n"
                             "ObjectPath: /org/daxtier/Daxtierd1/device/dax0_0\n");
         free(s);
 }
@@ -780,6 +784,8 @@ START_TEST(test_show_text_empty) {
                             "ScrubOutcome: -\n"
                             "LastError: -\n"
                             "LastTransition: -\n"
+                            "CxlRegion: -\n"
+                            "CxlMemdevs: -\n"
                             "ObjectPath: -\n");
         free(s);
 }
@@ -829,6 +835,8 @@ static const struct key device_keys[] = {
         { "skipped_blocks", json_type_int },
         { "last_scrub", json_type_int },
         { "scrub_outcome", json_type_string },
+        { "cxl_region", json_type_int },
+        { "cxl_memdevs", json_type_array },
 };
 
 static const struct key show_extra_keys[] = {
@@ -1054,6 +1062,42 @@ START_TEST(test_show_json) {
 }
 END_TEST
 
+START_TEST(test_cxl_status) {
+        struct ctl_device *d;
+        struct json_object *root, *o;
+        char *s = NULL;
+
+        add("dax0.0", "pmem", "online", GiB, 0, "Movable", 8, 8);
+        d = add("dax4.0", "cxl", "online", GiB, 1, "Movable", 7, 8);
+        d->cxl_region = 4;
+        set_s(d, "CxlMemdevs", "mem0=0xa1,mem1=0xa2");
+        d->badblocks = 1;
+        ck_assert_int_eq(ctl_format_status(&rep, &s), 0);
+        ck_assert_ptr_nonnull(strstr(s, "\ndax4.0: CXL region4, memdevs mem0=0xa1,mem1=0xa2, 1 poison range\n"));
+        ck_assert_ptr_null(strstr(s, "dax0.0: CXL"));
+        free(s);
+
+        ck_assert_int_eq(ctl_format_device(d, &s), 0);
+        ck_assert_ptr_nonnull(strstr(s, "\nCxlRegion: region4\nCxlMemdevs: mem0=0xa1,mem1=0xa2\n"));
+        free(s);
+
+        ck_assert_int_eq(ctl_json_status(&rep, &s), 0);
+        root = parse_json(s);
+        o = json_object_array_get_idx(get(root, "devices"), 1);
+        ck_assert_int_eq(json_object_get_int(get(o, "cxl_region")), 4);
+        /* cxl_memdevs: [{"name": "mem0", "serial": "0xa1"}, ...] */
+        ck_assert_uint_eq(json_object_array_length(get(o, "cxl_memdevs")), 2);
+        ck_assert_str_eq(json_object_get_string(get(json_object_array_get_idx(get(o, "cxl_memdevs"), 1), "name")), "mem1");
+        ck_assert_str_eq(json_object_get_string(get(json_object_array_get_idx(get(o, "cxl_memdevs"), 1), "serial")), "0xa2");
+        ck_assert_str_eq(json_object_get_string(get(json_object_array_get_idx(get(o, "cxl_memdevs"), 0), "serial")), "0xa1");
+        o = json_object_array_get_idx(get(root, "devices"), 0);
+        ck_assert_int_eq(json_object_get_int(get(o, "cxl_region")), -1);
+        ck_assert_uint_eq(json_object_array_length(get(o, "cxl_memdevs")), 0);
+        json_object_put(root);
+        free(s);
+}
+END_TEST
+
 START_TEST(test_list_json) {
         struct json_object *root;
         char *s = NULL;
@@ -1151,7 +1195,8 @@ START_TEST(test_security_json) {
         ck_assert_str_eq(json_object_get_string(get(d, "security")), "frozen");
         ck_assert_pstr_eq(key_after(d, "last_error"), "security");
         ck_assert_pstr_eq(key_after(d, "security"), "badblocks");
-        ck_assert_pstr_eq(key_after(d, "scrub_outcome"), NULL); /* last key of status */
+        ck_assert_pstr_eq(key_after(d, "scrub_outcome"), "cxl_region");
+        ck_assert_pstr_eq(key_after(d, "cxl_memdevs"), NULL); /* last key of status */
         d = json_object_array_get_idx(get(root, "devices"), 1);
         ck_assert_str_eq(json_object_get_string(get(d, "security")), "");
         json_object_put(root);
@@ -1163,7 +1208,7 @@ START_TEST(test_security_json) {
         ck_assert_str_eq(json_object_get_string(get(o, "security")), "frozen");
         ck_assert_pstr_eq(key_after(o, "last_error"), "security");
         ck_assert_pstr_eq(key_after(o, "security"), "badblocks");
-        ck_assert_pstr_eq(key_after(o, "scrub_outcome"), "last_transition");
+        ck_assert_pstr_eq(key_after(o, "cxl_memdevs"), "last_transition");
         json_object_put(o);
         free(s);
 
@@ -1256,7 +1301,8 @@ START_TEST(test_poison_json) {
         expect_keys(d, device_keys, ELEMENTSOF(device_keys), NULL, 0);
         for (size_t i = 0; i + 1 < ELEMENTSOF(order); i++)
                 ck_assert_pstr_eq(key_after(d, order[i]), order[i + 1]);
-        ck_assert_pstr_eq(key_after(d, "scrub_outcome"), NULL);
+        ck_assert_pstr_eq(key_after(d, "scrub_outcome"), "cxl_region");
+        ck_assert_pstr_eq(key_after(d, "cxl_memdevs"), NULL);
         ck_assert_int_eq(json_object_get_int64(get(d, "badblocks")), 3);
         ck_assert_uint_eq(json_object_get_uint64(get(d, "cleared_bytes")), MiB);
         ck_assert_int_eq(json_object_get_int64(get(d, "skipped_blocks")), 2);
@@ -1274,7 +1320,7 @@ START_TEST(test_poison_json) {
         expect_keys(o, device_keys, ELEMENTSOF(device_keys), show_extra_keys, ELEMENTSOF(show_extra_keys));
         for (size_t i = 0; i + 1 < ELEMENTSOF(order); i++)
                 ck_assert_pstr_eq(key_after(o, order[i]), order[i + 1]);
-        ck_assert_pstr_eq(key_after(o, "scrub_outcome"), "last_transition");
+        ck_assert_pstr_eq(key_after(o, "cxl_memdevs"), "last_transition");
         ck_assert_int_eq(json_object_get_int64(get(o, "skipped_blocks")), 2);
         ck_assert_str_eq(json_object_get_string(get(o, "scrub_outcome")), "timed-out");
         json_object_put(o);
@@ -1355,6 +1401,7 @@ static Suite *ctl_suite(void) {
         tcase_add_loop_test(tc, test_status_text_sizes, 0, ELEMENTSOF(sizes));
         tcase_add_test(tc, test_status_text_several_errors);
         tcase_add_test(tc, test_show_text);
+        tcase_add_test(tc, test_cxl_status);
         tcase_add_test(tc, test_show_text_empty);
         tcase_add_test(tc, test_list_text);
         suite_add_tcase(s, tc);

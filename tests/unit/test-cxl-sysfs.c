@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cxl-facts.h"
 #include "cxl-poison.h"
 #include "cxl-sysfs.h"
 #include "sysfs.h"
@@ -274,6 +275,76 @@ START_TEST(test_plan_and_create) {
         ck_assert_int_eq(cxl_sysfs_dax_region("dax0.0", name, sizeof(name)), 0);
         ck_assert_str_eq(name, "region0");
         cxl_sysfs_free(&c);
+
+        /* The device's facts (kernel.c): the memdevs behind region0 and their serials. */
+        {
+                struct dax_facts f = { .source = DT_SOURCE_CXL, .region = 0 };
+                char text[128];
+
+                ck_assert_int_eq(cxl_facts_read(&f), 0);
+                ck_assert_uint_eq(f.n_cxl_memdevs, 2);
+                ck_assert_str_eq(f.cxl_memdevs[0].name, "mem1");
+                ck_assert_uint_eq(f.cxl_memdevs[0].serial, 0xa1);
+                ck_assert_str_eq(f.cxl_memdevs[1].name, "mem2");
+                ck_assert_uint_eq(f.cxl_memdevs[1].serial, 0xa2);
+                ck_assert_str_eq(dax_facts_cxl_memdevs(&f, text, sizeof(text)), "mem1=0xa1,mem2=0xa2");
+                /* an nd region of the same number is not a CXL region */
+                f.source = DT_SOURCE_PMEM;
+                ck_assert_int_eq(cxl_facts_read(&f), 0);
+                ck_assert_uint_eq(f.n_cxl_memdevs, 0);
+                f.source = DT_SOURCE_CXL;
+                f.region = 7;
+                ck_assert_int_eq(cxl_facts_read(&f), -ENOENT);
+                ck_assert_uint_eq(f.n_cxl_memdevs, 0);
+        }
+}
+END_TEST
+
+static int intent_seen(const char *region, void *userdata) {
+        char *seen = userdata;
+
+        /* nothing is made yet when the name is recorded */
+        snprintf(seen, CXL_NAME_MAX, "%s", region);
+        ck_assert_str_eq(get(BUS "/decoder4.0/dpa_size"), "0x0000000000000000");
+        return strcmp(region, "region0") == 0 ? 0 : -EIO;
+}
+
+static int intent_fails(const char *region, void *userdata) {
+        (void) region;
+        (void) userdata;
+        return -ENOSPC;
+}
+
+/* The region pass records the name before the region exists; if it cannot, nothing is made. */
+START_TEST(test_create_intent) {
+        struct cxl_sysfs c;
+        struct cxl_topology t;
+        struct cxl_plan p;
+        struct dt_amount a = { .kind = DT_AMOUNT_SIZE, .size = 512 * MiB };
+        char name[CXL_NAME_MAX] = "", seen[CXL_NAME_MAX] = "";
+        const char *step = NULL;
+
+        ck_assert_int_eq(cxl_sysfs_scan(&c), 0);
+        cxl_sysfs_topology(&c, 128 * MiB, &t);
+        ck_assert_int_eq(cxl_plan_regions(&a, "0xa[12]", "fast", &t, &p), 0);
+        region0_appears();
+        ck_assert_int_eq(cxl_sysfs_create_ram_region_intent(&c, &p.regions[0], intent_fails, NULL, name, sizeof(name),
+                                                            &step),
+                         -ENOSPC);
+        ck_assert_str_eq(step, "recording the region before creating it");
+        ck_assert_str_eq(name, "");
+        /* not even the region's name was written back */
+        ck_assert_str_eq(get(ACPI "/decoder0.0/create_ram_region"), "region0");
+        ck_assert_str_eq(get(BUS "/decoder4.0/mode"), "none");
+        ck_assert_str_eq(get(BUS "/region0/commit"), "");
+
+        ck_assert_int_eq(cxl_sysfs_create_ram_region_intent(&c, &p.regions[0], intent_seen, seen, name, sizeof(name),
+                                                            &step),
+                         0);
+        ck_assert_str_eq(seen, "region0");
+        ck_assert_str_eq(name, "region0");
+        ck_assert_str_eq(get(BUS "/region0/commit"), "1");
+        cxl_sysfs_free(&c);
 }
 END_TEST
 
@@ -358,6 +429,7 @@ static Suite *cxl_sysfs_suite(void) {
         tcase_add_test(tc, test_scan);
         tcase_add_test(tc, test_plan_and_create);
         tcase_add_test(tc, test_create_failure_undoes);
+        tcase_add_test(tc, test_create_intent);
         tcase_add_test(tc, test_no_cxl_bus);
         tcase_add_test(tc, test_poison_line);
         tcase_add_test(tc, test_poison_list_unsupported);

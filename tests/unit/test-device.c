@@ -531,7 +531,8 @@ static int fake_badblocks(void *ctx, const struct dax_facts *fa, struct bad_rang
 
         if (f->n_badblocks++ == 0)
                 f->badblocks_at = f->n_log;
-        ck_assert_int_eq(fa->source, DT_SOURCE_PMEM);
+        /* pmem: nd badblocks; cxl: the memdevs' poison lists (cxl-facts.c). */
+        ck_assert(fa->source == DT_SOURCE_PMEM || fa->source == DT_SOURCE_CXL);
         if (f->badblocks_err)
                 return f->badblocks_err;
         for (size_t i = 0; i < f->n_bad && i < max; i++)
@@ -553,6 +554,9 @@ static int fake_clear_error(void *ctx, const struct dax_facts *fa, uint64_t addr
         ck_assert_msg(fake_range_in_dev(fa->name, addr, len), "clear_error(0x%llx+%llu) outside %s",
                       (unsigned long long) addr, (unsigned long long) len, fa->name);
         *cleared = 0;
+        /* Like kernel.c: CXL memory has no nd bus to clear through. */
+        if (fa->source == DT_SOURCE_CXL)
+                return -EOPNOTSUPP;
         if (f->clear_err)
                 return f->clear_err;
 
@@ -1360,6 +1364,9 @@ START_TEST(test_rezone_after_udev_onliner) {
 }
 END_TEST
 
+static void fake_pmem(struct fake_dev *fd);
+static void fake_cxl(struct fake_dev *fd);
+
 START_TEST(test_rezone_block_stuck) {
         struct rule r = rule_ram(DT_ZONE_MOVABLE);
 
@@ -1381,6 +1388,46 @@ START_TEST(test_rezone_block_stuck) {
         ck_assert_str_eq(fk.blocks[33].zone, "Movable");
         ck_assert_str_eq(fk.blocks[35].zone, "Movable");
         ck_assert_uint_eq(dut->online_blocks, N_BLOCKS);
+        /* hmem: the record says what to change. */
+        ck_assert_contains(note_msg(NOTE_BLOCK_STUCK), "memhp_default_state=offline");
+        ck_assert_contains(last_reason(), "memhp_default_state=offline");
+}
+END_TEST
+
+/* A CXL device the kernel onlined into Normal before the daemon ran:
+ * reconciled in place; the block it cannot move is named, with the fix. */
+START_TEST(test_cxl_onlined_before_daemon) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fake_cxl(fdev);
+        fake_on_kmem(fdev, BLOCK_ONLINE, "Normal");
+        fk.blocks[36].offline_err = -EBUSY;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "kmem checking onlining failed");
+        ck_assert_contains(note_msg(NOTE_REZONED), "7 of 8");
+        ck_assert_contains(note_msg(NOTE_BLOCK_STUCK), "memory36");
+        ck_assert_contains(note_msg(NOTE_BLOCK_STUCK), "memhp_default_state=offline");
+        ck_assert_str_eq(fk.blocks[35].zone, "Movable");
+        ck_assert_str_eq(fk.blocks[36].zone, "Normal");
+}
+END_TEST
+
+/* pmem is never onlined by the kernel at probe: no such advice. */
+START_TEST(test_pmem_block_stuck_no_hint) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fake_pmem(fdev);
+        fake_on_kmem(fdev, BLOCK_ONLINE, "Normal");
+        fk.blocks[34].offline_err = -EBUSY;
+        r.scrub = DT_SCRUB_NONE;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_contains(note_msg(NOTE_BLOCK_STUCK), "memory34");
+        ck_assert_not_contains(note_msg(NOTE_BLOCK_STUCK), "memhp_default_state");
+        ck_assert_not_contains(last_reason(), "memhp_default_state");
 }
 END_TEST
 
@@ -2206,6 +2253,15 @@ static void fake_pmem(struct fake_dev *fd) {
         fd->facts.region_start = REGION_START;
 }
 
+/* A CXL device behind region 4 of two memdevs, as kernel.c reads it. */
+static void fake_cxl(struct fake_dev *fd) {
+        fd->facts.source = DT_SOURCE_CXL;
+        fd->facts.region = 4;
+        fd->facts.n_cxl_memdevs = 2;
+        fd->facts.cxl_memdevs[0] = (struct cxl_memdev_id) { "mem0", 0xa1 };
+        fd->facts.cxl_memdevs[1] = (struct cxl_memdev_id) { "mem1", 0xa2 };
+}
+
 static void fake_add_bad(uint64_t start, uint64_t len, bool uncleareable) {
         ck_assert_uint_lt(fk.n_bad, MAX_BAD);
         fk.bad[fk.n_bad++] = (struct fake_bad) { .start = start, .len = len, .uncleareable = uncleareable };
@@ -2778,6 +2834,65 @@ START_TEST(test_poison_refused) {
 }
 END_TEST
 
+/* CXL poison (from the memdevs' poison lists) before onlining: skip-blocks
+ * leaves exactly the poisoned block offline; nothing can be cleared. */
+START_TEST(test_cxl_poison_skip_blocks) {
+        struct rule r = rule_poison(DT_SCRUB_ARS, DT_ON_POISON_SKIP_BLOCKS, DT_SCRUB_UNSUPPORTED_PROCEED);
+        const uint64_t in34 = DEV_START + BLOCK_ADDR(2) + 64;
+        const uint64_t want[] = { 34 };
+        struct match_facts m;
+
+        fake_cxl(fdev);
+        fake_add_bad(in34, 64, false);
+        prepare(dut, &r);
+        dax_facts_to_match(&dut->facts, &m);
+        ck_assert_int_eq(m.cxl_region, 4);
+        ck_assert_uint_eq(m.n_cxl_memdevs, 2);
+        ck_assert_str_eq(m.cxl_memdevs[1].name, "mem1");
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking scrubbing clearing binding onlining online");
+        ck_assert_contains(note_msg(NOTE_SCRUB_UNSUPPORTED), "cxl has no address range scrub");
+        ck_assert_contains(note_msg(NOTE_POISON_CLEARED), "cleared 0 bytes");
+        ck_assert_contains(note_msg(NOTE_POISON_SKIPPED), "memory34 stays offline");
+        ck_assert_uint_eq(dut->badblocks, 1);
+        ck_assert_uint_eq(dut->skipped_blocks, 1);
+        expect_online_except(want, ELEMENTSOF(want));
+        ck_assert(fake_has_bad(in34, 64));
+}
+END_TEST
+
+/* The same with on_poison = refuse: the device stays devdax. */
+START_TEST(test_cxl_poison_refused) {
+        struct rule r = rule_poison(DT_SCRUB_ARS, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_PROCEED);
+        const uint64_t a = DEV_START + BLOCK_ADDR(5);
+
+        fake_cxl(fdev);
+        fake_add_bad(a, 128, false);
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking scrubbing clearing refused");
+        ck_assert_contains(last_reason(), range_str(a, 128));
+        ck_assert_contains(last_reason(), "on_poison = refuse");
+        expect_untouched();
+}
+END_TEST
+
+/* Devices of other sources have no CXL region or memdevs to match. */
+START_TEST(test_cxl_match_facts_other_sources) {
+        struct match_facts m;
+
+        fake_pmem(fdev);
+        dax_facts_to_match(&fdev->facts, &m);
+        ck_assert_int_eq(m.cxl_region, -1);
+        ck_assert_uint_eq(m.n_cxl_memdevs, 0);
+        fdev->facts.source = DT_SOURCE_HMEM;
+        dax_facts_to_match(&fdev->facts, &m);
+        ck_assert_int_eq(m.cxl_region, -1);
+}
+END_TEST
+
 /* (g) poison that stays, on_poison = skip-blocks */
 START_TEST(test_poison_skip_blocks) {
         struct rule r = rule_poison(DT_SCRUB_ARS, DT_ON_POISON_SKIP_BLOCKS, DT_SCRUB_UNSUPPORTED_PROCEED);
@@ -3070,10 +3185,16 @@ START_TEST(test_poison_ranges_clip) {
         ck_assert_uint_eq(out[2].start, DEV_END - 1024);
         ck_assert_uint_eq(out[2].len, 512);
 
-        /* Errors come through; a source without an nd region has none. */
+        /* Errors come through, for CXL too, except that a CXL memdev
+         * without a poison list knows no poison; hmem has none. */
         fk.badblocks_err = -EIO;
         ck_assert_int_eq(device_poison_ranges(dut, &fake_backend, &fk, out, ELEMENTSOF(out)), -EIO);
         dut->facts.source = DT_SOURCE_CXL;
+        ck_assert_int_eq(device_poison_ranges(dut, &fake_backend, &fk, out, ELEMENTSOF(out)), -EIO);
+        fk.badblocks_err = -EOPNOTSUPP;
+        ck_assert_int_eq(device_poison_ranges(dut, &fake_backend, &fk, out, ELEMENTSOF(out)), 0);
+        fk.badblocks_err = -EIO;
+        dut->facts.source = DT_SOURCE_HMEM;
         ck_assert_int_eq(device_poison_ranges(dut, &fake_backend, &fk, out, ELEMENTSOF(out)), 0);
 }
 END_TEST
@@ -3408,6 +3529,8 @@ static Suite *device_suite(void) {
         tcase_add_test(tc, test_rezone_movable_to_normal);
         tcase_add_test(tc, test_rezone_after_udev_onliner);
         tcase_add_test(tc, test_rezone_block_stuck);
+        tcase_add_test(tc, test_cxl_onlined_before_daemon);
+        tcase_add_test(tc, test_pmem_block_stuck_no_hint);
         tcase_add_test(tc, test_online_block_fails);
         tcase_add_test(tc, test_online_block_unreadable);
         tcase_add_test(tc, test_competitor_after_onlining);
@@ -3489,6 +3612,9 @@ static Suite *device_suite(void) {
         tcase_add_test(tc, test_badblocks_unreadable);
         tcase_add_test(tc, test_poison_refused);
         tcase_add_test(tc, test_poison_skip_blocks);
+        tcase_add_test(tc, test_cxl_poison_skip_blocks);
+        tcase_add_test(tc, test_cxl_poison_refused);
+        tcase_add_test(tc, test_cxl_match_facts_other_sources);
         tcase_add_test(tc, test_poison_skip_spanning_range);
         tcase_add_test(tc, test_poison_skip_on_kmem);
         tcase_add_test(tc, test_poison_skip_after_competing_onliner);

@@ -893,6 +893,7 @@ static struct match_facts facts(void) {
                 .region = 1,
                 .target_node = 2,
                 .size = 4 * GiB,
+                .cxl_region = -1,
         };
 }
 
@@ -912,6 +913,73 @@ static bool matches(const char *match_lines, const struct match_facts *f) {
                 ck_assert_ptr_eq(policy_match(pol, f), &pol->rules[0]);
         return m;
 }
+
+START_TEST(test_match_cxl) {
+        static const struct cxl_memdev_id ids[] = { { "mem0", 0xa1 }, { "mem3", 0x1F00 } };
+        struct match_facts f = facts();
+        char *text;
+
+        f.source = DT_SOURCE_CXL;
+        f.region = 4;
+        f.cxl_region = 4;
+        f.cxl_memdevs = ids;
+        f.n_cxl_memdevs = ELEMENTSOF(ids);
+
+        ck_assert(matches("match.cxl_region = 4\n", &f));
+        ck_assert(!matches("match.cxl_region = 0\n", &f));
+        /* By name, by serial as memN/serial prints it (any case), by glob; any memdev will do. */
+        ck_assert(matches("match.cxl_memdev = mem0\n", &f));
+        ck_assert(matches("match.cxl_memdev = mem3\n", &f));
+        ck_assert(!matches("match.cxl_memdev = mem1\n", &f));
+        ck_assert(matches("match.cxl_memdev = 0xa1\n", &f));
+        ck_assert(matches("match.cxl_memdev = 0x1f00\n", &f));
+        ck_assert(matches("match.cxl_memdev = 0x1F*\n", &f));
+        ck_assert(!matches("match.cxl_memdev = 0xa2\n", &f));
+        ck_assert(matches("match.cxl_memdev = mem[03]\n", &f));
+        ck_assert(matches("match.source = cxl\nmatch.cxl_memdev = 0xa1\nmatch.cxl_region = 4\n", &f));
+        ck_assert(!matches("match.cxl_memdev = 0xa1\nmatch.cxl_region = 5\n", &f));
+
+        /* A device with no CXL region (pmem, hmem, unknown) matches neither key. */
+        f.n_cxl_memdevs = 0;
+        ck_assert(!matches("match.cxl_memdev = *\n", &f));
+        f.cxl_region = -1;
+        ck_assert(!matches("match.cxl_region = 0\n", &f));
+        f.cxl_memdevs = NULL;
+        f.n_cxl_memdevs = 3;
+        ck_assert(!matches("match.cxl_memdev = *\n", &f));
+
+        /* [region] rules: the keys need match.source = cxl; cxl_region compares the region's. */
+        policy_free(pol);
+        pol = NULL;
+        ck_assert_int_eq(load_main("[region r]\nmatch.cxl_memdev = mem0\ncapacity = 1G\n"), -EINVAL);
+        ck_assert_uint_eq(errs.n, 1);
+        expect_error(0, main_path(), 2, "[region r] match.cxl_memdev needs match.source = cxl", NULL, NULL);
+        config_errors_clear(&errs);
+        ck_assert_int_eq(load_main("[region r]\nmatch.source = pmem\nmatch.cxl_region = 2\ncapacity = 1G\n"), -EINVAL);
+        ck_assert_uint_eq(errs.n, 1);
+        expect_error(0, main_path(), 3, "[region r] match.cxl_region needs match.source = cxl", NULL, NULL);
+        config_errors_clear(&errs);
+        ck_assert_int_eq(load_main("[device d]\nmatch.cxl_memdev =\nmode = system-ram\n"
+                                   "[device e]\nmatch.cxl_region = -1\nmode = system-ram\n"), -EINVAL);
+        ck_assert_uint_eq(errs.n, 2);
+        expect_error(0, main_path(), 2, "match.cxl_memdev", "expected a memdev name or serial", NULL);
+        expect_error(1, main_path(), 5, "match.cxl_region", "non-negative integer", NULL);
+        config_errors_clear(&errs);
+        expect_ok(load_main("[region r]\nmatch.source = cxl\nmatch.cxl_memdev = 0xa*\ncapacity = free\n"));
+        ck_assert_str_eq(pol->region_rules[0].match_cxl_memdev, "0xa*");
+        ck_assert(pol->region_rules[0].match_set & DT_MATCH_CXL_MEMDEV);
+        policy_free(pol);
+        pol = NULL;
+        expect_ok(load_main("[device d]\nmatch.cxl_region = 3\nmatch.cxl_memdev = mem?\nmode = system-ram\n"
+                            "[region r]\nmatch.source = cxl\nmatch.cxl_memdev = 0xA1\ncapacity = 50%\n"));
+        text = dump_to_string(pol);
+        ck_assert_msg(strstr(text, "[device d]\nmatch.cxl_memdev = mem?\nmatch.cxl_region = 3\nmode = system-ram\n"),
+                      "device rule in:\n%s", text);
+        ck_assert_msg(strstr(text, "[region r]\nmatch.source = cxl\nmatch.cxl_memdev = 0xA1\ncapacity = 50%\n"),
+                      "region rule in:\n%s", text);
+        free(text);
+}
+END_TEST
 
 START_TEST(test_match_first_wins) {
         struct match_facts f = facts();
@@ -1235,6 +1303,7 @@ static struct region_facts region_facts(void) {
                 .source = DT_SOURCE_PMEM,
                 .region = 1,
                 .target_node = 2,
+                .cxl_region = -1,
         };
 }
 
@@ -2168,6 +2237,7 @@ static Suite *policy_suite(void) {
         tcase_add_test(tc, test_region_capacity_values);
         tcase_add_test(tc, test_ram_cap);
         tcase_add_test(tc, test_match_region_rules);
+        tcase_add_test(tc, test_match_cxl);
         tcase_add_test(tc, test_region_dump_round_trip);
         tcase_add_test(tc, test_amount_to_string);
         tcase_add_test(tc, test_exact_region_messages);

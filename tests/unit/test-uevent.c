@@ -124,6 +124,22 @@ START_TEST(test_memory) {
 }
 END_TEST
 
+START_TEST(test_cxl) {
+        struct uevent_route r = route("cxl", "bind", "mem0");
+
+        ck_assert_int_eq(r.kind, UEVENT_CXL);
+        ck_assert(r.regions && !r.remove && !r.fresh && !r.security);
+        ck_assert_int_eq(route("cxl", "add", "endpoint5").kind, UEVENT_CXL);
+        ck_assert_int_eq(route("cxl", "bind", "endpoint5").kind, UEVENT_CXL);
+        /* Not before the driver bound; not the regions and decoders daxtierd itself makes. */
+        ck_assert_int_eq(route("cxl", "add", "mem0").kind, UEVENT_IGNORE);
+        ck_assert_int_eq(route("cxl", "bind", "region0").kind, UEVENT_IGNORE);
+        ck_assert_int_eq(route("cxl", "add", "decoder0.0").kind, UEVENT_IGNORE);
+        ck_assert_int_eq(route("cxl", "bind", "mem0x").kind, UEVENT_IGNORE);
+        ck_assert_int_eq(route("cxl", "remove", "endpoint5").kind, UEVENT_IGNORE);
+}
+END_TEST
+
 START_TEST(test_ignored) {
         ck_assert_int_eq(route("block", "add", "pmem0").kind, UEVENT_IGNORE);
         ck_assert_int_eq(route("cxl", "add", "region0").kind, UEVENT_IGNORE);
@@ -201,6 +217,7 @@ static Suite *uevent_suite(void) {
         tcase_add_test(tc, test_nd);
         tcase_add_test(tc, test_memory);
         tcase_add_test(tc, test_ignored);
+        tcase_add_test(tc, test_cxl);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("concerns");

@@ -28,6 +28,12 @@
 #                               implies vm-mce
 #   # vm-mce: yes               a CPU with machine-check support (Intel), so
 #                               that host_mce can inject machine checks
+#   # vm-early: yes             daxtierd as shipped, before udev's coldplug
+#                               (systemd/before-coldplug.conf); setup() then
+#                               runs before coldplug too, so it can write
+#                               the configuration but finds no devices.
+#                               Without it the guest masks that drop-in and
+#                               setup() runs after coldplug, before daxtierd
 #   # vm-cxl: 512M:0xa1,512M:0xa2 1G:0xb1   emulated CXL type-3 volatile
 #                               memory (qemu.sh: one word per host bridge and
 #                               window, SIZE[:SERIAL] per device); boots
@@ -239,6 +245,17 @@ install -D -m 0644 "$scenario" "$ov/usr/lib/daxtier-test/scenario"
 install -D -m 0644 "$VM_DIR/guest/cxl-lib.sh" "$ov/usr/lib/daxtier-test/cxl-lib.sh"
 if [ -x "$builddir/tests/vm/cxl-probe" ]; then install -D -m 0755 "$builddir/tests/vm/cxl-probe" "$ov/usr/lib/daxtier-test/cxl-probe"; fi
 install -D -m 0644 "$VM_DIR/guest/daxtier-scenario-setup.service" "$ov/etc/systemd/system/daxtier-scenario-setup.service"
+# Boot order (# vm-early:): setup() needs the devices coldplug adds, so it
+# runs after coldplug, and daxtierd after setup(): that needs the shipped
+# "before coldplug" drop-in masked.  An early scenario keeps it and runs
+# setup() before coldplug instead.
+if [ "$(header early)" = yes ]; then
+        sed -i -e 's/^After=systemd-udev-trigger.service /After=/' \
+                -e 's/^Before=daxtierd.service /Before=daxtierd.service systemd-udev-trigger.service /' \
+                "$ov/etc/systemd/system/daxtier-scenario-setup.service"
+else
+        install -D -m 0644 /dev/null "$ov/etc/systemd/system/daxtierd.service.d/before-coldplug.conf"
+fi
 install -D -m 0644 "$VM_DIR/guest/daxtier-scenario.service" "$ov/etc/systemd/system/daxtier-scenario.service"
 mkdir -p "$ov/etc/systemd/system/sysinit.target.wants" "$ov/etc/systemd/system/multi-user.target.wants"
 ln -s ../daxtier-scenario-setup.service "$ov/etc/systemd/system/sysinit.target.wants/"

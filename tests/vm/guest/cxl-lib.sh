@@ -52,12 +52,12 @@ cxl_endpoint_of() {
 cxl_next_decoder() {
         local ep d id last=-1 first=""
         ep=$(cxl_endpoint_of "$1") || return 1
-        for d in $(ls -d "$CXL_SYS/$ep"/decoder* | sort -V); do
+        for d in $(ls -d "$CXL_SYS/$ep"/decoder*.* | sort -V); do
                 id=${d##*.}
                 [ -z "$first" ] && first=$id
                 [ $(($(cat "$d/dpa_size"))) -gt 0 ] && last=$id
         done
-        d=$(basename "$(ls -d "$CXL_SYS/$ep"/decoder* | sort -V | head -n1)")
+        d=$(basename "$(ls -d "$CXL_SYS/$ep"/decoder*.* | sort -V | head -n1)")
         echo "${d%.*}.$((last + 1))"
 }
 
