@@ -101,6 +101,16 @@ struct fake {
         bool bind_ignored;      /* bind "succeeds" but the driver stays */
 
         int holders_err;
+        unsigned n_holders;     /* holders() calls */
+        /* Someone opens the device while the bus scrubs: ars_busy() sets
+         * the device's holders to this. */
+        const char *holders_during_scrub;
+
+        /* The DIMMs behind a pmem device (dimm_security()); a scrub
+         * changes the first one's state to dimm_after_scrub if nonzero. */
+        struct dimm_security dimms[4];
+        size_t n_dimms;
+        enum dimm_sec dimm_after_scrub;
 
         char auto_online[32];
         int auto_online_get_err;
@@ -440,6 +450,7 @@ static int fake_holders(void *ctx, const struct dax_facts *fa, char **ret) {
         struct fake_dev *fd = fake_find(f, fa->name);
         int n = 1;
 
+        f->n_holders++;
         if (f->holders_err)
                 return f->holders_err;
         if (!fd || !fd->holders)
@@ -450,6 +461,14 @@ static int fake_holders(void *ctx, const struct dax_facts *fa, char **ret) {
         *ret = strdup(fd->holders);
         ck_assert_ptr_nonnull(*ret);
         return n;
+}
+
+static int fake_dimm_security(void *ctx, const struct dax_facts *fa, struct dimm_security *ret, size_t max) {
+        struct fake *f = ctx;
+
+        for (size_t i = 0; i < f->n_dimms && i < max; i++)
+                ret[i] = f->dimms[i];
+        return (int) f->n_dimms;
 }
 
 static int fake_auto_online_get(void *ctx, char *buf, size_t len) {
@@ -515,6 +534,10 @@ static int fake_ars_busy(void *ctx, const struct dax_facts *fa) {
         f->n_ars_busy++;
         ck_assert_msg(f->n_ars_start > 0 && f->ars_start_err == 0, "ars_busy() without a started scrub");
         ck_assert_str_eq(fa->bus, "ndbus0");
+        if (f->holders_during_scrub)
+                f->devs[0].holders = f->holders_during_scrub;
+        if (f->dimm_after_scrub && f->n_dimms > 0)
+                f->dimms[0].state = f->dimm_after_scrub;
         if (f->ars_busy_err)
                 return f->ars_busy_err;
         if (f->ars_busy_forever)
@@ -596,6 +619,7 @@ static const struct backend fake_backend = {
         .set_memmap = fake_set_memmap,
         .bind = fake_bind,
         .holders = fake_holders,
+        .dimm_security = fake_dimm_security,
         .auto_online_get = fake_auto_online_get,
         .auto_online_set = fake_auto_online_set,
         .node_mem = fake_node_mem,
@@ -1050,6 +1074,55 @@ START_TEST(test_holders_unknown) {
         ck_assert_str_eq(path(), "devdax checking refused");
         ck_assert_contains(last_reason(), strerror(EACCES));
         expect_untouched();
+}
+END_TEST
+
+static void fake_pmem(struct fake_dev *fd);
+static struct rule rule_poison(enum dt_scrub scrub, enum dt_on_poison on_poison,
+                               enum dt_scrub_unsupported unsupported);
+
+/* Someone opens /dev/dax0.0 while the bus scrubs: the check at the bind
+ * sees it, and the device is not pulled away from under the mapping. */
+START_TEST(test_holders_appear_during_scrub) {
+        struct rule r = rule_poison(DT_SCRUB_ARS, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_PROCEED);
+
+        fake_pmem(fdev);
+        fk.ars_busy_polls = 2;
+        fk.holders_during_scrub = "pid 77 (app)";
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking scrubbing clearing binding refused");
+        ck_assert_contains(last_reason(), "pid 77 (app)");
+        ck_assert_contains(last_reason(), "/dev/dax0.0");
+        ck_assert_int_lt(log_find("bind dax0.0 kmem"), 0);
+        ck_assert_int_eq(fdev->facts.driver, DRV_DEVICE_DAX);
+        /* Asked at the check and again right before the bind. */
+        ck_assert_uint_eq(fk.n_holders, 2);
+        /* The auto-online hold, if any, was given back. */
+        ck_assert_str_eq(fk.auto_online, "offline");
+}
+END_TEST
+
+/* The DIMMs lose their security while the bus scrubs: the gate is asked
+ * again right before the bind. */
+START_TEST(test_security_lost_during_scrub) {
+        struct rule r = rule_poison(DT_SCRUB_ARS, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_PROCEED);
+
+        r.require_security = DT_SECURITY_UNLOCKED;
+        fake_pmem(fdev);
+        fk.n_dimms = 1;
+        snprintf(fk.dimms[0].name, sizeof(fk.dimms[0].name), "nmem0");
+        fk.dimms[0].state = DIMM_SEC_UNLOCKED;
+        fk.dimm_after_scrub = DIMM_SEC_DISABLED;
+        fk.ars_busy_polls = 2;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking scrubbing clearing binding refused");
+        ck_assert_contains(last_reason(), "nmem0");
+        ck_assert_int_lt(log_find("bind dax0.0 kmem"), 0);
+        ck_assert_int_eq(fdev->facts.driver, DRV_DEVICE_DAX);
 }
 END_TEST
 
@@ -3356,6 +3429,8 @@ static Suite *device_suite(void) {
         tcase_add_test(tc, test_target_node_mismatch);
         tcase_add_test(tc, test_holders);
         tcase_add_test(tc, test_holders_unknown);
+        tcase_add_test(tc, test_holders_appear_during_scrub);
+        tcase_add_test(tc, test_security_lost_during_scrub);
         tcase_add_test(tc, test_retry_after_refusal);
         tcase_add_test(tc, test_small_device_refused);
         tcase_add_test(tc, test_other_driver_refused);
