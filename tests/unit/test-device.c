@@ -2184,7 +2184,10 @@ START_TEST(test_abort) {
         ck_assert_int_eq(device_job_start(dut), 0);
         /* One job at a time. */
         ck_assert_int_eq(device_job_start(dut), -EBUSY);
-        /* checking; binding, which asks for a blocking bind; first block */
+        /* checking, which asks for the holders scan (blocking: it reads
+         * /proc) and ends; binding, which asks for a blocking bind; first
+         * block */
+        ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), DEVICE_STEP_BLOCKING);
         ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), 1);
         ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), DEVICE_STEP_BLOCKING);
         ck_assert_int_eq(dut->state, DEV_BINDING);
@@ -2554,6 +2557,8 @@ START_TEST(test_ars_timeout) {
         fk.ars_busy_forever = true;
         prepare(dut, &r);
         ck_assert_int_eq(device_job_start(dut), 0);
+        /* The check, and the holders scan it asks the runner for. */
+        ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), DEVICE_STEP_BLOCKING);
         ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), 1);
         ck_assert_int_eq(dut->state, DEV_CHECKING);
         /* However often the runner steps, the job waits. */
@@ -2678,6 +2683,7 @@ START_TEST(test_abort_while_scrubbing) {
         fk.ars_busy_forever = true;
         prepare(dut, &r);
         ck_assert_int_eq(device_job_start(dut), 0);
+        ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), DEVICE_STEP_BLOCKING);
         ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), 1);
         ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), DEVICE_STEP_WAIT_SCRUB);
         ck_assert_int_eq(dut->state, DEV_SCRUBBING);
