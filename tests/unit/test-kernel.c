@@ -299,7 +299,7 @@ static struct stat holders_tree(struct dax_facts *f) {
 }
 
 static void proc_put(int pid, const char *file, const char *content) {
-        char p[128];
+        char p[PATH_MAX];
 
         snprintf(p, sizeof(p), "/proc/%d/%s", pid, file);
         put(p, content);
