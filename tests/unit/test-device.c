@@ -99,6 +99,9 @@ struct fake {
 
         int bind_err;
         bool bind_ignored;      /* bind "succeeds" but the driver stays */
+        /* bind to kmem fails after the device left device_dax, as when
+         * daxctl_dev_enable_ram() fails after daxctl_dev_disable(). */
+        int bind_kmem_err_unbound;
 
         int holders_err;
         unsigned n_holders;     /* holders() calls */
@@ -403,6 +406,10 @@ static int fake_bind(void *ctx, const char *name, enum dax_driver drv) {
                 return f->bind_err;
         if (f->bind_ignored)
                 return 0;
+        if (drv == DRV_KMEM && f->bind_kmem_err_unbound) {
+                fd->facts.driver = DRV_NONE;
+                return f->bind_kmem_err_unbound;
+        }
 
         if (drv == DRV_KMEM) {
                 ck_assert_msg(fd->facts.driver != DRV_KMEM, "%s bound to kmem while on kmem", name);
@@ -2023,6 +2030,26 @@ END_TEST
 
 /* ---- 13: bind failures ------------------------------------------------- */
 
+/* The kernel refused kmem after the device left device_dax: the job puts
+ * it back on device_dax rather than leave it with no driver. */
+START_TEST(test_bind_fails_after_unbind) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fk.bind_kmem_err_unbound = -ENOMEM;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking binding failed");
+        ck_assert_contains(last_reason(), "binding dax0.0 to kmem failed");
+        ck_assert_contains(last_reason(), strerror(ENOMEM));
+        ck_assert_contains(last_reason(), "put back on device_dax");
+        ck_assert_int_ge(log_find("bind dax0.0 device_dax"), 0);
+        ck_assert_int_gt(log_find("bind dax0.0 device_dax"), log_find("bind dax0.0 kmem"));
+        ck_assert_int_eq(fdev->facts.driver, DRV_DEVICE_DAX);
+        expect_blocks(BLOCK_ABSENT, NULL);
+}
+END_TEST
+
 START_TEST(test_bind_fails) {
         struct rule r = rule_ram(DT_ZONE_MOVABLE);
 
@@ -2091,6 +2118,7 @@ START_TEST(test_state_strings) {
                 { DEV_CLEARING, "clearing", false },
                 { DEV_KMEM, "kmem", false },
                 { DEV_UNBOUND, "unbound", false },
+                { DEV_PENDING, "pending", false },
         };
 
         /* Every state is in the table: a new one must be named here. */
@@ -2159,7 +2187,8 @@ END_TEST
 
 START_TEST(test_device_new) {
         ck_assert_str_eq(dut->name, "dax0.0");
-        ck_assert_int_eq(dut->state, DEV_UNMANAGED);
+        /* Not looked at yet: neither unmanaged nor anything else. */
+        ck_assert_int_eq(dut->state, DEV_PENDING);
         ck_assert_int_eq(dut->want.mode, DT_MODE_IGNORE);
         ck_assert_int_eq(dut->want.target_node, -1);
         ck_assert_ptr_null(dut->job);
@@ -3491,6 +3520,7 @@ static Suite *device_suite(void) {
         tcase_add_test(tc, test_node_mem_shrank);
         tcase_add_test(tc, test_node_mem_unreadable);
         tcase_add_test(tc, test_bind_fails);
+        tcase_add_test(tc, test_bind_fails_after_unbind);
         tcase_add_test(tc, test_bind_does_not_take);
         tcase_add_test(tc, test_bind_kmem_rejects_node);
         tcase_add_test(tc, test_block_size_unknown);
