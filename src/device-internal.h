@@ -42,7 +42,8 @@ struct job {
         bool scrub_started;
         bool scrub_timed_out;
 
-        bool memmap_set;        /* we wrote memmap_on_memory=1 for this bind */
+        bool memmap_set;
+        int bind_error;         /* kmem refused after the unbind: putting it back */        /* we wrote memmap_on_memory=1 for this bind */
 
         /* A call that may block for long, run by device_job_call().
          * CALL_HOLDERS scans /proc (which must not stall the loop);

@@ -348,8 +348,16 @@ static int step_bind_kmem_done(struct device *d, const struct backend *be, void 
                         (void) be->set_memmap(ctx, d->name, false);
                 return holders_verdict(d, obs);
         }
-        if (r < 0)
+        if (r < 0) {
+                /* libdaxctl unbinds device_dax before it binds kmem: if
+                 * kmem refused, the device may be left with no driver.
+                 * Put it back where it was. */
+                if (be->read_facts(ctx, d->name, &d->facts) >= 0 && d->facts.driver == DRV_NONE) {
+                        j->bind_error = r;
+                        return call_request(j, CALL_BIND, DRV_DEVICE_DAX, 0);
+                }
                 return job_endf(d, DEV_FAILED, obs, "binding %s to kmem failed: %s", d->name, strerror(-r));
+        }
 
         r = be->read_facts(ctx, d->name, &d->facts);
         if (r < 0)
@@ -368,6 +376,17 @@ static int step_bind_kmem(struct device *d, const struct backend *be, void *ctx,
         bool memmap = false;
         int r;
 
+        if (j->call == CALL_BIND && j->bind_error) {
+                r = call_result(d, be, ctx);
+                if (r >= 0)
+                        (void) be->read_facts(ctx, d->name, &d->facts);
+                if (r < 0)
+                        return job_endf(d, DEV_FAILED, obs,
+                                        "binding %s to kmem failed: %s; putting it back on device_dax failed too (%s): it has no driver",
+                                        d->name, strerror(-j->bind_error), strerror(-r));
+                return job_endf(d, DEV_FAILED, obs, "binding %s to kmem failed: %s; put back on device_dax",
+                                d->name, strerror(-j->bind_error));
+        }
         if (j->call == CALL_BIND)
                 return step_bind_kmem_done(d, be, ctx, obs);
 

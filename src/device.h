@@ -43,6 +43,8 @@ enum dev_state {
         /* transient: observed at discovery, before a job takes over */
         DEV_KMEM,       /* on kmem, but not every block online in the zone */
         DEV_UNBOUND,    /* no driver */
+        /* transient: found, not looked at yet (a new struct device) */
+        DEV_PENDING,
         _DEV_STATE_MAX,
 };
 

@@ -35,7 +35,8 @@ static void update_status(struct manager *m) {
         /* Steady states first, in the order operators care about. */
         static const enum dev_state order[] = {
                 DEV_ONLINE, DEV_DEVDAX, DEV_UNMANAGED, DEV_REFUSED, DEV_FAILED,
-                DEV_CHECKING, DEV_BINDING, DEV_ONLINING, DEV_OFFLINING, DEV_KMEM, DEV_UNBOUND,
+                DEV_CHECKING, DEV_SCRUBBING, DEV_CLEARING, DEV_BINDING, DEV_ONLINING, DEV_OFFLINING,
+                DEV_KMEM, DEV_UNBOUND, DEV_PENDING,
         };
         for (size_t i = 0; i < ELEMENTSOF(order); i++)
                 if (count[order[i]])
