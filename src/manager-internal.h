@@ -18,6 +18,7 @@
 #include "policy.h"
 
 struct bus;
+struct pump;
 struct region_runner;
 struct watch;
 struct watch_set;
@@ -26,7 +27,7 @@ struct worker;
 struct manager {
         struct manager_options opts;
         sd_event *event;
-        sd_event_source *work;
+        struct pump *pump;              /* steps the work queue (pump.h) */
         struct udev *udev;
         struct udev_monitor *monitor;
         sd_event_source *monitor_source;

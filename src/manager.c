@@ -10,6 +10,7 @@
 #include "capacity.h"
 #include "kernel.h"
 #include "manager-internal.h"
+#include "pump.h"
 #include "regions.h"
 #include "uevent.h"
 #include "util.h"
@@ -104,7 +105,7 @@ static void device_remove(struct manager *m, struct device *d) {
                 manager_scrub_wait_stop(m, true);
                 device_job_abort(d, "the device went away", &m->obs);
                 m->active = NULL;
-                sd_event_source_set_enabled(m->work, SD_EVENT_ON);
+                pump_set_enabled(m->pump, true);
         }
         for (size_t i = 0; i < m->n_queue; i++)
                 if (m->queue[i] == d) {
@@ -149,7 +150,7 @@ void manager_enqueue(struct manager *m, struct device *d, bool force) {
         m->queue = q;
         m->queue[m->n_queue++] = d;
         flags(d)->queued = true;
-        sd_event_source_set_enabled(m->work, SD_EVENT_ON);
+        pump_set_enabled(m->pump, true);
 }
 
 static void reconcile(struct manager *m, struct device *d) {
@@ -234,7 +235,7 @@ static void call_main(void *userdata) {
  * job from on_call_done(). */
 static void start_call(struct manager *m) {
         (void) worker_start(m->worker, call_main, m);
-        sd_event_source_set_enabled(m->work, SD_EVENT_OFF);
+        pump_set_enabled(m->pump, false);
 }
 
 static void on_call_done(void *userdata) {
@@ -244,24 +245,26 @@ static void on_call_done(void *userdata) {
                 m->active_gone = false;
                 device_remove(m, m->active);
         }
-        sd_event_source_set_enabled(m->work, SD_EVENT_ON);
+        pump_set_enabled(m->pump, true);
 }
 
-static int on_work(sd_event_source *s, void *userdata) {
+static void on_work(void *userdata) {
         struct manager *m = userdata;
 
-        if (worker_busy(m->worker))
-                return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        if (worker_busy(m->worker)) {
+                pump_set_enabled(m->pump, false);
+                return;
+        }
         if (m->active) {
                 struct device *d = m->active;
                 int r = device_job_step(d, m->be, NULL, &m->obs);
                 if (r == DEVICE_STEP_BLOCKING) {
                         start_call(m);
-                        return 0;
+                        return;
                 }
                 if (r == DEVICE_STEP_WAIT_SCRUB) {
                         manager_scrub_wait(m);
-                        return 0;
+                        return;
                 }
                 if (r == 0) {
                         manager_scrub_wait_stop(m, true);
@@ -280,7 +283,7 @@ static int on_work(sd_event_source *s, void *userdata) {
         }
 
         if (!m->active && m->n_queue == 0) {
-                sd_event_source_set_enabled(s, SD_EVENT_OFF);
+                pump_set_enabled(m->pump, false);
                 manager_watches_refresh(m);
                 /* Ready once the first region pass has carved, too. */
                 if (!m->ready && !region_runner_busy(m->regions)) {
@@ -290,7 +293,6 @@ static int on_work(sd_event_source *s, void *userdata) {
                 }
         }
         update_status(m);
-        return 0;
 }
 
 void manager_regions_request(struct manager *m, bool fresh) {
@@ -317,7 +319,7 @@ static void on_region_created(const char *name, void *userdata) {
 static void on_regions_idle(void *userdata) {
         struct manager *m = userdata;
         /* on_work() sends READY=1 once the queue is empty too. */
-        sd_event_source_set_enabled(m->work, SD_EVENT_ON);
+        pump_set_enabled(m->pump, true);
 }
 
 int manager_rescan(struct manager *m) {
@@ -514,13 +516,12 @@ static int setup_loop(struct manager *m) {
         if (r < 0)
                 return r;
 
-        r = sd_event_add_defer(m->event, &m->work, on_work, m);
+        /* Jobs step whenever the loop is idle, and take their turn with
+         * bus calls when it is not (pump.h). */
+        r = pump_new(m->event, "work-queue", on_work, m, &m->pump);
         if (r < 0)
                 return r;
-        /* Jobs yield to signals, udev events and bus calls. */
-        sd_event_source_set_priority(m->work, SD_EVENT_PRIORITY_IDLE);
-        sd_event_source_set_description(m->work, "work-queue");
-        sd_event_source_set_enabled(m->work, SD_EVENT_ON);
+        pump_set_enabled(m->pump, true);
 
         r = worker_new(m->event, "worker-done", on_call_done, m, &m->worker);
         if (r < 0)
@@ -610,7 +611,7 @@ void manager_free(struct manager *m) {
         free(m->queue);
         free(m->reload_errors);
         bus_free(m->bus);
-        sd_event_source_unref(m->work);
+        pump_free(m->pump);
         sd_event_source_unref(m->security_poll);
         manager_poison_free(m);
         sd_event_source_unref(m->monitor_source);
