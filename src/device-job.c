@@ -69,6 +69,10 @@ int device_job_start(struct device *d) {
         return 0;
 }
 
+bool device_job_holds_auto_online(const struct device *d) {
+        return d->job && d->job->held[0];
+}
+
 void device_job_abort(struct device *d, const char *reason, const struct device_observer *obs) {
         if (d->job)
                 job_end(d, DEV_FAILED, reason, obs);

@@ -323,6 +323,10 @@ const char *scrub_outcome_to_string(enum scrub_outcome o);
  */
 int device_job_call(struct device *d, const struct backend *be, void *be_ctx);
 
+/* True while d's job holds auto_online_blocks at offline for a bind
+ * (from the bind step until the bind returned). */
+bool device_job_holds_auto_online(const struct device *d);
+
 /* Ends a running job at once, leaving d failed with the reason. */
 void device_job_abort(struct device *d, const char *reason, const struct device_observer *obs);
 

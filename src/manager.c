@@ -105,6 +105,7 @@ static void device_remove(struct manager *m, struct device *d) {
                 manager_scrub_wait_stop(m, true);
                 device_job_abort(d, "the device went away", &m->obs);
                 m->active = NULL;
+                manager_apply_daemon_settings(m);
                 pump_set_enabled(m->pump, true);
         }
         for (size_t i = 0; i < m->n_queue; i++)
@@ -269,6 +270,9 @@ static void on_work(void *userdata) {
                 if (r == 0) {
                         manager_scrub_wait_stop(m, true);
                         m->active = NULL;
+                        /* Whatever the bind held comes back, as the
+                         * policy in force now says. */
+                        manager_apply_daemon_settings(m);
                         if (d->dirty) {
                                 d->dirty = false;
                                 manager_enqueue(m, d, true);
@@ -585,6 +589,7 @@ int manager_new(const struct manager_options *opts, struct manager **ret) {
                 goto fail;
 
         audit_policy_loaded(m->policy, "loaded");
+        manager_auto_online_start(m);
         manager_apply_daemon_settings(m);
         r = manager_rescan(m);
         if (r < 0)
@@ -601,6 +606,7 @@ void manager_free(struct manager *m) {
                 return;
         /* A bind in flight finishes; the next start reconciles its result. */
         worker_free(m->worker);
+        manager_auto_online_stop(m);
         /* Likewise a namespace being carved. */
         region_runner_free(m->regions);
         for (size_t i = 0; i < m->n_devices; i++) {
