@@ -1302,6 +1302,37 @@ static void expect_held_around_bind(const char *held) {
         ck_assert_str_eq(fk.auto_online, held);
 }
 
+/* The manager asks whether a bind holds auto_online_blocks before it
+ * settles the setting (reload, stop): true from the bind step until the
+ * bind returned, and never once the job ended or was aborted. */
+START_TEST(test_auto_online_hold_visible) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+        int k;
+
+        snprintf(fk.auto_online, sizeof(fk.auto_online), "online");
+        prepare(dut, &r);
+        ck_assert(!device_job_holds_auto_online(dut));
+        ck_assert_int_eq(device_job_start(dut), 0);
+        ck_assert(!device_job_holds_auto_online(dut));
+        /* The check asks for the holders scan; the bind step for the bind. */
+        ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), DEVICE_STEP_BLOCKING);
+        ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), 1);
+        ck_assert(!device_job_holds_auto_online(dut));
+        k = device_job_step(dut, &fake_backend, &fk, &observer);
+        ck_assert_int_eq(k, DEVICE_STEP_BLOCKING);
+        ck_assert(device_job_holds_auto_online(dut));
+        ck_assert_str_eq(fk.auto_online, "offline");
+        ck_assert_int_eq(device_job_call(dut, &fake_backend, &fk), 0);
+        ck_assert(device_job_holds_auto_online(dut));
+        /* The step after the bind gives it back. */
+        ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), 1);
+        ck_assert(!device_job_holds_auto_online(dut));
+        ck_assert_str_eq(fk.auto_online, "online");
+        device_job_abort(dut, "stopped", &observer);
+        ck_assert(!device_job_holds_auto_online(dut));
+}
+END_TEST
+
 START_TEST(test_auto_online_held) {
         struct rule r = rule_ram(DT_ZONE_MOVABLE);
 
@@ -3485,6 +3516,7 @@ static Suite *device_suite(void) {
         tc = tcase_create("auto-online");
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_auto_online_held);
+        tcase_add_test(tc, test_auto_online_hold_visible);
         tcase_add_test(tc, test_auto_online_movable_held);
         tcase_add_test(tc, test_auto_online_already_offline);
         tcase_add_test(tc, test_auto_online_hold_fails);
