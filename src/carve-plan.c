@@ -225,3 +225,112 @@ struct carve_result *carve_region_run(const struct carve_request *req, const str
                 res->outcome = CARVE_CREATED;
         return res;
 }
+
+/* ---- crash recovery ------------------------------------------------------- */
+
+int carve_intent_format(const struct carve_intent *in, char *buf, size_t len) {
+        int n;
+
+        if (in->kind == CARVE_INTENT_PMEM)
+                n = snprintf(buf, len, "pmem %s %s %s\n", in->region, in->uuid, in->rule);
+        else
+                n = snprintf(buf, len, "dax %d %s %llu %s\n", in->region_id, in->device,
+                             (unsigned long long) in->size, in->rule);
+        return n < 0 || (size_t) n >= len ? -ENAMETOOLONG : n;
+}
+
+/* A word of [A-Za-z0-9._:-], 1 to len-1 characters. */
+static bool word_ok(const char *w, size_t len) {
+        size_t n = strlen(w);
+
+        if (n == 0 || n >= len)
+                return false;
+        for (const char *p = w; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                      strchr("._:-", *p)))
+                        return false;
+        return true;
+}
+
+static bool uuid_text_ok(const char *u) {
+        if (strlen(u) != 36)
+                return false;
+        for (int i = 0; i < 36; i++) {
+                bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+                if (dash ? u[i] != '-' : !((u[i] >= '0' && u[i] <= '9') || (u[i] >= 'a' && u[i] <= 'f')))
+                        return false;
+        }
+        return true;
+}
+
+int carve_intent_parse(const char *buf, size_t len, struct carve_intent *ret) {
+        char line[CARVE_INTENT_MAX], *tok[6], *save = NULL;
+        struct carve_intent in = {};
+        size_t n = 0;
+        uint64_t v;
+
+        if (!buf || len == 0 || len >= sizeof(line) || buf[len - 1] != '\n' || memchr(buf, 0, len) ||
+            memchr(buf, '\n', len - 1))
+                return -EINVAL;
+        memcpy(line, buf, len - 1);
+        line[len - 1] = 0;
+        for (char *t = strtok_r(line, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+                if (n == ELEMENTSOF(tok))
+                        return -EINVAL;
+                tok[n++] = t;
+        }
+        if (n == 4 && streq(tok[0], "pmem")) {
+                in.kind = CARVE_INTENT_PMEM;
+                if (!word_ok(tok[1], sizeof(in.region)) || !startswith(tok[1], "region") ||
+                    !uuid_text_ok(tok[2]) || !word_ok(tok[3], sizeof(in.rule)))
+                        return -EINVAL;
+                snprintf(in.region, sizeof(in.region), "%s", tok[1]);
+                snprintf(in.uuid, sizeof(in.uuid), "%s", tok[2]);
+                snprintf(in.rule, sizeof(in.rule), "%s", tok[3]);
+        } else if (n == 5 && streq(tok[0], "dax")) {
+                in.kind = CARVE_INTENT_DAX;
+                if (safe_atou64(tok[1], 10, &v) < 0 || v > INT32_MAX || !word_ok(tok[2], sizeof(in.device)) ||
+                    !startswith(tok[2], "dax") || safe_atou64(tok[3], 10, &in.size) < 0 || in.size == 0 ||
+                    !word_ok(tok[4], sizeof(in.rule)))
+                        return -EINVAL;
+                in.region_id = (int) v;
+                snprintf(in.device, sizeof(in.device), "%s", tok[2]);
+                snprintf(in.rule, sizeof(in.rule), "%s", tok[4]);
+        } else
+                return -EINVAL;
+        *ret = in;
+        return 0;
+}
+
+enum carve_recovery carve_recover_verdict(const struct carve_intent *in, const struct carve_found *found,
+                                          const char **why) {
+        char own[128];
+
+        if (!found->exists) {
+                *why = "it was never made (or is gone)";
+                return CARVE_RECOVER_FORGET;
+        }
+        if (in->kind == CARVE_INTENT_PMEM) {
+                snprintf(own, sizeof(own), DT_CARVE_NAME_PREFIX "%s", in->rule);
+                if (found->name && found->name[0] && !streq(found->name, own)) {
+                        *why = "the namespace with that uuid has another name: not daxtierd's";
+                        return CARVE_RECOVER_FORGET;
+                }
+                if (found->enabled) {
+                        *why = "it was made whole";
+                        return CARVE_RECOVER_FORGET;
+                }
+                *why = "the namespace was never enabled: it holds no data";
+                return CARVE_RECOVER_UNDO;
+        }
+        if (found->listed) {
+                *why = "it is already listed as daxtierd's";
+                return CARVE_RECOVER_FORGET;
+        }
+        if (found->size != in->size) {
+                *why = found->size == 0 ? "it was never sized" : "it has another size: not provably daxtierd's";
+                return CARVE_RECOVER_FORGET;
+        }
+        *why = "it was sized but not recorded";
+        return CARVE_RECOVER_ADOPT;
+}

@@ -80,3 +80,57 @@ struct carve_result *carve_region_run(const struct carve_request *req, const str
 /* Sets the outcome and a printf reason (NULL fmt: no reason). */
 void carve_result_set(struct carve_result *r, enum carve_outcome o, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+
+/*
+ * Crash recovery.  Carving takes several writes (pmem: uuid, name, size,
+ * then the dax seed and enabling; dynamic dax: a new seed, its size,
+ * binding, then the line in CARVE_DAX_STATE_FILE), and a daemon killed
+ * between them leaves a half-made object: a disabled "daxtierd-RULE"
+ * namespace that would count as the rule's own for ever, or a sized dax
+ * device the state file does not list, next to which a second one would
+ * be carved.  So before its first write a pass records its intent in
+ * CARVE_INTENT_FILE (one line), and removes it when the object is made
+ * (or taken down again).  The next pass that finds the file settles the
+ * object first, and only an object that is provably the daemon's own:
+ * the namespace with the recorded uuid, named for the recorded rule (or
+ * not named yet); the device with the recorded name and size in the
+ * recorded region.
+ */
+#define CARVE_INTENT_FILE CARVE_DAX_STATE_DIR "/carve-intent"
+#define CARVE_INTENT_MAX 512
+
+struct carve_intent {
+        enum { CARVE_INTENT_PMEM, CARVE_INTENT_DAX } kind;
+        char region[32];        /* pmem: "region0" */
+        char uuid[40];          /* pmem: the namespace uuid, text */
+        int region_id;          /* dax: the dax region's id */
+        char device[32];        /* dax: "dax1.2" */
+        uint64_t size;          /* dax: the size being set */
+        char rule[64];
+};
+
+/* The file's line: "pmem REGION UUID RULE" or "dax REGION-ID DEVICE SIZE
+ * RULE", and a newline.  Returns the length written, or -ENAMETOOLONG. */
+int carve_intent_format(const struct carve_intent *in, char *buf, size_t len);
+/* Parses the file's content (len bytes, NUL bytes included): exactly one
+ * such line, every field valid.  Returns 0, or -EINVAL for anything else. */
+int carve_intent_parse(const char *buf, size_t len, struct carve_intent *ret);
+
+enum carve_recovery {
+        CARVE_RECOVER_FORGET,   /* nothing half-made (or not provably ours): drop the intent */
+        CARVE_RECOVER_UNDO,     /* pmem: delete the never-enabled namespace */
+        CARVE_RECOVER_ADOPT,    /* dax: bind it to device_dax if needed, list it as ours */
+};
+
+/* What a pass found of the intent's object. */
+struct carve_found {
+        bool exists;            /* pmem: a namespace with the uuid; dax: the device in the region */
+        const char *name;       /* pmem: its alt name ("" or NULL: none) */
+        bool enabled;           /* pmem: the namespace is active (a dax device was made) */
+        uint64_t size;          /* dax: its size */
+        bool listed;            /* dax: already in CARVE_DAX_STATE_FILE */
+};
+
+/* The verdict about an intent's object; why (static) says it in words. */
+enum carve_recovery carve_recover_verdict(const struct carve_intent *in, const struct carve_found *found,
+                                          const char **why);

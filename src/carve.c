@@ -35,8 +35,12 @@
 #include <ndctl/libndctl.h>
 #include <linux/ndctl.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "carve-plan.h"
 #include "kernel.h"
+#include "log.h"
 #include "util.h"
 
 /* A version 4 (random) UUID. */
@@ -50,6 +54,72 @@ static int random_uuid(uuid_t uu) {
         uu[6] = (unsigned char) ((uu[6] & 0x0f) | 0x40);
         uu[8] = (unsigned char) ((uu[8] & 0x3f) | 0x80);
         return 0;
+}
+
+/* The text form of a uuid, lower case, as the intent file keeps it. */
+static void uuid_text(const uuid_t uu, char buf[40]) {
+        static const char hex[] = "0123456789abcdef";
+        size_t k = 0;
+
+        for (int i = 0; i < 16; i++) {
+                if (i == 4 || i == 6 || i == 8 || i == 10)
+                        buf[k++] = '-';
+                buf[k++] = hex[uu[i] >> 4];
+                buf[k++] = hex[uu[i] & 15];
+        }
+        buf[k] = 0;
+}
+
+/* ---- the intent file (carve-plan.h) ------------------------------------- */
+
+/* Written before the first change to the kernel (write, fsync, rename),
+ * so that a kill at any point after it leaves the record. */
+static int intent_save(const struct carve_intent *in) {
+        const char *tmp = CARVE_INTENT_FILE ".new";
+        char buf[CARVE_INTENT_MAX];
+        _cleanup_close_ int fd = -1;
+        int n, r = 0;
+
+        n = carve_intent_format(in, buf, sizeof(buf));
+        if (n < 0)
+                return n;
+        if (mkdir(CARVE_DAX_STATE_DIR, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, buf, (size_t) n) != n || fsync(fd) < 0)
+                r = errno ? -errno : -EIO;
+        if (r == 0 && rename(tmp, CARVE_INTENT_FILE) < 0)
+                r = -errno;
+        if (r < 0)
+                (void) unlink(tmp);
+        return r;
+}
+
+static void intent_clear(void) {
+        if (unlink(CARVE_INTENT_FILE) < 0 && errno != ENOENT)
+                log_warning("cannot remove %s: %m", CARVE_INTENT_FILE);
+}
+
+/* 0, -ENOENT when there is no intent, -EINVAL for garbage, or -errno. */
+static int intent_load(struct carve_intent *in) {
+        _cleanup_close_ int fd = -1;
+        char buf[CARVE_INTENT_MAX];
+        struct stat st;
+        ssize_t n;
+
+        fd = open(CARVE_INTENT_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EINVAL;
+        n = read(fd, buf, sizeof(buf));
+        if (n < 0)
+                return -errno;
+        return carve_intent_parse(buf, (size_t) n, in);
 }
 
 /* Every namespace of the region, by alt name and size. */
@@ -107,6 +177,7 @@ static int pmem_create(void *ctx, const struct carve_region *f, const char *name
         struct ndctl_dax *dax;
         const char *step;
         bool touched = false, attached = false;
+        struct carve_intent intent = {};
         uuid_t ns_uuid, dax_uuid;
         int r;
 
@@ -124,6 +195,16 @@ static int pmem_create(void *ctx, const struct carve_region *f, const char *name
 
         step = "generating a uuid";
         if ((r = random_uuid(ns_uuid)) < 0 || (r = random_uuid(dax_uuid)) < 0)
+                goto fail;
+
+        /* Before the first write: a kill from here on leaves the record
+         * the next pass settles the half-made namespace by. */
+        intent = (struct carve_intent) { .kind = CARVE_INTENT_PMEM };
+        snprintf(intent.region, sizeof(intent.region), "%s", rname);
+        uuid_text(ns_uuid, intent.uuid);
+        snprintf(intent.rule, sizeof(intent.rule), "%s", res->rule);
+        step = "recording the intent in " CARVE_INTENT_FILE;
+        if ((r = intent_save(&intent)) < 0)
                 goto fail;
 
         step = "setting the namespace uuid";
@@ -158,6 +239,7 @@ static int pmem_create(void *ctx, const struct carve_region *f, const char *name
                 goto fail;
 
         pmem_dax_device(dax, res->device, sizeof(res->device));
+        intent_clear();
         return 0;
 
 fail:
@@ -168,8 +250,11 @@ fail:
                 (void) ndctl_dax_set_namespace(dax, NULL);
         if (touched) {
                 (void) ndctl_namespace_set_enforce_mode(ndns, NDCTL_NS_MODE_RAW);
-                (void) ndctl_namespace_delete(ndns);
-        }
+                /* Not deleted: the intent stays, for the next pass. */
+                if (ndctl_namespace_delete(ndns) >= 0)
+                        intent_clear();
+        } else if (intent.rule[0])
+                intent_clear();
         carve_result_set(res, CARVE_FAILED, "%s: %s of %s failed: %s; %s", rname, step, res->namespace,
                          strerror(-r), touched ? "the new namespace was deleted again" : "nothing was created");
         return r;
@@ -372,10 +457,11 @@ static void owned_prune(struct owned_list *l, struct daxctl_ctx *ctx) {
  * once and would not see the seed the kernel makes now.  Returns 0 or
  * -errno with the reason in res.
  */
-static int dax_create_dev(const char *path, uint64_t size, struct carve_result *res) {
+static int dax_create_dev(const char *path, int region_id, uint64_t size, struct carve_result *res) {
         struct daxctl_ctx *ctx = NULL;
         struct daxctl_region *region, *found = NULL;
         struct daxctl_dev *dev;
+        struct carve_intent intent = {};
         const char *step;
         bool sized = false;
         int r;
@@ -405,6 +491,15 @@ static int dax_create_dev(const char *path, uint64_t size, struct carve_result *
                 goto fail;
         }
         snprintf(res->device, sizeof(res->device), "%s", daxctl_dev_get_devname(dev));
+        /* Before the size: a kill from here on leaves the record the
+         * next pass adopts the device by (dax_create clears it once the
+         * device is listed). */
+        intent = (struct carve_intent) { .kind = CARVE_INTENT_DAX, .region_id = region_id, .size = size };
+        snprintf(intent.device, sizeof(intent.device), "%s", res->device);
+        snprintf(intent.rule, sizeof(intent.rule), "%s", res->rule);
+        step = "recording the intent in " CARVE_INTENT_FILE;
+        if ((r = intent_save(&intent)) < 0)
+                goto fail;
         step = "setting its size";
         if ((r = daxctl_dev_set_size(dev, size)) < 0)
                 goto fail;
@@ -419,8 +514,10 @@ fail:
         /* Give the capacity back; the empty device stays as the region's seed. */
         if (sized) {
                 (void) daxctl_dev_disable(dev);
-                (void) daxctl_dev_set_size(dev, 0);
-        }
+                if (daxctl_dev_set_size(dev, 0) >= 0)
+                        intent_clear();
+        } else if (intent.rule[0])
+                intent_clear();
         carve_result_set(res, CARVE_FAILED, "%s: %s%s%s failed: %s; %s", res->region, step,
                          res->device[0] ? " of " : "", res->device, strerror(-r),
                          sized ? "its size was set back to 0" : "nothing was created");
@@ -442,7 +539,7 @@ static int dax_create(void *ctx, const struct carve_region *f, const char *name,
         struct owned o = { .region = f->id, .size = size };
         int r;
 
-        r = dax_create_dev(db->path, size, res);
+        r = dax_create_dev(db->path, f->id, size, res);
         if (r < 0)
                 return r;
         snprintf(o.dev, sizeof(o.dev), "%s", res->device);
@@ -452,6 +549,9 @@ static int dax_create(void *ctx, const struct carve_region *f, const char *name,
          * (for match.name) comes from the list. */
         if (r >= 0)
                 r = owned_save(db->owned);
+        /* Listed: the intent is done.  Not listed: the next pass adopts it. */
+        if (r >= 0)
+                intent_clear();
         if (r < 0 && asprintf(&res->reason,
                               "cannot record %s in " CARVE_DAX_STATE_FILE ": %s; daxtierd will not count it as its own after a restart",
                               res->device, strerror(-r)) < 0)
@@ -546,6 +646,148 @@ static void carve_dax_regions(const struct carve_request *req, struct carve_resu
         daxctl_unref(ctx);
 }
 
+/* ---- settling what a killed pass left half-made (carve-plan.h) ----------- */
+
+/* The nd namespace with the intent's uuid in its region, and the dax seed
+ * it may be attached to. */
+static struct ndctl_namespace *intent_namespace(struct ndctl_ctx *ctx, const struct carve_intent *in,
+                                                struct ndctl_region **ret_region) {
+        struct ndctl_bus *bus;
+        struct ndctl_region *region;
+        struct ndctl_namespace *ndns;
+
+        ndctl_bus_foreach(ctx, bus)
+                ndctl_region_foreach(bus, region) {
+                        if (!streq(ndctl_region_get_devname(region), in->region))
+                                continue;
+                        ndctl_namespace_foreach(region, ndns) {
+                                uuid_t uu;
+                                char text[40];
+
+                                ndctl_namespace_get_uuid(ndns, uu);
+                                uuid_text(uu, text);
+                                if (streq(text, in->uuid)) {
+                                        *ret_region = region;
+                                        return ndns;
+                                }
+                        }
+                }
+        return NULL;
+}
+
+static int recover_pmem(struct ndctl_ctx *ctx, const struct carve_intent *in) {
+        struct ndctl_region *region = NULL;
+        struct ndctl_namespace *ndns = intent_namespace(ctx, in, &region);
+        struct carve_found found = {};
+        const char *why;
+        int r;
+
+        if (ndns)
+                found = (struct carve_found) {
+                        .exists = true,
+                        .name = ndctl_namespace_get_alt_name(ndns),
+                        .enabled = ndctl_namespace_is_active(ndns),
+                };
+        if (carve_recover_verdict(in, &found, &why) != CARVE_RECOVER_UNDO) {
+                log_info("carving intent for %s (rule %s): %s; nothing to settle", in->region, in->rule, why);
+                return 0;
+        }
+        /* Detach it from the dax seed it may be attached to, then delete
+         * it: never enabled, it holds no data. */
+        {
+                struct ndctl_dax *dax;
+                ndctl_dax_foreach(region, dax)
+                        if (ndctl_dax_get_namespace(dax) == ndns && !ndctl_dax_is_enabled(dax))
+                                (void) ndctl_dax_set_namespace(dax, NULL);
+        }
+        (void) ndctl_namespace_set_enforce_mode(ndns, NDCTL_NS_MODE_RAW);
+        r = ndctl_namespace_delete(ndns);
+        if (r < 0) {
+                log_error("%s: cannot delete %s, half made by a pass that was stopped (rule %s): %s",
+                          in->region, ndctl_namespace_get_devname(ndns), in->rule, strerror(-r));
+                return r;
+        }
+        log_notice("%s: deleted %s, half made for rule %s by a pass that was stopped before it enabled it (%s)",
+                   in->region, ndctl_namespace_get_devname(ndns), in->rule, why);
+        return 0;
+}
+
+static int recover_dax(const struct carve_intent *in) {
+        struct daxctl_ctx *ctx = NULL;
+        struct daxctl_region *region;
+        struct daxctl_dev *dev = NULL;
+        struct owned_list l = {};
+        struct carve_found found = {};
+        const char *why;
+        int r;
+
+        r = daxctl_new(&ctx);
+        if (r < 0)
+                return r;
+        daxctl_set_log_fn(ctx, kernel_daxctl_log_quiet);
+        r = owned_load(&l);
+        if (r < 0)
+                goto out;
+        daxctl_region_foreach(ctx, region)
+                if (daxctl_region_get_id(region) == in->region_id && dax_region_is_dynamic(region))
+                        dev = dax_find(region, in->device);
+        if (dev) {
+                found.exists = true;
+                found.size = daxctl_dev_get_size(dev);
+                for (size_t i = 0; i < l.n; i++)
+                        if (streq(l.v[i].dev, in->device) && l.v[i].size == found.size)
+                                found.listed = true;
+        }
+        if (carve_recover_verdict(in, &found, &why) != CARVE_RECOVER_ADOPT) {
+                log_info("carving intent for %s in dax_region%d (rule %s): %s; nothing to settle", in->device,
+                         in->region_id, in->rule, why);
+                r = 0;
+                goto out;
+        }
+        if (!daxctl_dev_is_enabled(dev) && (r = daxctl_dev_enable_devdax(dev)) < 0) {
+                log_error("dax_region%d: cannot bind %s, carved for rule %s by a pass that was stopped, to device_dax: %s",
+                          in->region_id, in->device, in->rule, strerror(-r));
+                goto out;
+        }
+        {
+                struct owned o = { .region = in->region_id, .size = in->size };
+                snprintf(o.dev, sizeof(o.dev), "%s", in->device);
+                snprintf(o.rule, sizeof(o.rule), "%s", in->rule);
+                r = owned_add(&l, &o);
+                if (r >= 0)
+                        r = owned_save(&l);
+        }
+        if (r < 0)
+                log_error("dax_region%d: cannot record %s in " CARVE_DAX_STATE_FILE ": %s", in->region_id,
+                          in->device, strerror(-r));
+        else
+                log_notice("dax_region%d: %s, carved for rule %s by a pass that was stopped before it listed it, is daxtierd's (%s)",
+                           in->region_id, in->device, in->rule, why);
+out:
+        free(l.v);
+        daxctl_unref(ctx);
+        return r;
+}
+
+/* Settles the object a killed pass left half-made, if any; the intent is
+ * dropped once settled (or when it is garbage). */
+static void carve_recover(struct ndctl_ctx *ctx) {
+        struct carve_intent in;
+        int r;
+
+        r = intent_load(&in);
+        if (r == -ENOENT)
+                return;
+        if (r < 0) {
+                log_warning("%s is not a carving intent (%s); ignoring it", CARVE_INTENT_FILE, strerror(-r));
+                intent_clear();
+                return;
+        }
+        r = in.kind == CARVE_INTENT_PMEM ? recover_pmem(ctx, &in) : recover_dax(&in);
+        if (r >= 0)
+                intent_clear();
+}
+
 int carve_regions(const struct carve_request *req, struct carve_result **ret, size_t *n_ret) {
         struct ndctl_ctx *ctx = NULL;
         struct ndctl_bus *bus;
@@ -563,6 +805,20 @@ int carve_regions(const struct carve_request *req, struct carve_result **ret, si
                 return r;
         ndctl_set_log_fn(ctx, kernel_ndctl_log_quiet);
         /* ndctl_dax_get_daxctl_region() uses the ndctl context's daxctl context. */
+        {
+                struct daxctl_ctx *dctx = ndctl_get_daxctl_ctx(ctx);
+                if (dctx)
+                        daxctl_set_log_fn(dctx, kernel_daxctl_log_quiet);
+        }
+
+        /* First what a killed pass left half-made: a disabled namespace of
+         * ours would count as the rule's, an unlisted device would not. */
+        carve_recover(ctx);
+        ndctl_unref(ctx);
+        r = ndctl_new(&ctx);
+        if (r < 0)
+                return r;
+        ndctl_set_log_fn(ctx, kernel_ndctl_log_quiet);
         {
                 struct daxctl_ctx *dctx = ndctl_get_daxctl_ctx(ctx);
                 if (dctx)

@@ -15,6 +15,7 @@
 
 enum phase {
         PH_CHECK,
+        PH_HOLDERS,             /* the first in-use check, in the worker */
         PH_SCRUB,
         PH_CLEAR,
         PH_BIND_KMEM,
@@ -41,12 +42,22 @@ struct job {
         bool scrub_started;
         bool scrub_timed_out;
 
-        /* A call that may block for long, run by device_job_call(). */
-        enum { CALL_NONE, CALL_BIND, CALL_OFFLINE } call;
+        bool memmap_set;
+        int bind_error;         /* kmem refused after the unbind: putting it back */        /* we wrote memmap_on_memory=1 for this bind */
+
+        /* A call that may block for long, run by device_job_call().
+         * CALL_HOLDERS scans /proc (which must not stall the loop);
+         * CALL_BIND to kmem of a device on device_dax scans it too, right
+         * before the unbind, and binds only when nobody holds the device:
+         * then call_who (malloc'd) names the holders, or call_refused
+         * says why it could not tell (-errno). */
+        enum { CALL_NONE, CALL_BIND, CALL_OFFLINE, CALL_HOLDERS } call;
         bool call_done;
         enum dax_driver call_drv;
         uint64_t call_block;
         int call_result;
+        char *call_who;
+        int call_refused;
 };
 /* The Movable or Normal zone name sysfs prints for a zone setting. */
 const char *device_zone_name(enum dt_zone z);

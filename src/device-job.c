@@ -32,6 +32,7 @@ void job_free(struct job *j) {
                 return;
         free(j->blocks);
         strbuf_free(&j->stuck);
+        free(j->call_who);
         free(j);
 }
 
@@ -66,6 +67,10 @@ int device_job_start(struct device *d) {
         d->job->phase = PH_CHECK;
         d->job->node = -1;
         return 0;
+}
+
+bool device_job_holds_auto_online(const struct device *d) {
+        return d->job && d->job->held[0];
 }
 
 void device_job_abort(struct device *d, const char *reason, const struct device_observer *obs) {
@@ -123,17 +128,70 @@ static int call_request(struct job *j, int kind, enum dax_driver drv, uint64_t b
         return DEVICE_STEP_BLOCKING;
 }
 
+/* Scans for processes holding d's device node: 0 when nobody does (or
+ * the device has no node, not on device_dax); else call_who or
+ * call_refused says why not to go on. */
+static int call_holders(struct device *d, const struct backend *be, void *ctx) {
+        struct job *j = d->job;
+        int r;
+
+        free(j->call_who);
+        j->call_who = NULL;
+        j->call_refused = 0;
+        if (d->facts.driver != DRV_DEVICE_DAX)
+                return 0;
+        r = be->holders(ctx, &d->facts, &j->call_who);
+        if (r < 0) {
+                j->call_refused = r;
+                return r;
+        }
+        if (r > 0)
+                return -EBUSY;
+        return 0;
+}
+
 int device_job_call(struct device *d, const struct backend *be, void *ctx) {
         struct job *j = d->job;
 
         if (!j || j->call == CALL_NONE || j->call_done)
                 return 0;
-        if (j->call == CALL_BIND)
+        switch (j->call) {
+        case CALL_BIND:
+                /*
+                 * Leaving device_dax tears down every mapping of the
+                 * device: look for holders right before it, in the same
+                 * call, so that the window in which a process can open
+                 * or map the device unnoticed is the time from the end
+                 * of the /proc scan to the unbind (see daxtierd(8)).
+                 */
+                if (j->call_drv == DRV_KMEM && (j->call_result = call_holders(d, be, ctx)) < 0)
+                        break;
                 j->call_result = be->bind(ctx, d->name, j->call_drv);
-        else
+                break;
+        case CALL_HOLDERS:
+                j->call_result = call_holders(d, be, ctx);
+                break;
+        case CALL_OFFLINE:
                 j->call_result = be->block_set(ctx, j->call_block, "offline");
+                break;
+        case CALL_NONE:
+                break;
+        }
         j->call_done = true;
         return 0;
+}
+
+/* Ends the job refused when the last holders scan found the device in use
+ * or could not tell; returns 1 when the device is free. */
+static int holders_verdict(struct device *d, const struct device_observer *obs) {
+        struct job *j = d->job;
+
+        if (j->call_who)
+                return job_endf(d, DEV_REFUSED, obs, "/dev/%s is in use by %s", d->name, j->call_who);
+        if (j->call_refused < 0)
+                return job_endf(d, DEV_REFUSED, obs, "cannot tell whether /dev/%s is in use: %s", d->name,
+                                strerror(-j->call_refused));
+        return 1;
 }
 
 /* The result of the finished call; runs it here if the runner did not. */
@@ -228,15 +286,24 @@ static int step_check(struct device *d, const struct backend *be, void *ctx,
                      "memmap_on_memory=yes, but %s is already on kmem without it; it takes effect the next time the device is bound",
                      d->name);
 
-        if (f->driver == DRV_DEVICE_DAX) {
-                _cleanup_free_ char *who = NULL;
-                r = be->holders(ctx, f, &who);
-                if (r > 0)
-                        return job_endf(d, DEV_REFUSED, obs, "/dev/%s is in use by %s", d->name, who);
-                if (r < 0)
-                        return job_endf(d, DEV_REFUSED, obs,
-                                        "cannot tell whether /dev/%s is in use: %s", d->name, strerror(-r));
-        }
+        /* Who holds the device: a /proc scan, made in the worker.  Only
+         * a device on device_dax has a node to hold. */
+        job_phase(j, PH_HOLDERS);
+        j->entered = true;
+        if (f->driver != DRV_DEVICE_DAX)
+                return 1;
+        return call_request(j, CALL_HOLDERS, DRV_NONE, 0);
+}
+
+static int step_holders(struct device *d, const struct backend *be, void *ctx,
+                        const struct device_observer *obs) {
+        struct job *j = d->job;
+        struct dax_facts *f = &d->facts;
+        int r;
+
+        (void) call_result(d, be, ctx);
+        if ((r = holders_verdict(d, obs)) != 1)
+                return r;
 
         r = job_load_blocks(d, be, ctx);
         if (r < 0)
@@ -279,8 +346,22 @@ static int step_bind_kmem_done(struct device *d, const struct backend *be, void 
                              strerror(-k));
                 j->held[0] = 0;
         }
-        if (r < 0)
+        if (j->call_who || j->call_refused < 0) {
+                /* Not bound: leave the device as it was found. */
+                if (j->memmap_set)
+                        (void) be->set_memmap(ctx, d->name, false);
+                return holders_verdict(d, obs);
+        }
+        if (r < 0) {
+                /* libdaxctl unbinds device_dax before it binds kmem: if
+                 * kmem refused, the device may be left with no driver.
+                 * Put it back where it was. */
+                if (be->read_facts(ctx, d->name, &d->facts) >= 0 && d->facts.driver == DRV_NONE) {
+                        j->bind_error = r;
+                        return call_request(j, CALL_BIND, DRV_DEVICE_DAX, 0);
+                }
                 return job_endf(d, DEV_FAILED, obs, "binding %s to kmem failed: %s", d->name, strerror(-r));
+        }
 
         r = be->read_facts(ctx, d->name, &d->facts);
         if (r < 0)
@@ -299,10 +380,26 @@ static int step_bind_kmem(struct device *d, const struct backend *be, void *ctx,
         bool memmap = false;
         int r;
 
+        if (j->call == CALL_BIND && j->bind_error) {
+                r = call_result(d, be, ctx);
+                if (r >= 0)
+                        (void) be->read_facts(ctx, d->name, &d->facts);
+                if (r < 0)
+                        return job_endf(d, DEV_FAILED, obs,
+                                        "binding %s to kmem failed: %s; putting it back on device_dax failed too (%s): it has no driver",
+                                        d->name, strerror(-j->bind_error), strerror(-r));
+                return job_endf(d, DEV_FAILED, obs, "binding %s to kmem failed: %s; put back on device_dax",
+                                d->name, strerror(-j->bind_error));
+        }
         if (j->call == CALL_BIND)
                 return step_bind_kmem_done(d, be, ctx, obs);
 
         job_enter(d, DEV_BINDING, "to kmem", obs);
+
+        /* The DIMMs may have changed while the bus scrubbed: ask the gate
+         * again, in the step that requests the bind. */
+        if (d->want.security != DT_SECURITY_NONE && (r = job_security_gate(d, be, ctx, obs)) != 1)
+                return r;
 
         if (d->want.memmap != DT_MEMMAP_NO) {
                 const char *why = NULL;
@@ -310,7 +407,7 @@ static int step_bind_kmem(struct device *d, const struct backend *be, void *ctx,
                 if (r >= 0) {
                         r = be->set_memmap(ctx, d->name, true);
                         if (r >= 0)
-                                memmap = true;
+                                memmap = j->memmap_set = true;
                         else if (d->want.memmap == DT_MEMMAP_YES)
                                 return job_endf(d, DEV_REFUSED, obs,
                                                 "memmap_on_memory=yes, but the kernel refused it: %s", strerror(-r));
@@ -563,6 +660,8 @@ int device_job_step(struct device *d, const struct backend *be, void *be_ctx,
         switch (d->job->phase) {
         case PH_CHECK:
                 return step_check(d, be, be_ctx, obs);
+        case PH_HOLDERS:
+                return step_holders(d, be, be_ctx, obs);
         case PH_SCRUB:
                 return job_step_scrub(d, be, be_ctx, obs);
         case PH_CLEAR:

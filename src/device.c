@@ -27,6 +27,7 @@ static const char *const state_names[_DEV_STATE_MAX] = {
         [DEV_CLEARING] = "clearing",
         [DEV_KMEM] = "kmem",
         [DEV_UNBOUND] = "unbound",
+        [DEV_PENDING] = "pending",
 };
 
 const char *dev_state_to_string(enum dev_state s) {
@@ -204,7 +205,7 @@ struct device *device_new(const char *name) {
                 free(d);
                 return NULL;
         }
-        d->state = DEV_UNMANAGED;
+        d->state = DEV_PENDING;
         snprintf(d->security, sizeof(d->security), "n/a");
         d->want.mode = DT_MODE_IGNORE;
         d->want.target_node = -1;

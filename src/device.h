@@ -43,6 +43,8 @@ enum dev_state {
         /* transient: observed at discovery, before a job takes over */
         DEV_KMEM,       /* on kmem, but not every block online in the zone */
         DEV_UNBOUND,    /* no driver */
+        /* transient: found, not looked at yet (a new struct device) */
+        DEV_PENDING,
         _DEV_STATE_MAX,
 };
 
@@ -265,7 +267,9 @@ int device_job_start(struct device *d);
  * job has ended (d->state is steady again and d->job is NULL), or
  * DEVICE_STEP_BLOCKING when the next thing to do is a kernel call that
  * may block for long (binding a device, which adds or removes all of its
- * memory at once; offlining a block, which migrates its pages).  The
+ * memory at once; offlining a block, which migrates its pages; the scan
+ * of /proc for holders of the device, made in the check and again in
+ * the same call that unbinds device_dax).  The
  * runner then calls device_job_call(), from any thread, and steps again
  * once it returned; a runner that just steps again gets the call made
  * synchronously.
@@ -326,10 +330,15 @@ const char *scrub_outcome_to_string(enum scrub_outcome o);
 
 /*
  * Makes the blocking call the last step asked for.  Touches only the
- * job's call fields and the kernel: safe in a worker thread while the
- * loop does anything but step, abort or free this device.  Returns 0.
+ * job's call fields and the kernel (and reads d->facts): safe in a
+ * worker thread while the loop does anything but step, abort or free
+ * this device.  Returns 0.
  */
 int device_job_call(struct device *d, const struct backend *be, void *be_ctx);
+
+/* True while d's job holds auto_online_blocks at offline for a bind
+ * (from the bind step until the bind returned). */
+bool device_job_holds_auto_online(const struct device *d);
 
 /* Ends a running job at once, leaving d failed with the reason. */
 void device_job_abort(struct device *d, const char *reason, const struct device_observer *obs);

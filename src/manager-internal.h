@@ -18,6 +18,7 @@
 #include "policy.h"
 
 struct bus;
+struct pump;
 struct region_runner;
 struct watch;
 struct watch_set;
@@ -26,7 +27,7 @@ struct worker;
 struct manager {
         struct manager_options opts;
         sd_event *event;
-        sd_event_source *work;
+        struct pump *pump;              /* steps the work queue (pump.h) */
         struct udev *udev;
         struct udev_monitor *monitor;
         sd_event_source *monitor_source;
@@ -42,8 +43,8 @@ struct manager {
         struct device *active;          /* the device whose job runs */
 
         bool ready;                     /* READY=1 sent */
-        bool auto_online_taken;         /* we wrote offline at start */
-        char auto_online_orig[32];
+        bool auto_online_taken;         /* the policy holds it at offline */
+        char auto_online_orig[32];      /* the system's value, "" unknown */
         struct device_observer obs;
         char status[256];
         /* A blocking kernel call of the active job, run by the worker so
@@ -79,8 +80,16 @@ void manager_regions_request(struct manager *m, bool fresh);
 /* Loads the policy from the configured paths; records every error and
  * keeps them for manager_reload_errors().  0 or -errno. */
 int manager_load_policy(struct manager *m, struct policy **ret);
-/* [daemon] auto_online_blocks: take the kernel's setting over, or give it back. */
+/* [daemon] auto_online_blocks: take the kernel's setting over, or give it
+ * back; also after a job ended, so that whatever a bind held comes back
+ * (not while a bind holds it). */
 void manager_apply_daemon_settings(struct manager *m);
+/* At start: the system's auto_online_blocks, from the state file a killed
+ * run left or from the kernel; restores it and writes the state file. */
+void manager_auto_online_start(struct manager *m);
+/* At stop: gives back what a job in its bind held, and removes the
+ * state file unless the policy keeps the setting taken. */
+void manager_auto_online_stop(struct manager *m);
 
 /* manager-poison.c */
 /* The active job waits for a scrub of its bus (DEVICE_STEP_WAIT_SCRUB). */

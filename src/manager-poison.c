@@ -12,6 +12,7 @@
 #include "bus.h"
 #include "kernel.h"
 #include "manager-internal.h"
+#include "pump.h"
 #include "poison.h"
 #include "util.h"
 #include "watch.h"
@@ -28,7 +29,7 @@ void manager_scrub_wait_stop(struct manager *m, bool deadline_too) {
 
 static void scrub_resume(struct manager *m) {
         manager_scrub_wait_stop(m, false);
-        sd_event_source_set_enabled(m->work, SD_EVENT_ON);
+        pump_set_enabled(m->pump, true);
 }
 
 static void on_scrub_changed(struct watch *w, void *userdata) {
@@ -61,7 +62,7 @@ void manager_scrub_wait(struct manager *m) {
         int r;
 
         manager_scrub_wait_stop(m, false);
-        sd_event_source_set_enabled(m->work, SD_EVENT_OFF);
+        pump_set_enabled(m->pump, false);
         if (kernel_scrub_attr(d->facts.bus, path, sizeof(path)) >= 0)
                 (void) watch_new(m->event, path, "scrub-wait", on_scrub_changed, m, &m->scrub_watch);
         r = sd_event_add_time_relative(m->event, &m->scrub_recheck, CLOCK_MONOTONIC, 2 * 1000000ULL, 100000,

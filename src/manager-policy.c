@@ -7,7 +7,13 @@
 
 #include <systemd/sd-daemon.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "audit.h"
+#include "autoonline.h"
+#include "carve.h"
 #include "bus.h"
 #include "manager-internal.h"
 #include "util.h"
@@ -31,36 +37,148 @@ int manager_load_policy(struct manager *m, struct policy **ret) {
         return r;
 }
 
+/* ---- auto_online_blocks (autoonline.h) ------------------------------- */
+
+/* The state file's word: 0, -ENOENT when there is none, -EINVAL for
+ * garbage (anything but one valid word: never trusted), or -errno. */
+static int aol_file_read(char *ret, size_t len) {
+        _cleanup_close_ int fd = -1;
+        char buf[AOL_STATE_MAX];
+        struct stat st;
+        ssize_t n;
+
+        fd = open(AOL_STATE_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EINVAL;
+        n = read(fd, buf, sizeof(buf));
+        if (n < 0)
+                return -errno;
+        return aol_state_parse(buf, (size_t) n, ret, len);
+}
+
+/* Replaces the file at once (write, fsync, rename): a reader, or the next
+ * start after a crash, sees the old word or the new one. */
+static int aol_file_write(const char *value) {
+        const char *tmp = AOL_STATE_FILE ".new";
+        _cleanup_close_ int fd = -1;
+        char buf[AOL_STATE_MAX];
+        int n, r = 0;
+
+        if (mkdir(CARVE_DAX_STATE_DIR, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        n = snprintf(buf, sizeof(buf), "%s\n", value);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, buf, (size_t) n) != n || fsync(fd) < 0)
+                r = errno ? -errno : -EIO;
+        if (r == 0 && rename(tmp, AOL_STATE_FILE) < 0)
+                r = -errno;
+        if (r < 0)
+                (void) unlink(tmp);
+        return r;
+}
+
+static void aol_file_save(const char *value) {
+        int r = aol_file_write(value);
+        if (r < 0)
+                log_warning("cannot write %s: %s; if daxtierd is killed, auto_online_blocks=%s may not be restored",
+                            AOL_STATE_FILE, strerror(-r), value);
+}
+
+void manager_auto_online_start(struct manager *m) {
+        char cur[32], file[32];
+        const char *orig;
+        int r, k;
+
+        m->auto_online_orig[0] = 0;
+        r = m->be->auto_online_get(NULL, cur, sizeof(cur));
+        if (r < 0 || !aol_value_valid(cur))
+                return;
+        k = aol_file_read(file, sizeof(file));
+        if (k == -EINVAL)
+                log_warning("%s holds no auto_online_blocks value; ignoring it", AOL_STATE_FILE);
+        orig = aol_original(cur, k >= 0 ? file : NULL);
+        snprintf(m->auto_online_orig, sizeof(m->auto_online_orig), "%s", orig);
+        if (!streq(cur, orig)) {
+                /* A previous run was killed while it held or took the
+                 * setting: give the system its value back first. */
+                r = m->be->auto_online_set(NULL, orig);
+                if (r < 0)
+                        log_error("cannot restore auto_online_blocks=%s left by a previous run: %s", orig, strerror(-r));
+                else {
+                        log_notice("auto_online_blocks=%s was left by a previous run that did not restore it; restored %s",
+                                   cur, orig);
+                        audit_auto_online_restored(orig);
+                }
+        }
+        aol_file_save(orig);
+}
+
 void manager_apply_daemon_settings(struct manager *m) {
+        bool taken = m->policy->auto_online_blocks == DT_AUTO_ONLINE_OFFLINE;
+        const char *want;
         char cur[32];
         int r;
 
-        r = m->be->auto_online_get(NULL, cur, sizeof(cur));
-        if (r < 0) {
-                if (m->policy->auto_online_blocks == DT_AUTO_ONLINE_OFFLINE)
-                        log_warning("cannot read /sys/devices/system/memory/auto_online_blocks: %s", strerror(-r));
+        if (!m->auto_online_orig[0]) {
+                if (taken)
+                        log_warning("cannot read /sys/devices/system/memory/auto_online_blocks");
                 return;
         }
-        if (m->policy->auto_online_blocks == DT_AUTO_ONLINE_OFFLINE && !streq(cur, "offline")) {
-                r = m->be->auto_online_set(NULL, "offline");
+        /* A bind holds it at offline and gives it back when it ends: the
+         * setting is settled again then (manager.c). */
+        if (m->active && device_job_holds_auto_online(m->active))
+                return;
+        r = m->be->auto_online_get(NULL, cur, sizeof(cur));
+        if (r < 0) {
+                log_warning("cannot read /sys/devices/system/memory/auto_online_blocks: %s", strerror(-r));
+                return;
+        }
+        if (!taken && !m->auto_online_taken && aol_value_valid(cur) && !streq(cur, m->auto_online_orig)) {
+                /* Changed by someone else while daxtierd left it alone:
+                 * that is the system's value now. */
+                snprintf(m->auto_online_orig, sizeof(m->auto_online_orig), "%s", cur);
+                aol_file_save(cur);
+        }
+        want = aol_want(taken, m->auto_online_orig);
+        if (!streq(cur, want)) {
+                r = m->be->auto_online_set(NULL, want);
                 if (r < 0) {
-                        log_error("cannot set /sys/devices/system/memory/auto_online_blocks to offline: %s",
+                        log_error("cannot set /sys/devices/system/memory/auto_online_blocks to %s: %s", want,
                                   strerror(-r));
                         return;
                 }
-                if (!m->auto_online_taken)
-                        snprintf(m->auto_online_orig, sizeof(m->auto_online_orig), "%s", cur);
-                m->auto_online_taken = true;
-                audit_auto_online_taken(cur);
-        } else if (m->policy->auto_online_blocks == DT_AUTO_ONLINE_KEEP && m->auto_online_taken) {
-                r = m->be->auto_online_set(NULL, m->auto_online_orig);
-                if (r < 0) {
-                        log_error("cannot restore auto_online_blocks=%s: %s", m->auto_online_orig, strerror(-r));
-                        return;
-                }
-                m->auto_online_taken = false;
-                audit_auto_online_restored(m->auto_online_orig);
+                if (taken)
+                        audit_auto_online_taken(cur);
+                else
+                        audit_auto_online_restored(want);
         }
+        m->auto_online_taken = taken;
+}
+
+void manager_auto_online_stop(struct manager *m) {
+        const char *want;
+        char cur[32];
+
+        if (!m->auto_online_orig[0] || !m->policy)
+                return;
+        /* A job stopped in its bind never gave its hold back. */
+        want = aol_want(m->policy->auto_online_blocks == DT_AUTO_ONLINE_OFFLINE, m->auto_online_orig);
+        if (m->be->auto_online_get(NULL, cur, sizeof(cur)) >= 0 && !streq(cur, want)) {
+                int r = m->be->auto_online_set(NULL, want);
+                if (r < 0)
+                        log_error("cannot restore auto_online_blocks=%s: %s", want, strerror(-r));
+                else
+                        audit_auto_online_restored(want);
+        }
+        /* Taken over (offline): the next start must know the original. */
+        if (streq(want, m->auto_online_orig))
+                (void) unlink(AOL_STATE_FILE);
 }
 
 int manager_reload(struct manager *m) {

@@ -10,6 +10,7 @@
 #include "capacity.h"
 #include "kernel.h"
 #include "manager-internal.h"
+#include "pump.h"
 #include "regions.h"
 
 /* How often to try the system bus again when it was not there at start. */
@@ -38,7 +39,8 @@ static void update_status(struct manager *m) {
         /* Steady states first, in the order operators care about. */
         static const enum dev_state order[] = {
                 DEV_ONLINE, DEV_DEVDAX, DEV_UNMANAGED, DEV_REFUSED, DEV_FAILED,
-                DEV_CHECKING, DEV_BINDING, DEV_ONLINING, DEV_OFFLINING, DEV_KMEM, DEV_UNBOUND,
+                DEV_CHECKING, DEV_SCRUBBING, DEV_CLEARING, DEV_BINDING, DEV_ONLINING, DEV_OFFLINING,
+                DEV_KMEM, DEV_UNBOUND, DEV_PENDING,
         };
         for (size_t i = 0; i < ELEMENTSOF(order); i++)
                 if (count[order[i]])
@@ -106,7 +108,8 @@ static void device_remove(struct manager *m, struct device *d) {
                 manager_scrub_wait_stop(m, true);
                 device_job_abort(d, "the device went away", &m->obs);
                 m->active = NULL;
-                sd_event_source_set_enabled(m->work, SD_EVENT_ON);
+                manager_apply_daemon_settings(m);
+                pump_set_enabled(m->pump, true);
         }
         for (size_t i = 0; i < m->n_queue; i++)
                 if (m->queue[i] == d) {
@@ -151,7 +154,7 @@ void manager_enqueue(struct manager *m, struct device *d, bool force) {
         m->queue = q;
         m->queue[m->n_queue++] = d;
         flags(d)->queued = true;
-        sd_event_source_set_enabled(m->work, SD_EVENT_ON);
+        pump_set_enabled(m->pump, true);
 }
 
 static void reconcile(struct manager *m, struct device *d) {
@@ -236,7 +239,7 @@ static void call_main(void *userdata) {
  * job from on_call_done(). */
 static void start_call(struct manager *m) {
         (void) worker_start(m->worker, call_main, m);
-        sd_event_source_set_enabled(m->work, SD_EVENT_OFF);
+        pump_set_enabled(m->pump, false);
 }
 
 static void on_call_done(void *userdata) {
@@ -246,28 +249,33 @@ static void on_call_done(void *userdata) {
                 m->active_gone = false;
                 device_remove(m, m->active);
         }
-        sd_event_source_set_enabled(m->work, SD_EVENT_ON);
+        pump_set_enabled(m->pump, true);
 }
 
-static int on_work(sd_event_source *s, void *userdata) {
+static void on_work(void *userdata) {
         struct manager *m = userdata;
 
-        if (worker_busy(m->worker))
-                return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        if (worker_busy(m->worker)) {
+                pump_set_enabled(m->pump, false);
+                return;
+        }
         if (m->active) {
                 struct device *d = m->active;
                 int r = device_job_step(d, m->be, NULL, &m->obs);
                 if (r == DEVICE_STEP_BLOCKING) {
                         start_call(m);
-                        return 0;
+                        return;
                 }
                 if (r == DEVICE_STEP_WAIT_SCRUB) {
                         manager_scrub_wait(m);
-                        return 0;
+                        return;
                 }
                 if (r == 0) {
                         manager_scrub_wait_stop(m, true);
                         m->active = NULL;
+                        /* Whatever the bind held comes back, as the
+                         * policy in force now says. */
+                        manager_apply_daemon_settings(m);
                         if (d->dirty) {
                                 d->dirty = false;
                                 manager_enqueue(m, d, true);
@@ -282,7 +290,7 @@ static int on_work(sd_event_source *s, void *userdata) {
         }
 
         if (!m->active && m->n_queue == 0) {
-                sd_event_source_set_enabled(s, SD_EVENT_OFF);
+                pump_set_enabled(m->pump, false);
                 manager_watches_refresh(m);
                 /* Ready once the first region pass has carved, too. */
                 if (!m->ready && !region_runner_busy(m->regions)) {
@@ -292,7 +300,6 @@ static int on_work(sd_event_source *s, void *userdata) {
                 }
         }
         update_status(m);
-        return 0;
 }
 
 void manager_regions_request(struct manager *m, bool fresh) {
@@ -336,7 +343,7 @@ static int on_bus_retry(sd_event_source *s, uint64_t usec, void *userdata) {
 static void on_regions_idle(void *userdata) {
         struct manager *m = userdata;
         /* on_work() sends READY=1 once the queue is empty too. */
-        sd_event_source_set_enabled(m->work, SD_EVENT_ON);
+        pump_set_enabled(m->pump, true);
 }
 
 int manager_rescan(struct manager *m) {
@@ -537,13 +544,12 @@ static int setup_loop(struct manager *m) {
         if (r < 0)
                 return r;
 
-        r = sd_event_add_defer(m->event, &m->work, on_work, m);
+        /* Jobs step whenever the loop is idle, and take their turn with
+         * bus calls when it is not (pump.h). */
+        r = pump_new(m->event, "work-queue", on_work, m, &m->pump);
         if (r < 0)
                 return r;
-        /* Jobs yield to signals, udev events and bus calls. */
-        sd_event_source_set_priority(m->work, SD_EVENT_PRIORITY_IDLE);
-        sd_event_source_set_description(m->work, "work-queue");
-        sd_event_source_set_enabled(m->work, SD_EVENT_ON);
+        pump_set_enabled(m->pump, true);
 
         r = worker_new(m->event, "worker-done", on_call_done, m, &m->worker);
         if (r < 0)
@@ -612,6 +618,7 @@ int manager_new(const struct manager_options *opts, struct manager **ret) {
                 goto fail;
 
         audit_policy_loaded(m->policy, "loaded");
+        manager_auto_online_start(m);
         manager_apply_daemon_settings(m);
         r = manager_rescan(m);
         if (r < 0)
@@ -628,6 +635,7 @@ void manager_free(struct manager *m) {
                 return;
         /* A bind in flight finishes; the next start reconciles its result. */
         worker_free(m->worker);
+        manager_auto_online_stop(m);
         /* Likewise a namespace being carved. */
         region_runner_free(m->regions);
         for (size_t i = 0; i < m->n_devices; i++) {
@@ -639,7 +647,7 @@ void manager_free(struct manager *m) {
         free(m->reload_errors);
         bus_free(m->bus);
         sd_event_source_disable_unref(m->bus_retry);
-        sd_event_source_unref(m->work);
+        pump_free(m->pump);
         sd_event_source_unref(m->security_poll);
         manager_poison_free(m);
         sd_event_source_unref(m->monitor_source);

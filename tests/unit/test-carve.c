@@ -461,6 +461,134 @@ END_TEST
 
 /* ---- the request ----------------------------------------------------------- */
 
+/* ---- crash recovery --------------------------------------------------------- */
+
+#define UUID "1f1e2a3b-0000-4000-8000-00000000abcd"
+
+static struct carve_intent pmem_intent(void) {
+        struct carve_intent in = { .kind = CARVE_INTENT_PMEM };
+
+        snprintf(in.region, sizeof(in.region), "region0");
+        snprintf(in.uuid, sizeof(in.uuid), UUID);
+        snprintf(in.rule, sizeof(in.rule), "half");
+        return in;
+}
+
+static struct carve_intent dax_intent(void) {
+        struct carve_intent in = { .kind = CARVE_INTENT_DAX, .region_id = 1, .size = GiB };
+
+        snprintf(in.device, sizeof(in.device), "dax1.2");
+        snprintf(in.rule, sizeof(in.rule), "cxl");
+        return in;
+}
+
+START_TEST(test_intent_roundtrip) {
+        struct carve_intent in[2] = { pmem_intent(), dax_intent() }, out;
+        char buf[CARVE_INTENT_MAX];
+        int n;
+
+        n = carve_intent_format(&in[0], buf, sizeof(buf));
+        ck_assert_int_gt(n, 0);
+        ck_assert_str_eq(buf, "pmem region0 " UUID " half\n");
+        ck_assert_int_eq(carve_intent_parse(buf, (size_t) n, &out), 0);
+        ck_assert_int_eq(out.kind, CARVE_INTENT_PMEM);
+        ck_assert_str_eq(out.region, "region0");
+        ck_assert_str_eq(out.uuid, UUID);
+        ck_assert_str_eq(out.rule, "half");
+
+        n = carve_intent_format(&in[1], buf, sizeof(buf));
+        ck_assert_str_eq(buf, "dax 1 dax1.2 1073741824 cxl\n");
+        ck_assert_int_eq(carve_intent_parse(buf, (size_t) n, &out), 0);
+        ck_assert_int_eq(out.kind, CARVE_INTENT_DAX);
+        ck_assert_int_eq(out.region_id, 1);
+        ck_assert_str_eq(out.device, "dax1.2");
+        ck_assert_uint_eq(out.size, GiB);
+        ck_assert_str_eq(out.rule, "cxl");
+
+        ck_assert_int_eq(carve_intent_format(&in[0], buf, 10), -ENAMETOOLONG);
+}
+END_TEST
+
+START_TEST(test_intent_garbage) {
+        static const char *const bad[] = {
+                "", "\n", "pmem region0 " UUID " half", /* no newline */
+                "pmem region0 " UUID " half\nextra\n", "pmem region0 " UUID "\n", "pmem region0 " UUID " half x\n",
+                "pmem nd0 " UUID " half\n", "pmem region0 not-a-uuid half\n",
+                "pmem region0 1F1E2A3B-0000-4000-8000-00000000ABCD half\n", "pmem region0 " UUID " ha/lf\n",
+                "dax 1 dax1.2 0 cxl\n", "dax -1 dax1.2 1024 cxl\n", "dax 1 nvme0 1024 cxl\n",
+                "dax 1 dax1.2 12x cxl\n", "dax 99999999999 dax1.2 1024 cxl\n", "dax 1 dax1.2 1024\n",
+                "nfs 1 dax1.2 1024 cxl\n", "dax 1 dax1.2 99999999999999999999999 cxl\n",
+        };
+        struct carve_intent out = { .rule = "untouched" };
+        char junk[CARVE_INTENT_MAX + 8];
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                ck_assert_msg(carve_intent_parse(bad[i], strlen(bad[i]), &out) == -EINVAL, "accepted \"%s\"", bad[i]);
+        ck_assert_int_eq(carve_intent_parse("dax 1 dax1.2\0 1024 cxl\n", 23, &out), -EINVAL);
+        ck_assert_int_eq(carve_intent_parse(NULL, 0, &out), -EINVAL);
+        for (size_t n = 0; n < sizeof(junk); n++)
+                junk[n] = (char) (n * 131 + 7);
+        for (size_t n = 0; n <= sizeof(junk); n++)
+                ck_assert_int_eq(carve_intent_parse(junk, n, &out), -EINVAL);
+        /* A long rule name that fills the line. */
+        memset(junk, 'a', sizeof(junk));
+        memcpy(junk, "dax 1 dax1.2 1024 ", 18);
+        junk[sizeof(junk) - 1] = '\n';
+        ck_assert_int_eq(carve_intent_parse(junk, sizeof(junk), &out), -EINVAL);
+        ck_assert_str_eq(out.rule, "untouched");
+}
+END_TEST
+
+/* Killed between the name and enabling: a disabled daxtierd-half
+ * namespace, which must not count as the rule's for ever. */
+START_TEST(test_recover_pmem) {
+        struct carve_intent in = pmem_intent();
+        const char *why;
+
+        ck_assert_int_eq(carve_recover_verdict(&in, &(struct carve_found) { .exists = true, .name = "daxtierd-half" },
+                                               &why),
+                         CARVE_RECOVER_UNDO);
+        /* Killed after the uuid, before the name. */
+        ck_assert_int_eq(carve_recover_verdict(&in, &(struct carve_found) { .exists = true, .name = "" }, &why),
+                         CARVE_RECOVER_UNDO);
+        ck_assert_int_eq(carve_recover_verdict(&in, &(struct carve_found) { .exists = true }, &why),
+                         CARVE_RECOVER_UNDO);
+        /* Made whole before the kill: it stays. */
+        ck_assert_int_eq(carve_recover_verdict(&in,
+                                               &(struct carve_found) { .exists = true, .name = "daxtierd-half",
+                                                                       .enabled = true },
+                                               &why),
+                         CARVE_RECOVER_FORGET);
+        /* Another name with that uuid, or another rule's name: not provably ours. */
+        ck_assert_int_eq(carve_recover_verdict(&in, &(struct carve_found) { .exists = true, .name = "data" }, &why),
+                         CARVE_RECOVER_FORGET);
+        ck_assert_int_eq(carve_recover_verdict(&in, &(struct carve_found) { .exists = true, .name = "daxtierd-cxl" },
+                                               &why),
+                         CARVE_RECOVER_FORGET);
+        ck_assert_int_eq(carve_recover_verdict(&in, &(struct carve_found) {}, &why), CARVE_RECOVER_FORGET);
+        ck_assert_ptr_nonnull(why);
+}
+END_TEST
+
+/* Killed between sizing the device and listing it: adopted, not carved twice. */
+START_TEST(test_recover_dax) {
+        struct carve_intent in = dax_intent();
+        const char *why;
+
+        ck_assert_int_eq(carve_recover_verdict(&in, &(struct carve_found) { .exists = true, .size = GiB }, &why),
+                         CARVE_RECOVER_ADOPT);
+        ck_assert_int_eq(carve_recover_verdict(&in, &(struct carve_found) { .exists = true, .size = GiB,
+                                                                            .listed = true },
+                                               &why),
+                         CARVE_RECOVER_FORGET);
+        ck_assert_int_eq(carve_recover_verdict(&in, &(struct carve_found) { .exists = true, .size = 0 }, &why),
+                         CARVE_RECOVER_FORGET);
+        ck_assert_int_eq(carve_recover_verdict(&in, &(struct carve_found) { .exists = true, .size = 2 * GiB }, &why),
+                         CARVE_RECOVER_FORGET);
+        ck_assert_int_eq(carve_recover_verdict(&in, &(struct carve_found) {}, &why), CARVE_RECOVER_FORGET);
+}
+END_TEST
+
 START_TEST(test_request_copy) {
         struct policy p = { .region_rules = rules, .n_region_rules = 2 };
         struct carve_request *copy = NULL;
@@ -525,6 +653,10 @@ static Suite *carve_suite(void) {
         tc = tcase_create("request");
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_request_copy);
+        tcase_add_test(tc, test_intent_roundtrip);
+        tcase_add_test(tc, test_intent_garbage);
+        tcase_add_test(tc, test_recover_pmem);
+        tcase_add_test(tc, test_recover_dax);
         suite_add_tcase(s, tc);
 
         return s;

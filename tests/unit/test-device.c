@@ -99,8 +99,21 @@ struct fake {
 
         int bind_err;
         bool bind_ignored;      /* bind "succeeds" but the driver stays */
+        /* bind to kmem fails after the device left device_dax, as when
+         * daxctl_dev_enable_ram() fails after daxctl_dev_disable(). */
+        int bind_kmem_err_unbound;
 
         int holders_err;
+        unsigned n_holders;     /* holders() calls */
+        /* Someone opens the device while the bus scrubs: ars_busy() sets
+         * the device's holders to this. */
+        const char *holders_during_scrub;
+
+        /* The DIMMs behind a pmem device (dimm_security()); a scrub
+         * changes the first one's state to dimm_after_scrub if nonzero. */
+        struct dimm_security dimms[4];
+        size_t n_dimms;
+        enum dimm_sec dimm_after_scrub;
 
         char auto_online[32];
         int auto_online_get_err;
@@ -393,6 +406,10 @@ static int fake_bind(void *ctx, const char *name, enum dax_driver drv) {
                 return f->bind_err;
         if (f->bind_ignored)
                 return 0;
+        if (drv == DRV_KMEM && f->bind_kmem_err_unbound) {
+                fd->facts.driver = DRV_NONE;
+                return f->bind_kmem_err_unbound;
+        }
 
         if (drv == DRV_KMEM) {
                 ck_assert_msg(fd->facts.driver != DRV_KMEM, "%s bound to kmem while on kmem", name);
@@ -440,6 +457,7 @@ static int fake_holders(void *ctx, const struct dax_facts *fa, char **ret) {
         struct fake_dev *fd = fake_find(f, fa->name);
         int n = 1;
 
+        f->n_holders++;
         if (f->holders_err)
                 return f->holders_err;
         if (!fd || !fd->holders)
@@ -450,6 +468,14 @@ static int fake_holders(void *ctx, const struct dax_facts *fa, char **ret) {
         *ret = strdup(fd->holders);
         ck_assert_ptr_nonnull(*ret);
         return n;
+}
+
+static int fake_dimm_security(void *ctx, const struct dax_facts *fa, struct dimm_security *ret, size_t max) {
+        struct fake *f = ctx;
+
+        for (size_t i = 0; i < f->n_dimms && i < max; i++)
+                ret[i] = f->dimms[i];
+        return (int) f->n_dimms;
 }
 
 static int fake_auto_online_get(void *ctx, char *buf, size_t len) {
@@ -515,6 +541,10 @@ static int fake_ars_busy(void *ctx, const struct dax_facts *fa) {
         f->n_ars_busy++;
         ck_assert_msg(f->n_ars_start > 0 && f->ars_start_err == 0, "ars_busy() without a started scrub");
         ck_assert_str_eq(fa->bus, "ndbus0");
+        if (f->holders_during_scrub)
+                f->devs[0].holders = f->holders_during_scrub;
+        if (f->dimm_after_scrub && f->n_dimms > 0)
+                f->dimms[0].state = f->dimm_after_scrub;
         if (f->ars_busy_err)
                 return f->ars_busy_err;
         if (f->ars_busy_forever)
@@ -600,6 +630,7 @@ static const struct backend fake_backend = {
         .set_memmap = fake_set_memmap,
         .bind = fake_bind,
         .holders = fake_holders,
+        .dimm_security = fake_dimm_security,
         .auto_online_get = fake_auto_online_get,
         .auto_online_set = fake_auto_online_set,
         .node_mem = fake_node_mem,
@@ -1057,6 +1088,55 @@ START_TEST(test_holders_unknown) {
 }
 END_TEST
 
+static void fake_pmem(struct fake_dev *fd);
+static struct rule rule_poison(enum dt_scrub scrub, enum dt_on_poison on_poison,
+                               enum dt_scrub_unsupported unsupported);
+
+/* Someone opens /dev/dax0.0 while the bus scrubs: the check at the bind
+ * sees it, and the device is not pulled away from under the mapping. */
+START_TEST(test_holders_appear_during_scrub) {
+        struct rule r = rule_poison(DT_SCRUB_ARS, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_PROCEED);
+
+        fake_pmem(fdev);
+        fk.ars_busy_polls = 2;
+        fk.holders_during_scrub = "pid 77 (app)";
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking scrubbing clearing binding refused");
+        ck_assert_contains(last_reason(), "pid 77 (app)");
+        ck_assert_contains(last_reason(), "/dev/dax0.0");
+        ck_assert_int_lt(log_find("bind dax0.0 kmem"), 0);
+        ck_assert_int_eq(fdev->facts.driver, DRV_DEVICE_DAX);
+        /* Asked at the check and again right before the bind. */
+        ck_assert_uint_eq(fk.n_holders, 2);
+        /* The auto-online hold, if any, was given back. */
+        ck_assert_str_eq(fk.auto_online, "offline");
+}
+END_TEST
+
+/* The DIMMs lose their security while the bus scrubs: the gate is asked
+ * again right before the bind. */
+START_TEST(test_security_lost_during_scrub) {
+        struct rule r = rule_poison(DT_SCRUB_ARS, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_PROCEED);
+
+        r.require_security = DT_SECURITY_UNLOCKED;
+        fake_pmem(fdev);
+        fk.n_dimms = 1;
+        snprintf(fk.dimms[0].name, sizeof(fk.dimms[0].name), "nmem0");
+        fk.dimms[0].state = DIMM_SEC_UNLOCKED;
+        fk.dimm_after_scrub = DIMM_SEC_DISABLED;
+        fk.ars_busy_polls = 2;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking scrubbing clearing binding refused");
+        ck_assert_contains(last_reason(), "nmem0");
+        ck_assert_int_lt(log_find("bind dax0.0 kmem"), 0);
+        ck_assert_int_eq(fdev->facts.driver, DRV_DEVICE_DAX);
+}
+END_TEST
+
 /* Refused once, then the holder goes away: the next job succeeds and the
  * old reason no longer sticks to the device. */
 START_TEST(test_retry_after_refusal) {
@@ -1225,6 +1305,37 @@ static void expect_held_around_bind(const char *held) {
         ck_assert_int_lt(restore, log_find("block_set %d online_movable", FIRST_BLOCK));
         ck_assert_str_eq(fk.auto_online, held);
 }
+
+/* The manager asks whether a bind holds auto_online_blocks before it
+ * settles the setting (reload, stop): true from the bind step until the
+ * bind returned, and never once the job ended or was aborted. */
+START_TEST(test_auto_online_hold_visible) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+        int k;
+
+        snprintf(fk.auto_online, sizeof(fk.auto_online), "online");
+        prepare(dut, &r);
+        ck_assert(!device_job_holds_auto_online(dut));
+        ck_assert_int_eq(device_job_start(dut), 0);
+        ck_assert(!device_job_holds_auto_online(dut));
+        /* The check asks for the holders scan; the bind step for the bind. */
+        ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), DEVICE_STEP_BLOCKING);
+        ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), 1);
+        ck_assert(!device_job_holds_auto_online(dut));
+        k = device_job_step(dut, &fake_backend, &fk, &observer);
+        ck_assert_int_eq(k, DEVICE_STEP_BLOCKING);
+        ck_assert(device_job_holds_auto_online(dut));
+        ck_assert_str_eq(fk.auto_online, "offline");
+        ck_assert_int_eq(device_job_call(dut, &fake_backend, &fk), 0);
+        ck_assert(device_job_holds_auto_online(dut));
+        /* The step after the bind gives it back. */
+        ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), 1);
+        ck_assert(!device_job_holds_auto_online(dut));
+        ck_assert_str_eq(fk.auto_online, "online");
+        device_job_abort(dut, "stopped", &observer);
+        ck_assert(!device_job_holds_auto_online(dut));
+}
+END_TEST
 
 START_TEST(test_auto_online_held) {
         struct rule r = rule_ram(DT_ZONE_MOVABLE);
@@ -2018,6 +2129,26 @@ END_TEST
 
 /* ---- 13: bind failures ------------------------------------------------- */
 
+/* The kernel refused kmem after the device left device_dax: the job puts
+ * it back on device_dax rather than leave it with no driver. */
+START_TEST(test_bind_fails_after_unbind) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fk.bind_kmem_err_unbound = -ENOMEM;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking binding failed");
+        ck_assert_contains(last_reason(), "binding dax0.0 to kmem failed");
+        ck_assert_contains(last_reason(), strerror(ENOMEM));
+        ck_assert_contains(last_reason(), "put back on device_dax");
+        ck_assert_int_ge(log_find("bind dax0.0 device_dax"), 0);
+        ck_assert_int_gt(log_find("bind dax0.0 device_dax"), log_find("bind dax0.0 kmem"));
+        ck_assert_int_eq(fdev->facts.driver, DRV_DEVICE_DAX);
+        expect_blocks(BLOCK_ABSENT, NULL);
+}
+END_TEST
+
 START_TEST(test_bind_fails) {
         struct rule r = rule_ram(DT_ZONE_MOVABLE);
 
@@ -2086,6 +2217,7 @@ START_TEST(test_state_strings) {
                 { DEV_CLEARING, "clearing", false },
                 { DEV_KMEM, "kmem", false },
                 { DEV_UNBOUND, "unbound", false },
+                { DEV_PENDING, "pending", false },
         };
 
         /* Every state is in the table: a new one must be named here. */
@@ -2154,7 +2286,8 @@ END_TEST
 
 START_TEST(test_device_new) {
         ck_assert_str_eq(dut->name, "dax0.0");
-        ck_assert_int_eq(dut->state, DEV_UNMANAGED);
+        /* Not looked at yet: neither unmanaged nor anything else. */
+        ck_assert_int_eq(dut->state, DEV_PENDING);
         ck_assert_int_eq(dut->want.mode, DT_MODE_IGNORE);
         ck_assert_int_eq(dut->want.target_node, -1);
         ck_assert_ptr_null(dut->job);
@@ -2179,7 +2312,10 @@ START_TEST(test_abort) {
         ck_assert_int_eq(device_job_start(dut), 0);
         /* One job at a time. */
         ck_assert_int_eq(device_job_start(dut), -EBUSY);
-        /* checking; binding, which asks for a blocking bind; first block */
+        /* checking, which asks for the holders scan (blocking: it reads
+         * /proc) and ends; binding, which asks for a blocking bind; first
+         * block */
+        ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), DEVICE_STEP_BLOCKING);
         ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), 1);
         ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), DEVICE_STEP_BLOCKING);
         ck_assert_int_eq(dut->state, DEV_BINDING);
@@ -2558,6 +2694,8 @@ START_TEST(test_ars_timeout) {
         fk.ars_busy_forever = true;
         prepare(dut, &r);
         ck_assert_int_eq(device_job_start(dut), 0);
+        /* The check, and the holders scan it asks the runner for. */
+        ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), DEVICE_STEP_BLOCKING);
         ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), 1);
         ck_assert_int_eq(dut->state, DEV_CHECKING);
         /* However often the runner steps, the job waits. */
@@ -2682,6 +2820,7 @@ START_TEST(test_abort_while_scrubbing) {
         fk.ars_busy_forever = true;
         prepare(dut, &r);
         ck_assert_int_eq(device_job_start(dut), 0);
+        ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), DEVICE_STEP_BLOCKING);
         ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), 1);
         ck_assert_int_eq(device_job_step(dut, &fake_backend, &fk, &observer), DEVICE_STEP_WAIT_SCRUB);
         ck_assert_int_eq(dut->state, DEV_SCRUBBING);
@@ -3498,6 +3637,8 @@ static Suite *device_suite(void) {
         tcase_add_test(tc, test_target_node_mismatch);
         tcase_add_test(tc, test_holders);
         tcase_add_test(tc, test_holders_unknown);
+        tcase_add_test(tc, test_holders_appear_during_scrub);
+        tcase_add_test(tc, test_security_lost_during_scrub);
         tcase_add_test(tc, test_retry_after_refusal);
         tcase_add_test(tc, test_small_device_refused);
         tcase_add_test(tc, test_other_driver_refused);
@@ -3517,6 +3658,7 @@ static Suite *device_suite(void) {
         tc = tcase_create("auto-online");
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_auto_online_held);
+        tcase_add_test(tc, test_auto_online_hold_visible);
         tcase_add_test(tc, test_auto_online_movable_held);
         tcase_add_test(tc, test_auto_online_already_offline);
         tcase_add_test(tc, test_auto_online_hold_fails);
@@ -3554,6 +3696,7 @@ static Suite *device_suite(void) {
         tcase_add_test(tc, test_node_mem_shrank);
         tcase_add_test(tc, test_node_mem_unreadable);
         tcase_add_test(tc, test_bind_fails);
+        tcase_add_test(tc, test_bind_fails_after_unbind);
         tcase_add_test(tc, test_bind_does_not_take);
         tcase_add_test(tc, test_bind_kmem_rejects_node);
         tcase_add_test(tc, test_block_size_unknown);

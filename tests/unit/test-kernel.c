@@ -293,6 +293,138 @@ START_TEST(test_list_devices) {
 }
 END_TEST
 
+/* ---- holders: who has /dev/dax1.0 open or mapped ------------------------ */
+
+/* The fake /dev/dax1.0, a plain file: its st_dev and inode are what /proc
+ * reports for a process that holds it; facts whose devt is /dev/null's
+ * (a character device every test machine has). */
+static struct stat holders_tree(struct dax_facts *f) {
+        char p[PATH_MAX * 2];
+        struct stat st, null;
+
+        put("/dev/dax1.0", "");
+        snprintf(p, sizeof(p), "%s/dev/dax1.0", root);
+        ck_assert_int_eq(stat(p, &st), 0);
+        ck_assert_int_eq(stat("/dev/null", &null), 0);
+        *f = (struct dax_facts) { .driver = DRV_DEVICE_DAX, .devt = null.st_rdev };
+        snprintf(f->name, sizeof(f->name), "dax1.0");
+        return st;
+}
+
+static void proc_put(int pid, const char *file, const char *content) {
+        char p[PATH_MAX];
+
+        snprintf(p, sizeof(p), "/proc/%d/%s", pid, file);
+        put(p, content);
+}
+
+/* A maps line of a mapping of an inode of the file system dev. */
+static void maps_line(char *buf, size_t len, dev_t dev, unsigned long ino, const char *path) {
+        snprintf(buf, len, "7f0000000000-7f0000200000 rw-s 00000000 %02x:%02x %lu                    %s",
+                 major(dev), minor(dev), ino, path);
+}
+
+START_TEST(test_holders_maps_by_numbers) {
+        struct dax_facts f;
+        struct stat node = holders_tree(&f);
+        _cleanup_free_ char *who = NULL;
+        char line[512];
+
+        /* A file whose name is "/tmp/x /dev/dax1.0": the path text of the
+         * maps line ends in " /dev/dax1.0", but the numbers are not the
+         * device's. */
+        maps_line(line, sizeof(line), makedev(8, 1), 999, "/tmp/x /dev/dax1.0");
+        proc_put(100, "maps", line);
+        proc_put(100, "comm", "prank");
+        /* The device, mapped. */
+        maps_line(line, sizeof(line), node.st_dev, node.st_ino, "/dev/dax1.0");
+        proc_put(101, "maps", line);
+        proc_put(101, "comm", "mapper");
+        /* The device, mapped through a path that no longer names it. */
+        maps_line(line, sizeof(line), node.st_dev, node.st_ino, "/old/name (deleted)");
+        proc_put(102, "maps", line);
+        proc_put(102, "comm", "renamed");
+
+        ck_assert_int_eq(kernel_backend.holders(NULL, &f, &who), 2);
+        ck_assert_ptr_nonnull(strstr(who, "pid 101 (mapper)"));
+        ck_assert_ptr_nonnull(strstr(who, "pid 102 (renamed)"));
+        ck_assert_ptr_null(strstr(who, "prank"));
+}
+END_TEST
+
+static void fd_put(int pid, int fd, const char *target, int mnt_id, unsigned long ino) {
+        char rel[128], content[256];
+
+        snprintf(rel, sizeof(rel), "/proc/%d/fd/%d", pid, fd);
+        link_to(rel, target);
+        snprintf(rel, sizeof(rel), "fdinfo/%d", fd);
+        snprintf(content, sizeof(content), "pos:\t0\nflags:\t02\nmnt_id:\t%d\nino:\t%lu", mnt_id, ino);
+        proc_put(pid, rel, content);
+}
+
+START_TEST(test_holders_fds_without_stat) {
+        struct dax_facts f;
+        struct stat node = holders_tree(&f);
+        _cleanup_free_ char *who = NULL;
+        char mounts[512];
+        char p[PATH_MAX * 2];
+
+        snprintf(mounts, sizeof(mounts),
+                 "30 1 %u:%u / /dev rw,nosuid - devtmpfs udev rw\n"
+                 "40 1 0:77 / /mnt/slow rw - fuse.slow slow rw\n"
+                 "50 1 0:88 / /ctr/dev rw - tmpfs tmpfs rw\n"
+                 "60 1 8:1 / / rw - ext4 /dev/sda1 rw",
+                 major(node.st_dev), minor(node.st_dev));
+        /* /ctr/dev/dax1.0: a container's node of the same device (here a
+         * link to /dev/null, the character device the facts name), on a
+         * tmpfs; /mnt/slow/dax1.0 is the same on a FUSE mount that would
+         * hang whoever stats it. */
+        mkdirs("/ctr/dev");
+        mkdirs("/mnt/slow");
+        snprintf(p, sizeof(p), "%s/ctr/dev/dax1.0", root);
+        ck_assert_int_eq(symlink("/dev/null", p), 0);
+        snprintf(p, sizeof(p), "%s/mnt/slow/dax1.0", root);
+        ck_assert_int_eq(symlink("/dev/null", p), 0);
+
+        /* pid 200: the device open (fdinfo: its mount and inode). */
+        fd_put(200, 3, "/dev/dax1.0", 30, node.st_ino);
+        proc_put(200, "mountinfo", mounts);
+        proc_put(200, "comm", "opener");
+        /* pid 201: a file on the FUSE mount that resolves to a character
+         * device with the device's numbers: never statted, not a holder. */
+        fd_put(201, 4, "/mnt/slow/dax1.0", 40, 4242);
+        proc_put(201, "mountinfo", mounts);
+        proc_put(201, "comm", "fuse");
+        /* pid 202: the node's inode number, but on another file system. */
+        fd_put(202, 5, "/some/file", 60, node.st_ino);
+        proc_put(202, "mountinfo", mounts);
+        proc_put(202, "comm", "sameino");
+        /* pid 203: the container's node, on an in-memory file system. */
+        fd_put(203, 6, "/ctr/dev/dax1.0", 50, 7);
+        proc_put(203, "mountinfo", mounts);
+        proc_put(203, "comm", "container");
+
+        ck_assert_int_eq(kernel_backend.holders(NULL, &f, &who), 2);
+        ck_assert_ptr_nonnull(strstr(who, "pid 200 (opener)"));
+        ck_assert_ptr_nonnull(strstr(who, "pid 203 (container)"));
+        ck_assert_ptr_null(strstr(who, "fuse"));
+        ck_assert_ptr_null(strstr(who, "sameino"));
+}
+END_TEST
+
+START_TEST(test_holders_none) {
+        struct dax_facts f;
+        _cleanup_free_ char *who = NULL;
+
+        holders_tree(&f);
+        proc_put(300, "maps", "");
+        proc_put(300, "comm", "idle");
+        mkdirs("/proc/300/fd");
+        ck_assert_int_eq(kernel_backend.holders(NULL, &f, &who), 0);
+        ck_assert_ptr_null(who);
+}
+END_TEST
+
 START_TEST(test_attr_paths) {
         char buf[128], tiny[8];
 
@@ -323,6 +455,9 @@ static Suite *kernel_suite(void) {
         tcase_add_test(tc, test_blocks);
         tcase_add_test(tc, test_auto_online);
         tcase_add_test(tc, test_list_devices);
+        tcase_add_test(tc, test_holders_maps_by_numbers);
+        tcase_add_test(tc, test_holders_fds_without_stat);
+        tcase_add_test(tc, test_holders_none);
         suite_add_tcase(s, tc);
         return s;
 }
