@@ -78,3 +78,7 @@ const char *bus_quote_name(const char *name, char *buf, size_t len);
 
 /* "system-ram", "devdax", "disabled" or "unknown" for the driver. */
 const char *bus_device_mode(const struct device *d);
+
+/* A kernel zone name ("Movable") in the policy's words ("movable"), as
+ * D-Bus Zone and daxtierctl show it; "mixed" and "" stay as they are. */
+const char *bus_zone_word(const char *kernel_zone);

@@ -311,7 +311,7 @@ static void sample(void) {
         static const uint64_t totals[] = { 8 * GiB, 2 * GiB };
         struct ctl_device *d;
 
-        d = add("dax0.0", "pmem", "online", 2 * GiB, 1, "Movable", 16, 16);
+        d = add("dax0.0", "pmem", "online", 2 * GiB, 1, "movable", 16, 16);
         set_s(d, "Rule", "optane-ram");
         set_s(d, "Mode", "system-ram");
         set_b(d, "MemmapOnMemory", true);
@@ -500,8 +500,8 @@ START_TEST(test_nodes) {
         /* Node 1 exists without memory: shown only because a device targets it. */
         static const uint64_t totals[] = { 16 * GiB, 0, 4 * GiB, 0 };
 
-        add("dax0.0", "pmem", "online", 2 * GiB, 1, "Movable", 16, 16);
-        add("dax0.1", "pmem", "online", 1 * GiB, 1, "Movable", 8, 8);
+        add("dax0.0", "pmem", "online", 2 * GiB, 1, "movable", 16, 16);
+        add("dax0.1", "pmem", "online", 1 * GiB, 1, "movable", 8, 8);
         add("dax1.0", "cxl", "online", 4 * GiB, 2, "Normal", 30, 32);
         add("dax2.0", "hmem", "devdax", 1 * GiB, 5, "", 0, 8); /* beyond the array */
         add("dax3.0", "unknown", "unmanaged", 1 * GiB, -1, "", 0, 8);
@@ -548,7 +548,7 @@ END_TEST
 START_TEST(test_nodes_large) {
         static const uint64_t totals[] = { 0, 0, 0, 0 };
 
-        add("dax0.0", "cxl", "online", 4 * TiB, 3, "Movable", 2048, 2048);
+        add("dax0.0", "cxl", "online", 4 * TiB, 3, "movable", 2048, 2048);
         ck_assert_int_eq(ctl_report_compute_nodes(&rep, totals, ELEMENTSOF(totals), 2 * GiB), 0);
         ck_assert_uint_eq(rep.n_nodes, 1);
         ck_assert_uint_eq(rep.nodes[0].dax, 4 * TiB);
@@ -568,7 +568,7 @@ START_TEST(test_status_text) {
         sample();
         ck_assert_int_eq(ctl_format_status(&rep, &s), 0);
         ck_assert_str_eq(s, "DEVICE  SOURCE  STATE         SIZE  NODE  ZONE     BLOCKS  SECURITY  BADBLOCKS  SKIPPED\n"
-                            "dax0.0  pmem    online     2.0 GiB  1     Movable  16/16   frozen    2          1\n"
+                            "dax0.0  pmem    online     2.0 GiB  1     movable  16/16   frozen    2          1\n"
                             "dax1.0  cxl     refused  512.0 MiB  2     -        0/4     n/a       0          0\n"
                             "\n"
                             "dax1.0: /dev/dax1.0 is in use by pid 42 (sleep)\n"
@@ -623,7 +623,7 @@ START_TEST(test_status_text_long_names) {
         struct ctl_device *d;
         char *s = NULL;
 
-        add("dax0.0", "pmem", "online", 2 * GiB, 1, "Movable", 16, 16);
+        add("dax0.0", "pmem", "online", 2 * GiB, 1, "movable", 16, 16);
         d = add("dax123456789.987654321", "unknown", "offlining", 1536 * GiB, 1234, "mixed", 4000000000u,
                 4294967295u);
         set_s(d, "Security", "n/a");
@@ -633,7 +633,7 @@ START_TEST(test_status_text_long_names) {
         ck_assert_str_eq(
                 s,
                 "DEVICE                  SOURCE   STATE         SIZE  NODE  ZONE     BLOCKS                 SECURITY  BADBLOCKS   SKIPPED\n"
-                "dax0.0                  pmem     online     2.0 GiB  1     Movable  16/16                  -         0           0\n"
+                "dax0.0                  pmem     online     2.0 GiB  1     movable  16/16                  -         0           0\n"
                 "dax123456789.987654321  unknown  offlining  1.5 TiB  1234  mixed    4000000000/4294967295  n/a       4294967295  12345\n");
 
         /* The same, structurally: left-aligned columns start where their header does. */
@@ -737,7 +737,7 @@ START_TEST(test_show_text) {
                             "Mode: system-ram\n"
                             "Size: 2.0 GiB (2147483648 bytes)\n"
                             "TargetNode: 1\n"
-                            "Zone: Movable\n"
+                            "Zone: movable\n"
                             "OnlineBlocks: 16\n"
                             "TotalBlocks: 16\n"
                             "MemmapOnMemory: yes\n"
@@ -897,7 +897,7 @@ static void expect_sample_device(struct json_object *d, size_t i) {
                 ck_assert_str_eq(json_object_get_string(get(d, "mode")), "system-ram");
                 ck_assert_uint_eq(json_object_get_uint64(get(d, "size")), 2 * GiB);
                 ck_assert_int_eq(json_object_get_int(get(d, "target_node")), 1);
-                ck_assert_str_eq(json_object_get_string(get(d, "zone")), "Movable");
+                ck_assert_str_eq(json_object_get_string(get(d, "zone")), "movable");
                 ck_assert_int_eq(json_object_get_int64(get(d, "online_blocks")), 16);
                 ck_assert_int_eq(json_object_get_int64(get(d, "total_blocks")), 16);
                 ck_assert(json_object_get_boolean(get(d, "memmap_on_memory")));
@@ -1093,7 +1093,7 @@ END_TEST
  * daemon has not reported: "frozen" reaches every output, "" shows as "-"
  * in text and stays "" in JSON. */
 static void security_sample(void) {
-        set_s(add("dax0.0", "pmem", "online", 2 * GiB, 1, "Movable", 16, 16), "Security", "frozen");
+        set_s(add("dax0.0", "pmem", "online", 2 * GiB, 1, "movable", 16, 16), "Security", "frozen");
         add("dax1.0", "pmem", "devdax", 2 * GiB, 1, "", 0, 16);
 }
 
@@ -1105,7 +1105,7 @@ START_TEST(test_security_text) {
 
         ck_assert_int_eq(ctl_format_status(&rep, &s), 0);
         ck_assert_str_eq(s, "DEVICE  SOURCE  STATE      SIZE  NODE  ZONE     BLOCKS  SECURITY  BADBLOCKS  SKIPPED\n"
-                            "dax0.0  pmem    online  2.0 GiB  1     Movable  16/16   frozen    0          0\n"
+                            "dax0.0  pmem    online  2.0 GiB  1     movable  16/16   frozen    0          0\n"
                             "dax1.0  pmem    devdax  2.0 GiB  1     -        0/16    -         0          0\n");
         assert_no_trailing_blanks(s);
         free(s);
@@ -1182,7 +1182,7 @@ END_TEST
 /* A device with poison it could not clear: 3 bad ranges left, 2 blocks
  * left offline, 1 MiB cleared, after a scrub that timed out. */
 static struct ctl_device *poison_sample(void) {
-        struct ctl_device *d = add("dax0.0", "pmem", "online", 2 * GiB, 1, "Movable", 14, 16);
+        struct ctl_device *d = add("dax0.0", "pmem", "online", 2 * GiB, 1, "movable", 14, 16);
 
         set_s(d, "Security", "unlocked");
         set_u(d, "BadBlocks", 3);
@@ -1200,7 +1200,7 @@ START_TEST(test_poison_text) {
         poison_sample();
         ck_assert_int_eq(ctl_format_status(&rep, &s), 0);
         ck_assert_str_eq(s, "DEVICE  SOURCE  STATE      SIZE  NODE  ZONE     BLOCKS  SECURITY  BADBLOCKS  SKIPPED\n"
-                            "dax0.0  pmem    online  2.0 GiB  1     Movable  14/16   unlocked  3          2\n"
+                            "dax0.0  pmem    online  2.0 GiB  1     movable  14/16   unlocked  3          2\n"
                             "dax1.0  pmem    devdax  2.0 GiB  1     -        0/16    -         0          0\n");
         assert_no_trailing_blanks(s);
         free(s);
