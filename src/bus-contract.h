@@ -77,4 +77,5 @@
         X("ClearedBytes", "t", cleared_bytes, "cleared_bytes", 0)                        \
         X("SkippedBlocks", "u", skipped_blocks, "skipped_blocks", 0)                     \
         X("LastScrub", "t", last_scrub, "last_scrub", 0)                                 \
-        X("ScrubOutcome", "s", scrub_outcome, "scrub_outcome", 0)
+        X("ScrubOutcome", "s", scrub_outcome, "scrub_outcome", 0)                        \
+        X("Tier", "i", tier, "tier", 0)

@@ -65,6 +65,17 @@ static void get_scrub_outcome(const struct device *d, struct bus_value *v) {
 }
 
 /* A property of the contract without a getter here does not compile. */
+static int (*tier_lookup)(int node);
+
+void bus_object_set_tier_lookup(int (*lookup)(int node)) {
+        tier_lookup = lookup;
+}
+
+static void get_tier(const struct device *d, struct bus_value *v) {
+        int node = d->facts_valid ? dax_facts_node(&d->facts) : -1;
+        *v = (struct bus_value) { .type = 'i', .i = node >= 0 && tier_lookup ? tier_lookup(node) : -1 };
+}
+
 #define PROPERTY(name, sig, field, json, flags) { name, sig, flags, get_##field },
 const struct bus_device_property bus_device_properties[] = { DAXTIER_DEVICE_PROPERTIES(PROPERTY) };
 #undef PROPERTY

@@ -38,7 +38,7 @@ struct ctl_device *ctl_report_add_device(struct ctl_report *r) {
         r->devices = devs;
 
         d = &devs[r->n_devices];
-        *d = (struct ctl_device) { .target_node = -1 };
+        *d = (struct ctl_device) { .target_node = -1, .tier = -1 };
         for (size_t i = 0; i <= ctl_device_n_properties; i++) {
                 char **s = string_field(d, i);
 

@@ -97,6 +97,7 @@ struct ctl_device {
         uint32_t skipped_blocks; /* blocks left offline for poison */
         uint64_t last_scrub;    /* µs since the epoch, 0: never */
         char *scrub_outcome;    /* none, done, unsupported, failed, timed-out */
+        int32_t tier;           /* memory tier of the device's node; -1: none */
         char *object_path;
 };
 

@@ -40,7 +40,7 @@ START_TEST(test_table) {
         static const char *const expected[] = {
                 "Name", "Source", "State", "Rule", "Mode", "Size", "TargetNode", "Zone", "OnlineBlocks",
                 "TotalBlocks", "MemmapOnMemory", "LastError", "LastTransition", "Security", "BadBlocks",
-                "ClearedBytes", "SkippedBlocks", "LastScrub", "ScrubOutcome",
+                "ClearedBytes", "SkippedBlocks", "LastScrub", "ScrubOutcome", "Tier",
         };
 
         /* The interface as documented in daxtierd(8), in its order. */

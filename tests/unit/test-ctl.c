@@ -376,7 +376,7 @@ START_TEST(test_property_signatures) {
                 { "TotalBlocks", "u" },   { "MemmapOnMemory", "b" }, { "LastError", "s" },
                 { "LastTransition", "t" },  { "Security", "s" },      { "BadBlocks", "u" },
                 { "ClearedBytes", "t" },  { "SkippedBlocks", "u" },  { "LastScrub", "t" },
-                { "ScrubOutcome", "s" },
+                { "ScrubOutcome", "s" },  { "Tier", "i" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(props); i++)
@@ -830,6 +830,7 @@ static const struct key device_keys[] = {
         { "skipped_blocks", json_type_int },
         { "last_scrub", json_type_int },
         { "scrub_outcome", json_type_string },
+        { "tier", json_type_int },
 };
 
 static const struct key show_extra_keys[] = {
@@ -1152,7 +1153,8 @@ START_TEST(test_security_json) {
         ck_assert_str_eq(json_object_get_string(get(d, "security")), "frozen");
         ck_assert_pstr_eq(key_after(d, "last_error"), "security");
         ck_assert_pstr_eq(key_after(d, "security"), "badblocks");
-        ck_assert_pstr_eq(key_after(d, "scrub_outcome"), NULL); /* last key of status */
+        ck_assert_pstr_eq(key_after(d, "scrub_outcome"), "tier");
+        ck_assert_pstr_eq(key_after(d, "tier"), NULL); /* last key of status */
         d = json_object_array_get_idx(get(root, "devices"), 1);
         ck_assert_str_eq(json_object_get_string(get(d, "security")), "");
         json_object_put(root);
@@ -1164,7 +1166,7 @@ START_TEST(test_security_json) {
         ck_assert_str_eq(json_object_get_string(get(o, "security")), "frozen");
         ck_assert_pstr_eq(key_after(o, "last_error"), "security");
         ck_assert_pstr_eq(key_after(o, "security"), "badblocks");
-        ck_assert_pstr_eq(key_after(o, "scrub_outcome"), "last_transition");
+        ck_assert_pstr_eq(key_after(o, "tier"), "last_transition");
         json_object_put(o);
         free(s);
 
@@ -1257,7 +1259,7 @@ START_TEST(test_poison_json) {
         expect_keys(d, device_keys, ELEMENTSOF(device_keys), NULL, 0);
         for (size_t i = 0; i + 1 < ELEMENTSOF(order); i++)
                 ck_assert_pstr_eq(key_after(d, order[i]), order[i + 1]);
-        ck_assert_pstr_eq(key_after(d, "scrub_outcome"), NULL);
+        ck_assert_pstr_eq(key_after(d, "scrub_outcome"), "tier");
         ck_assert_int_eq(json_object_get_int64(get(d, "badblocks")), 3);
         ck_assert_uint_eq(json_object_get_uint64(get(d, "cleared_bytes")), MiB);
         ck_assert_int_eq(json_object_get_int64(get(d, "skipped_blocks")), 2);
@@ -1275,7 +1277,7 @@ START_TEST(test_poison_json) {
         expect_keys(o, device_keys, ELEMENTSOF(device_keys), show_extra_keys, ELEMENTSOF(show_extra_keys));
         for (size_t i = 0; i + 1 < ELEMENTSOF(order); i++)
                 ck_assert_pstr_eq(key_after(o, order[i]), order[i + 1]);
-        ck_assert_pstr_eq(key_after(o, "scrub_outcome"), "last_transition");
+        ck_assert_pstr_eq(key_after(o, "tier"), "last_transition");
         ck_assert_int_eq(json_object_get_int64(get(o, "skipped_blocks")), 2);
         ck_assert_str_eq(json_object_get_string(get(o, "scrub_outcome")), "timed-out");
         json_object_put(o);
