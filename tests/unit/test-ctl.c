@@ -1244,6 +1244,47 @@ START_TEST(test_poison_text) {
 }
 END_TEST
 
+/* With the daemon's Nodes and TieringKnobs: tier, demoted, promoted and the knobs. */
+START_TEST(test_status_tiering) {
+        static const uint64_t totals[] = { 8 * GiB, 2 * GiB };
+        struct json_object *root, *n, *k;
+        char *s = NULL;
+
+        ck_assert_int_eq(ctl_report_compute_nodes(&rep, totals, ELEMENTSOF(totals), BLOCK_SIZE), 0);
+        ck_assert_int_eq(rep.nodes[0].tier, -1);
+        ck_assert_int_eq(ctl_report_set_node_tiering(&rep, 0, 4, 235000, 0), 0);
+        ck_assert_int_eq(ctl_report_set_node_tiering(&rep, 1, 22, 0, 17), 0);
+        ck_assert_int_eq(ctl_report_add_knob(&rep, "demotion_enabled", "true", true), 0);
+        ck_assert_int_eq(ctl_report_add_knob(&rep, "numa_balancing", "0", false), 0);
+        ck_assert_int_eq(ctl_format_status(&rep, &s), 0);
+        ck_assert_str_eq(s, "No dax devices.\n"
+                            "\n"
+                            "NODE    TOTAL  DAX  TIER  DEMOTED  PROMOTED\n"
+                            "0     8.0 GiB  0 B     4   235000         0\n"
+                            "1     2.0 GiB  0 B    22        0        17\n"
+                            "\n"
+                            "TIERING KNOB      VALUE  SET BY DAXTIERD\n"
+                            "demotion_enabled  true   yes\n"
+                            "numa_balancing    0      no\n");
+        assert_no_trailing_blanks(s);
+        free(s);
+
+        ck_assert_int_eq(ctl_json_status(&rep, &s), 0);
+        root = parse_json(s);
+        n = json_object_array_get_idx(get(root, "nodes"), 1);
+        ck_assert_int_eq(json_object_get_int(get(n, "tier")), 22);
+        ck_assert_uint_eq(json_object_get_uint64(get(n, "promoted")), 17);
+        n = json_object_array_get_idx(get(root, "nodes"), 0);
+        ck_assert_uint_eq(json_object_get_uint64(get(n, "demoted")), 235000);
+        k = json_object_array_get_idx(get(root, "tiering"), 0);
+        ck_assert_str_eq(json_object_get_string(get(k, "knob")), "demotion_enabled");
+        ck_assert_str_eq(json_object_get_string(get(k, "value")), "true");
+        ck_assert(json_object_get_boolean(get(k, "set")));
+        json_object_put(root);
+        free(s);
+}
+END_TEST
+
 START_TEST(test_poison_json) {
         static const char *const order[] = {
                 "security", "badblocks", "cleared_bytes", "skipped_blocks", "last_scrub", "scrub_outcome",
@@ -1352,6 +1393,7 @@ static Suite *ctl_suite(void) {
         tc = tcase_create("text");
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_status_text);
+        tcase_add_test(tc, test_status_tiering);
         tcase_add_test(tc, test_status_text_no_devices);
         tcase_add_test(tc, test_status_text_no_errors);
         tcase_add_test(tc, test_status_text_long_names);
