@@ -74,6 +74,7 @@ struct manager {
         struct tiering_state tiering;
         uint64_t tiering_nodes;         /* managed nodes at the last plan */
         bool tiering_reloaded;          /* look again: policy reloaded or started */
+        bool tiering_ready;             /* every device was looked at once */
 
         /* Metrics (manager-metrics.c). */
         sd_event_source *metrics_timer;

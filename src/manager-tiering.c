@@ -87,7 +87,7 @@ void manager_tiering_update(struct manager *m, bool stopping) {
         bool changed = m->tiering_reloaded || nodes != m->tiering_nodes;
         enum tiering_action a;
 
-        if (!m->policy)
+        if (!m->policy || (!m->tiering_ready && !stopping))
                 return;
         a = tiering_next(&m->tiering, &m->policy->tiering, nodes != 0, stopping, changed);
         m->tiering_reloaded = false;

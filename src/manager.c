@@ -292,11 +292,15 @@ static int on_work(sd_event_source *s, void *userdata) {
         if (!m->active && m->n_queue == 0) {
                 sd_event_source_set_enabled(s, SD_EVENT_OFF);
                 manager_watches_refresh(m);
-                /* Devices found online at start make no transition. */
+                /* Devices found online at start make no transition: the
+                 * knobs wait for the first full pass, so that a restart
+                 * does not put them back before it found its devices. */
+                m->tiering_ready = true;
                 manager_tiering_update(m, false);
                 /* Ready once the first region pass has carved, too. */
                 if (!m->ready && !region_runner_busy(m->regions)) {
                         m->ready = true;
+                        manager_metrics_write(m);
                         sd_notify(0, "READY=1");
                         log_info("every dax device reconciled: %s", m->status);
                 }
