@@ -38,6 +38,8 @@ static const char *const message_ids[_AUDIT_KIND_MAX] = {
         [AUDIT_REGION_REFUSED] = "4d46da31990a4d10a0422ffa75a5d5ce",
         [AUDIT_REGION_FAILED] = "bd6d71c0688747b79352e9dd21e200b1",
         [AUDIT_CXL_REGION_CREATED] = "a304cc6a7e454d0aada7b398ee94a2a8",
+        [AUDIT_TIERING_KNOB] = "49744dd9302742ccad6727eea0fb5563",
+        [AUDIT_TIERING_UNSUPPORTED] = "b951e19ca6fa4a29b7954f5e588fa15f",
 };
 
 static bool debug;

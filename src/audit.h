@@ -43,6 +43,8 @@ enum audit_kind {
         AUDIT_REGION_REFUSED,   /* a [region] rule wants more than may or can be carved */
         AUDIT_REGION_FAILED,    /* creating a namespace failed */
         AUDIT_CXL_REGION_CREATED, /* a [region] rule with match.source = cxl created a CXL RAM region */
+        AUDIT_TIERING_KNOB,     /* a [tiering] knob written (applied or put back) */
+        AUDIT_TIERING_UNSUPPORTED, /* a [tiering] knob the kernel lacks */
         _AUDIT_KIND_MAX,
 };
 
@@ -70,6 +72,16 @@ void audit_policy_rejected(void);
  * its value to offline) or given back (to the value it had). */
 void audit_auto_online_taken(const char *from);
 void audit_auto_online_restored(const char *to);
+
+/* audit-tiering.c: [tiering] knob records.  One knob write: its name
+ * ("demotion_enabled", "weighted_interleave/node1"), the value before and
+ * the value written; why says what the write is for ("applied", "put
+ * back"); error is 0 or the -errno of a write that failed. */
+void audit_tiering_knob(const char *knob, const char *old, const char *new, const char *why, int error);
+/* A knob the policy asks for that the kernel lacks (once per process). */
+void audit_tiering_unsupported(const char *knob, const char *path);
+/* A knob someone else changed since daxtierd wrote it: left as it is. */
+void audit_tiering_dropped(const char *knob, const char *found, const char *now);
 
 /* Records without a device. priority is a syslog level. */
 void audit_event(enum audit_kind k, int priority, const char *fields[], const char *fmt, ...)

@@ -82,4 +82,5 @@
         X("LastScrub", "t", last_scrub, "last_scrub", 0)                                 \
         X("ScrubOutcome", "s", scrub_outcome, "scrub_outcome", 0)                        \
         X("CxlRegion", "i", cxl_region, "cxl_region", 0)                                 \
-        X("CxlMemdevs", "s", cxl_memdevs, "cxl_memdevs", DAXTIER_PROP_JSON_PAIRS)
+        X("CxlMemdevs", "s", cxl_memdevs, "cxl_memdevs", DAXTIER_PROP_JSON_PAIRS)                        \
+        X("Tier", "i", tier, "tier", 0)

@@ -34,7 +34,20 @@ static void get_size(const struct device *d, struct bus_value *v) { *v = U64(d->
 static void get_target_node(const struct device *d, struct bus_value *v) {
         *v = I32(d->facts_valid ? d->facts.target_node : -1);
 }
-static void get_zone(const struct device *d, struct bus_value *v) { *v = STR(d->zone); }
+/* The policy's words (zone = movable), not the kernel's ("Movable"). */
+const char *bus_zone_word(const char *kernel_zone) {
+        static const char *const words[][2] = {
+                { "Movable", "movable" }, { "Normal", "normal" }, { "DMA32", "dma32" },
+                { "DMA", "dma" },         { "Device", "device" }, { "mixed", "mixed" },
+        };
+
+        for (size_t i = 0; kernel_zone && i < ELEMENTSOF(words); i++)
+                if (streq(kernel_zone, words[i][0]))
+                        return words[i][1];
+        return strempty(kernel_zone);
+}
+
+static void get_zone(const struct device *d, struct bus_value *v) { *v = STR(bus_zone_word(d->zone)); }
 static void get_online_blocks(const struct device *d, struct bus_value *v) { *v = U32(d->online_blocks); }
 static void get_total_blocks(const struct device *d, struct bus_value *v) { *v = U32(d->total_blocks); }
 static void get_memmap_on_memory(const struct device *d, struct bus_value *v) {
@@ -56,6 +69,17 @@ static void get_scrub_outcome(const struct device *d, struct bus_value *v) {
 }
 
 /* A property of the contract without a getter here does not compile. */
+static int (*tier_lookup)(int node);
+
+void bus_object_set_tier_lookup(int (*lookup)(int node)) {
+        tier_lookup = lookup;
+}
+
+static void get_tier(const struct device *d, struct bus_value *v) {
+        int node = d->facts_valid ? dax_facts_node(&d->facts) : -1;
+        *v = (struct bus_value) { .type = 'i', .i = node >= 0 && tier_lookup ? tier_lookup(node) : -1 };
+}
+
 #define PROPERTY(name, sig, field, json, flags) { name, sig, flags, get_##field },
 const struct bus_device_property bus_device_properties[] = { DAXTIER_DEVICE_PROPERTIES(PROPERTY) };
 #undef PROPERTY

@@ -78,3 +78,11 @@ const char *bus_quote_name(const char *name, char *buf, size_t len);
 
 /* "system-ram", "devdax", "disabled" or "unknown" for the driver. */
 const char *bus_device_mode(const struct device *d);
+
+/* Tier: the memory tier of a node (-1: none), as the daemon reads it
+ * (tiering-io.c); without one every device says -1. */
+void bus_object_set_tier_lookup(int (*lookup)(int node));
+
+/* A kernel zone name ("Movable") in the policy's words ("movable"), as
+ * D-Bus Zone and daxtierctl show it; "mixed" and "" stay as they are. */
+const char *bus_zone_word(const char *kernel_zone);

@@ -10,6 +10,7 @@
 #include "bus.h"
 #include "manager.h"
 #include "sysfs.h"
+#include "tiering-io.h"
 #include "util.h"
 
 struct bus {
@@ -40,6 +41,37 @@ static int check_privileged(sd_bus_message *msg, sd_bus_error *error) {
 
 /* --- Manager ------------------------------------------------------------ */
 
+/* The memory tier of a node now, -1 when none (Device.Tier). */
+static int node_tier(int node) {
+        struct tiering_node_stats st[TIERING_MAX_NODES];
+        int n = tiering_read_nodes(st, ELEMENTSOF(st));
+
+        for (int i = 0; i < n; i++)
+                if (st[i].node == node)
+                        return st[i].tier;
+        return -1;
+}
+
+/* Tiers a(ii): (node, tier) of each online node in a memory tier.
+ * Nodes a(iitt): (node, tier or -1, pages demoted from it, pages promoted
+ * to it) of each online node; counters the kernel lacks read 0. */
+static int append_nodes(sd_bus_message *reply, bool tiers_only) {
+        struct tiering_node_stats st[TIERING_MAX_NODES];
+        int n = tiering_read_nodes(st, ELEMENTSOF(st)), r;
+
+        r = sd_bus_message_open_container(reply, 'a', tiers_only ? "(ii)" : "(iitt)");
+        for (int i = 0; r >= 0 && i < n; i++) {
+                if (tiers_only && st[i].tier < 0)
+                        continue;
+                if (tiers_only)
+                        r = sd_bus_message_append(reply, "(ii)", st[i].node, st[i].tier);
+                else
+                        r = sd_bus_message_append(reply, "(iitt)", st[i].node, st[i].tier, st[i].demoted,
+                                                  st[i].promoted);
+        }
+        return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
 static int manager_get(sd_bus *bus, const char *path, const char *iface, const char *prop,
                        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         struct manager *m = userdata;
@@ -58,6 +90,18 @@ static int manager_get(sd_bus *bus, const char *path, const char *iface, const c
                 r = sd_bus_message_open_container(reply, 'a', "s");
                 for (size_t i = 0; r >= 0 && p && i < p->n_files; i++)
                         r = sd_bus_message_append(reply, "s", p->files[i]);
+                return r < 0 ? r : sd_bus_message_close_container(reply);
+        }
+        if (streq(prop, "Tiers"))
+                return append_nodes(reply, true);
+        if (streq(prop, "Nodes"))
+                return append_nodes(reply, false);
+        if (streq(prop, "TieringKnobs")) {
+                struct manager_knob k[4 + TIERING_MAX_NODES];
+                int n = manager_tiering_knobs(m, k, ELEMENTSOF(k));
+                r = sd_bus_message_open_container(reply, 'a', "(ssb)");
+                for (int i = 0; r >= 0 && i < n; i++)
+                        r = sd_bus_message_append(reply, "(ssb)", k[i].name, k[i].value, (int) k[i].set);
                 return r < 0 ? r : sd_bus_message_close_container(reply);
         }
         if (streq(prop, "Devices")) {
@@ -139,6 +183,15 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         return sd_bus_reply_method_return(msg, "");
 }
 
+static int method_get_metrics(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        struct manager *m = userdata;
+        _cleanup_free_ char *text = manager_metrics_text(m);
+
+        if (!text)
+                return -ENOMEM;
+        return sd_bus_reply_method_return(msg, "s", text);
+}
+
 static int method_rescan(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         struct manager *m = userdata;
         int r;
@@ -159,6 +212,12 @@ static const sd_bus_vtable manager_vtable[] = {
         /* Read from the kernel on each Get; nothing tells us it changed. */
         SD_BUS_PROPERTY("AutoOnlineBlocks", "s", manager_get, 0, 0),
         SD_BUS_PROPERTY("Devices", "ao", manager_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        /* [tiering]: read from the kernel on each Get, like AutoOnlineBlocks. */
+        SD_BUS_PROPERTY("Tiers", "a(ii)", manager_get, 0, 0),
+        SD_BUS_PROPERTY("Nodes", "a(iitt)", manager_get, 0, 0),
+        SD_BUS_PROPERTY("TieringKnobs", "a(ssb)", manager_get, 0, 0),
+        SD_BUS_METHOD_WITH_NAMES("GetMetrics", "", SD_BUS_PARAM(), "s", SD_BUS_PARAM(text), method_get_metrics,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ListDevices", "", SD_BUS_PARAM(), "a(sso)", SD_BUS_PARAM(devices),
                                  method_list_devices, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetDevice", "s", SD_BUS_PARAM(name), "o", SD_BUS_PARAM(device),
@@ -275,6 +334,7 @@ int bus_new(struct manager *m, sd_event *event, struct bus **ret) {
         if (!b)
                 return -ENOMEM;
         b->m = m;
+        bus_object_set_tier_lookup(node_tier);
         r = sd_bus_open_system(&b->bus);
         if (r < 0)
                 goto fail;

@@ -38,7 +38,7 @@ struct ctl_device *ctl_report_add_device(struct ctl_report *r) {
         r->devices = devs;
 
         d = &devs[r->n_devices];
-        *d = (struct ctl_device) { .target_node = -1, .cxl_region = -1 };
+        *d = (struct ctl_device) { .target_node = -1, .cxl_region = -1, .tier = -1 };
         for (size_t i = 0; i <= ctl_device_n_properties; i++) {
                 char **s = string_field(d, i);
 
@@ -58,6 +58,11 @@ void ctl_report_clear(struct ctl_report *r) {
                 device_done(&r->devices[i]);
         free(r->devices);
         free(r->nodes);
+        for (size_t i = 0; i < r->n_knobs; i++) {
+                free(r->knobs[i].knob);
+                free(r->knobs[i].value);
+        }
+        free(r->knobs);
         *r = (struct ctl_report) {};
 }
 
@@ -85,6 +90,43 @@ static struct ctl_node *node_find(struct ctl_node *nodes, size_t n, int node) {
         return NULL;
 }
 
+int ctl_report_set_node_tiering(struct ctl_report *r, int node, int tier, uint64_t demoted, uint64_t promoted) {
+        struct ctl_node *nd = node_find(r->nodes, r->n_nodes, node);
+
+        r->has_tiering = true;
+        if (!nd) {
+                struct ctl_node *a = reallocarray(r->nodes, r->n_nodes + 1, sizeof(*a));
+                if (!a)
+                        return -ENOMEM;
+                r->nodes = a;
+                nd = &a[r->n_nodes++];
+                *nd = (struct ctl_node) { .node = node };
+                qsort(r->nodes, r->n_nodes, sizeof(*r->nodes), node_compare);
+                nd = node_find(r->nodes, r->n_nodes, node);
+        }
+        nd->tier = tier;
+        nd->demoted = demoted;
+        nd->promoted = promoted;
+        return 0;
+}
+
+int ctl_report_add_knob(struct ctl_report *r, const char *knob, const char *value, bool set) {
+        struct ctl_knob *a = reallocarray(r->knobs, r->n_knobs + 1, sizeof(*a));
+
+        if (!a)
+                return -ENOMEM;
+        r->knobs = a;
+        r->has_tiering = true;
+        a[r->n_knobs] = (struct ctl_knob) { .knob = strdup(knob), .value = strdup(value), .set = set };
+        if (!a[r->n_knobs].knob || !a[r->n_knobs].value) {
+                free(a[r->n_knobs].knob);
+                free(a[r->n_knobs].value);
+                return -ENOMEM;
+        }
+        r->n_knobs++;
+        return 0;
+}
+
 int ctl_report_compute_nodes(struct ctl_report *r, const uint64_t *node_total, size_t n_node_total,
                              uint64_t block_size) {
         struct ctl_node *nodes;
@@ -97,7 +139,7 @@ int ctl_report_compute_nodes(struct ctl_report *r, const uint64_t *node_total, s
 
         for (size_t i = 0; i < n_node_total; i++)
                 if (node_total[i] > 0)
-                        nodes[n++] = (struct ctl_node) { .node = (int) i, .total = node_total[i] };
+                        nodes[n++] = (struct ctl_node) { .node = (int) i, .total = node_total[i], .tier = -1 };
 
         for (size_t i = 0; i < r->n_devices; i++) {
                 const struct ctl_device *d = &r->devices[i];
@@ -111,6 +153,7 @@ int ctl_report_compute_nodes(struct ctl_report *r, const uint64_t *node_total, s
                         *nd = (struct ctl_node) {
                                 .node = d->target_node,
                                 .total = (size_t) d->target_node < n_node_total ? node_total[d->target_node] : 0,
+                                .tier = -1,
                         };
                 }
                 nd->dax += (uint64_t) d->online_blocks * block_size;

@@ -187,20 +187,43 @@ int ctl_format_status(const struct ctl_report *r, char **ret) {
         }
 
         if (r->n_nodes > 0) {
+                /* With the daemon's Nodes: each node's tier and its
+                 * demoted and promoted pages too. */
                 struct table t = {
-                        .n_columns = 3,
-                        .headers = { "NODE", "TOTAL", "DAX" },
-                        .right = { [1] = true, [2] = true },
+                        .n_columns = r->has_tiering ? 6 : 3,
+                        .headers = { "NODE", "TOTAL", "DAX", "TIER", "DEMOTED", "PROMOTED" },
+                        .right = { [1] = true, [2] = true, [3] = true, [4] = true, [5] = true },
                 };
 
                 for (size_t i = 0; i < r->n_nodes; i++) {
-                        char node[16], total[32], dax[32];
+                        char node[16], total[32], dax[32], tier[16], dem[32], pro[32];
 
                         snprintf(node, sizeof(node), "%d", r->nodes[i].node);
                         format_bytes(total, sizeof(total), r->nodes[i].total);
                         format_bytes(dax, sizeof(dax), r->nodes[i].dax);
-                        table_add_row(&t, (const char *const[]) { node, total, dax });
+                        if (r->nodes[i].tier >= 0)
+                                snprintf(tier, sizeof(tier), "%d", r->nodes[i].tier);
+                        else
+                                snprintf(tier, sizeof(tier), "-");
+                        snprintf(dem, sizeof(dem), "%" PRIu64, r->nodes[i].demoted);
+                        snprintf(pro, sizeof(pro), "%" PRIu64, r->nodes[i].promoted);
+                        table_add_row(&t, (const char *const[]) { node, total, dax, tier, dem, pro });
                 }
+                strbuf_appendf(&b, "\n");
+                k = table_flush(&t, &b);
+                if (k < 0)
+                        return k;
+        }
+
+        if (r->n_knobs > 0) {
+                struct table t = {
+                        .n_columns = 3,
+                        .headers = { "TIERING KNOB", "VALUE", "SET BY DAXTIERD" },
+                };
+
+                for (size_t i = 0; i < r->n_knobs; i++)
+                        table_add_row(&t, (const char *const[]) { r->knobs[i].knob, r->knobs[i].value,
+                                                                  r->knobs[i].set ? "yes" : "no" });
                 strbuf_appendf(&b, "\n");
                 k = table_flush(&t, &b);
                 if (k < 0)
@@ -436,6 +459,28 @@ int ctl_json_status(const struct ctl_report *r, char **ret) {
                     json_add(n, "total", json_object_new_uint64(r->nodes[i].total)) < 0 ||
                     json_add(n, "dax", json_object_new_uint64(r->nodes[i].dax)) < 0)
                         return -ENOMEM;
+                if (r->has_tiering &&
+                    (json_add(n, "tier", json_object_new_int(r->nodes[i].tier)) < 0 ||
+                     json_add(n, "demoted", json_object_new_uint64(r->nodes[i].demoted)) < 0 ||
+                     json_add(n, "promoted", json_object_new_uint64(r->nodes[i].promoted)) < 0))
+                        return -ENOMEM;
+        }
+
+        if (r->has_tiering) {
+                struct json_object *knobs = json_object_new_array();
+
+                if (json_add(root, "tiering", knobs) < 0)
+                        return -ENOMEM;
+                for (size_t i = 0; i < r->n_knobs; i++) {
+                        struct json_object *o = json_object_new_object();
+
+                        if (json_append(knobs, o) < 0)
+                                return -ENOMEM;
+                        if (json_add(o, "knob", json_object_new_string(r->knobs[i].knob)) < 0 ||
+                            json_add(o, "value", json_object_new_string(r->knobs[i].value)) < 0 ||
+                            json_add(o, "set", json_object_new_boolean(r->knobs[i].set)) < 0)
+                                return -ENOMEM;
+                }
         }
 
         return json_finish(root, ret);

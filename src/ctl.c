@@ -23,6 +23,7 @@ static const struct command_info {
         { "rescan", CTL_CMD_RESCAN, 0, 0, false, NULL },
         { "apply", CTL_CMD_APPLY, 1, 1, false, "DEVICE" },
         { "check-config", CTL_CMD_CHECK_CONFIG, 0, 1, false, "PATH" },
+        { "metrics", CTL_CMD_METRICS, 0, 0, false, NULL },
 };
 
 /* Long options that take no argument: "--json=x" gets a message of its own. */
@@ -41,8 +42,9 @@ const char *ctl_help_text(void) {
                "Query and control daxtierd, the dax memory tiering daemon.\n"
                "\n"
                "Commands:\n"
-               "  status                each device, its errors, and the memory of each NUMA\n"
-               "                        node (the default)\n"
+               "  status                each device, its errors, the memory, tier and\n"
+               "                        demoted/promoted pages of each NUMA node, and the\n"
+               "                        tiering knobs (the default)\n"
                "  show DEVICE           every property of one device\n"
                "  list                  name, state and D-Bus object of each device\n"
                "  reload                make daxtierd read its configuration again\n"
@@ -50,6 +52,7 @@ const char *ctl_help_text(void) {
                "  apply DEVICE          make daxtierd apply its policy to DEVICE now\n"
                "  check-config [PATH]   validate the configuration locally, print the\n"
                "                        effective rules (PATH replaces the main file)\n"
+               "  metrics               daxtierd's state in the Prometheus text format\n"
                "\n"
                "Options:\n"
                "      --json            print status, show and list as JSON\n"

@@ -42,6 +42,7 @@ enum ctl_command {
         CTL_CMD_RESCAN,
         CTL_CMD_APPLY,
         CTL_CMD_CHECK_CONFIG,
+        CTL_CMD_METRICS,
         CTL_CMD_HELP,           /* -h / --help: print ctl_help_text(), exit 0 */
         CTL_CMD_VERSION,        /* --version */
 };
@@ -99,6 +100,7 @@ struct ctl_device {
         char *scrub_outcome;    /* none, done, unsupported, failed, timed-out */
         int32_t cxl_region;     /* the CXL region number, -1: not CXL */
         char *cxl_memdevs;      /* "mem0=0xa1,mem1=0xa2": memdev=serial, by position; "" */
+        int32_t tier;           /* memory tier of the device's node; -1: none */
         char *object_path;
 };
 
@@ -107,6 +109,16 @@ struct ctl_node {
         int node;
         uint64_t total;         /* bytes of memory the node has (libnuma) */
         uint64_t dax;           /* bytes of it onlined from dax devices */
+        int tier;               /* memory tier; -1: none or not known */
+        uint64_t demoted;       /* pages demoted from the node (daemon's Nodes) */
+        uint64_t promoted;      /* pages promoted to it */
+};
+
+/* One [tiering] knob as the daemon reads it (TieringKnobs). */
+struct ctl_knob {
+        char *knob;             /* "demotion_enabled", "weighted_interleave/node1" */
+        char *value;
+        bool set;               /* daxtierd set it and has not put it back */
 };
 
 struct ctl_report {
@@ -114,7 +126,19 @@ struct ctl_report {
         size_t n_devices;
         struct ctl_node *nodes;
         size_t n_nodes;
+        bool has_tiering;       /* the daemon gave Nodes and TieringKnobs */
+        struct ctl_knob *knobs;
+        size_t n_knobs;
 };
+
+/*
+ * After ctl_report_compute_nodes(): a node's tier and counters from the
+ * daemon's Nodes property (a node not in the table is added, with total 0).
+ * Sets r->has_tiering.  0 or -ENOMEM.
+ */
+int ctl_report_set_node_tiering(struct ctl_report *r, int node, int tier, uint64_t demoted, uint64_t promoted);
+/* Appends a knob (TieringKnobs); sets r->has_tiering.  0 or -ENOMEM. */
+int ctl_report_add_knob(struct ctl_report *r, const char *knob, const char *value, bool set);
 
 /* Appends a device with empty strings and target_node -1; NULL on OOM.
  * The pointer is valid until the next call. */

@@ -409,6 +409,56 @@ static int print_string(int r, char *s) {
         return 0;
 }
 
+/* Nodes and TieringKnobs of the Manager: missing on an older daemon,
+ * which leaves the report without them. */
+static int add_tiering(sd_bus *bus, struct ctl_report *rep) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL, *knobs = NULL;
+        const char *knob, *value;
+        int32_t node, tier;
+        uint64_t demoted, promoted;
+        int set, r;
+
+        r = sd_bus_get_property(bus, CTL_BUS_NAME, CTL_MANAGER_PATH, CTL_MANAGER_INTERFACE, "Nodes", &error, &reply,
+                                "a(iitt)");
+        if (r < 0)
+                return 0;
+        r = sd_bus_message_enter_container(reply, SD_BUS_TYPE_ARRAY, "(iitt)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(iitt)", &node, &tier, &demoted, &promoted)) > 0)
+                if (ctl_report_set_node_tiering(rep, node, tier, demoted, promoted) < 0)
+                        return log_oom();
+        if (r < 0)
+                return log_parse_error("Nodes", CTL_MANAGER_PATH, r);
+
+        sd_bus_error_free(&error);
+        r = sd_bus_get_property(bus, CTL_BUS_NAME, CTL_MANAGER_PATH, CTL_MANAGER_INTERFACE, "TieringKnobs", &error,
+                                &knobs, "a(ssb)");
+        if (r < 0)
+                return 0;
+        r = sd_bus_message_enter_container(knobs, SD_BUS_TYPE_ARRAY, "(ssb)");
+        while (r >= 0 && (r = sd_bus_message_read(knobs, "(ssb)", &knob, &value, &set)) > 0)
+                if (ctl_report_add_knob(rep, knob, value, set) < 0)
+                        return log_oom();
+        if (r < 0)
+                return log_parse_error("TieringKnobs", CTL_MANAGER_PATH, r);
+        return 0;
+}
+
+static int verb_metrics(sd_bus *bus) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *text;
+        int r;
+
+        r = call(bus, CTL_MANAGER_PATH, CTL_MANAGER_INTERFACE, "GetMetrics", NULL, CALL_TIMEOUT_USEC, NULL, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(reply, "s", &text);
+        if (r < 0)
+                return log_parse_error("GetMetrics", CTL_MANAGER_PATH, r);
+        fputs(text, stdout);
+        return 0;
+}
+
 static int verb_status(sd_bus *bus, const struct ctl_args *args) {
         _cleanup_(report_clearp) struct ctl_report rep = {};
         char *s = NULL;
@@ -418,6 +468,9 @@ static int verb_status(sd_bus *bus, const struct ctl_args *args) {
         if (r < 0)
                 return r;
         r = add_nodes(&rep);
+        if (r < 0)
+                return r;
+        r = add_tiering(bus, &rep);
         if (r < 0)
                 return r;
 
@@ -534,6 +587,8 @@ static int run(const struct ctl_args *args) {
                 return verb_manager_method(bus, "Rescan");
         case CTL_CMD_APPLY:
                 return verb_apply(bus, args);
+        case CTL_CMD_METRICS:
+                return verb_metrics(bus);
         default:
                 return -EINVAL;
         }

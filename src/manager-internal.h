@@ -16,6 +16,7 @@
 #include "device.h"
 #include "manager.h"
 #include "policy.h"
+#include "tiering.h"
 
 struct bus;
 struct pump;
@@ -70,6 +71,18 @@ struct manager {
 
         /* [region] rules: carving runs in its own thread (regions.h). */
         struct region_runner *regions;
+
+        /* [tiering] (manager-tiering.c). */
+        struct tiering_state tiering;
+        uint64_t tiering_nodes;         /* managed nodes at the last plan */
+        bool tiering_reloaded;          /* look again: policy reloaded or started */
+        bool tiering_ready;             /* every device was looked at once */
+
+        /* Metrics (manager-metrics.c). */
+        sd_event_source *metrics_timer;
+        uint64_t reloads_ok, reloads_invalid;
+        uint64_t last_reload_success_usec;      /* CLOCK_REALTIME */
+        bool metrics_warned;
 };
 
 /* manager.c */
@@ -90,6 +103,27 @@ void manager_auto_online_start(struct manager *m);
 /* At stop: gives back what a job in its bind held, and removes the
  * state file unless the policy keeps the setting taken. */
 void manager_auto_online_stop(struct manager *m);
+
+/* manager.c: transitions into each state since start, of a device. */
+const uint64_t *manager_device_transitions(struct device *d);
+
+/* manager-tiering.c */
+/* Loads the bookkeeping file at start. */
+void manager_tiering_start(struct manager *m);
+/* Applies or puts back the knobs as tiering_next() says, now. */
+void manager_tiering_update(struct manager *m, bool stopping);
+/* After a reload: apply the new [tiering] (only the differences). */
+void manager_tiering_reloaded(struct manager *m);
+
+/* manager-metrics.c */
+int manager_metrics_setup(struct manager *m);
+/* (Re)arms the timer for the policy's metrics_interval. */
+void manager_metrics_policy_changed(struct manager *m);
+/* A reload was accepted (ok) or rejected: counted, then written. */
+void manager_metrics_reloaded(struct manager *m, bool ok);
+/* Rewrites the textfile, if there is one. */
+void manager_metrics_write(struct manager *m);
+void manager_metrics_free(struct manager *m);
 
 /* manager-poison.c */
 /* The active job waits for a scrub of its bus (DEVICE_STEP_WAIT_SCRUB). */

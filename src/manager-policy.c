@@ -189,6 +189,7 @@ int manager_reload(struct manager *m) {
         r = manager_load_policy(m, &p);
         if (r < 0) {
                 audit_policy_rejected();
+                manager_metrics_reloaded(m, false);
                 sd_notifyf(0, "READY=1\nSTATUS=%s", m->status);
                 return r;
         }
@@ -198,6 +199,8 @@ int manager_reload(struct manager *m) {
         if (m->bus)
                 (void) bus_manager_config_changed(m->bus);
         manager_apply_daemon_settings(m);
+        manager_metrics_reloaded(m, true);
+        manager_tiering_reloaded(m);
         for (size_t i = 0; i < m->n_devices; i++)
                 manager_enqueue(m, m->devices[i], true);
         manager_regions_request(m, true);

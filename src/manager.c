@@ -24,6 +24,7 @@ struct devflags {
         bool queued;
         bool force;             /* retry even if refused or failed */
         bool announced;         /* the "found" record was written */
+        uint64_t transitions[_DEV_STATE_MAX];   /* into each state, since start */
 };
 
 static struct devflags *flags(struct device *d) {
@@ -55,11 +56,19 @@ static void update_status(struct manager *m) {
         strbuf_free(&b);
 }
 
+const uint64_t *manager_device_transitions(struct device *d) {
+        return flags(d)->transitions;
+}
+
 static void on_transition(struct device *d, enum dev_state from, const char *reason, void *userdata) {
         struct manager *m = userdata;
         audit_transition(d, from, reason);
         bus_device_changed(m->bus, d);
         update_status(m);
+        if (d->state < _DEV_STATE_MAX)
+                flags(d)->transitions[d->state]++;
+        manager_tiering_update(m, false);
+        manager_metrics_write(m);
 }
 
 static void on_note(struct device *d, enum device_note kind, const char *msg, void *userdata) {
@@ -130,6 +139,8 @@ static void device_remove(struct manager *m, struct device *d) {
         free(d->userdata);
         device_free(d);
         update_status(m);
+        manager_tiering_update(m, false);
+        manager_metrics_write(m);
 }
 
 void manager_enqueue(struct manager *m, struct device *d, bool force) {
@@ -292,9 +303,15 @@ static void on_work(void *userdata) {
         if (!m->active && m->n_queue == 0) {
                 pump_set_enabled(m->pump, false);
                 manager_watches_refresh(m);
+                /* Devices found online at start make no transition: the
+                 * knobs wait for the first full pass, so that a restart
+                 * does not put them back before it found its devices. */
+                m->tiering_ready = true;
+                manager_tiering_update(m, false);
                 /* Ready once the first region pass has carved, too. */
                 if (!m->ready && !region_runner_busy(m->regions)) {
                         m->ready = true;
+                        manager_metrics_write(m);
                         sd_notify(0, "READY=1");
                         log_info("every dax device reconciled: %s", m->status);
                 }
@@ -485,6 +502,8 @@ static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, voi
         if (m->active)
                 log_notice("%s: stopping between two steps of its job; the next start picks it up again",
                            m->active->name);
+        /* restore_on_exit = yes: the knobs go back to the values found. */
+        manager_tiering_update(m, true);
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
@@ -559,6 +578,9 @@ static int setup_loop(struct manager *m) {
         if (r < 0)
                 return r;
         sd_event_source_set_description(m->security_poll, "security-poll");
+        r = manager_metrics_setup(m);
+        if (r < 0)
+                return r;
         return manager_poison_setup(m);
 }
 
@@ -620,6 +642,7 @@ int manager_new(const struct manager_options *opts, struct manager **ret) {
         audit_policy_loaded(m->policy, "loaded");
         manager_auto_online_start(m);
         manager_apply_daemon_settings(m);
+        manager_tiering_start(m);
         r = manager_rescan(m);
         if (r < 0)
                 goto fail;
@@ -649,6 +672,7 @@ void manager_free(struct manager *m) {
         sd_event_source_disable_unref(m->bus_retry);
         pump_free(m->pump);
         sd_event_source_unref(m->security_poll);
+        manager_metrics_free(m);
         manager_poison_free(m);
         sd_event_source_unref(m->monitor_source);
         udev_monitor_unref(m->monitor);

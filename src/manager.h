@@ -18,6 +18,7 @@
 #include <systemd/sd-event.h>
 
 #include "device.h"
+#include "tiering.h"
 #include "policy.h"
 
 struct manager_options {
@@ -57,3 +58,17 @@ const struct backend *manager_backend(struct manager *m);
 
 /* The errors of the last rejected reload, "\n"-separated, or NULL. */
 const char *manager_reload_errors(struct manager *m);
+
+/* One knob as the reports show it. */
+struct manager_knob {
+        enum tiering_knob knob;
+        int node;
+        char name[48];          /* "demotion_enabled", "weighted_interleave/node1" */
+        char value[TIERING_VALUE_MAX];
+        bool set;               /* daxtierd set it and has not put it back */
+};
+/* [tiering]: the knobs the kernel has, with their values: the count, or -errno. */
+int manager_tiering_knobs(struct manager *m, struct manager_knob *out, size_t max);
+
+/* The Prometheus text of the daemon's state now (malloc'd), or NULL. */
+char *manager_metrics_text(struct manager *m);

@@ -147,6 +147,26 @@ void policy_dump(const struct policy *p, FILE *out) {
                         dt_amount_to_string(&p->ram_cap, amount, sizeof(amount)));
         } else
                 fputs("# max_system_ram_per_node is not set\n", out);
+        if (p->metrics_textfile[0])
+                fprintf(out, "metrics_textfile = %s\n", p->metrics_textfile);
+        else
+                fputs("# metrics_textfile is not set: " DT_METRICS_TEXTFILE_DEFAULT
+                      " when its directory exists, else off\n", out);
+        {
+                char d[64];
+                fprintf(out, "metrics_interval = %s\n",
+                        p->metrics_interval_usec ? format_duration(d, sizeof(d), p->metrics_interval_usec) : "0");
+        }
+
+        fputs("\n[tiering]\n", out);
+        fprintf(out, "demotion = %s\n", tiering_demotion_to_string(p->tiering.demotion));
+        fprintf(out, "numa_balancing = %s\n", tiering_balancing_to_string(p->tiering.numa_balancing));
+        if (p->tiering.promote_rate_limit < 0)
+                fputs("promote_rate_limit = keep\n", out);
+        else
+                fprintf(out, "promote_rate_limit = %lld\n", (long long) p->tiering.promote_rate_limit);
+        fprintf(out, "weighted_interleave = %s\n", tiering_wi_to_string(p->tiering.weighted_interleave));
+        fprintf(out, "restore_on_exit = %s\n", p->tiering.restore_on_exit ? "yes" : "no");
 
         if (p->n_rules == 0)
                 fputs("\n# No [device] rules: no device is managed.\n", out);

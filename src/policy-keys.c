@@ -156,6 +156,42 @@ static const char *amount_key(struct loader *ld, const struct key_def *k, const 
         return NULL;
 }
 
+/* metrics_textfile: off, or an absolute path. */
+static const char *textfile_key(struct loader *ld, const struct key_def *k, const char *value, char *base) {
+        char *field = base + k->offset;
+
+        (void) ld;
+        if (!streq(value, "off") && value[0] != '/')
+                return "expected off or an absolute path";
+        if (strlen(value) >= DT_METRICS_PATH_MAX)
+                return "path too long";
+        if (value[strlen(value) - 1] == '/')
+                return "expected a file, not a directory";
+        snprintf(field, DT_METRICS_PATH_MAX, "%s", value);
+        return NULL;
+}
+
+/* A duration where 0 means "never" (metrics_interval: on transitions only). */
+static const char *interval_key(struct loader *ld, const struct key_def *k, const char *value, char *base) {
+        uint64_t v;
+        int r;
+
+        (void) ld;
+        if (streq(value, "0")) {
+                *(uint64_t *) (base + k->offset) = 0;
+                return NULL;
+        }
+        r = parse_duration(value, &v);
+        if (r == -ERANGE)
+                return "duration out of range";
+        if (r < 0)
+                return "expected 0 or a duration with units h, min, s or ms, e.g. 60s or 5min";
+        if (v > 0 && v < 1000000)
+                return "must be 0 or at least 1s";
+        *(uint64_t *) (base + k->offset) = v;
+        return NULL;
+}
+
 #define RULE(field) offsetof(struct rule_state, rule.field)
 #define ENUM_KEY(key, field, type, what) \
         { .name = key, .parse = enum_key, .offset = RULE(field), .from_string = type##_from_string, .expected = what }
@@ -223,10 +259,42 @@ static const struct key_def daemon_keys[] = {
           .aux_offset = offsetof(struct daemon_state, ram_cap_set), .percent_max = DT_RAM_CAP_PERCENT_MAX,
           .range = "a percentage must be from 0% to 10000%",
           .expected = "expected a size such as 64G, or a percentage of the node's DRAM such as 50%" },
+        { .name = "metrics_textfile", .parse = textfile_key, .offset = offsetof(struct daemon_state, metrics_textfile) },
+        { .name = "metrics_interval", .parse = interval_key,
+          .offset = offsetof(struct daemon_state, metrics_interval_usec) },
 };
 _Static_assert(ELEMENTSOF(daemon_keys) == DAEMON_KEYS_MAX, "DAEMON_KEYS_MAX");
 _Static_assert(sizeof(enum dt_source) == sizeof(int) && sizeof(enum dt_auto_online) == sizeof(int),
                "enum keys are stored as int");
+
+/* [tiering]: the values are tiering_policy_set()'s (tiering.c). */
+static const char *const tiering_keys[] = {
+        "demotion", "numa_balancing", "promote_rate_limit", "weighted_interleave", "restore_on_exit",
+};
+_Static_assert(ELEMENTSOF(tiering_keys) == TIERING_KEYS_MAX, "TIERING_KEYS_MAX");
+
+static void tiering_key(struct loader *ld, const char *name, const char *value) {
+        unsigned line = ld->cur_line, *first = NULL;
+        char err[256];
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(tiering_keys); i++)
+                if (streq(tiering_keys[i], name))
+                        first = &ld->tiering.key_line[i];
+        if (!first) {
+                line_error(ld, line, "unknown key '%s' in [tiering]", name);
+                return;
+        }
+        if (*first > 0) {
+                line_error(ld, line, "[tiering] duplicate key '%s' (value '%s'), first set at line %u", name, value,
+                           *first);
+                return;
+        }
+        *first = line;
+        r = tiering_policy_set(&ld->tiering.policy, name, value, err, sizeof(err));
+        if (r < 0)
+                line_error(ld, line, "[tiering] %s: invalid value '%s' (%s)", name, value, err);
+}
 
 /* One section being parsed: its table, its state and its name for messages. */
 struct section_ref {
@@ -322,6 +390,9 @@ void keys_key(struct loader *ld, const char *name, const char *value) {
         case SECTION_REGION:
                 region_ref(ld, &ld->regions[ld->cur_region], &s);
                 break;
+        case SECTION_TIERING:
+                tiering_key(ld, name, value);
+                return;
         case SECTION_SKIP:
         default:
                 return;
@@ -494,6 +565,8 @@ void keys_section_begin(struct loader *ld, const char *section) {
 
         if (streq(section, "daemon"))
                 ld->section = SECTION_DAEMON;
+        else if (streq(section, "tiering"))
+                ld->section = SECTION_TIERING;
         else if (section_is(section, "region"))
                 rule_begin(ld, section, true, line);
         else if (section_is(section, "device"))
@@ -505,6 +578,7 @@ void keys_section_begin(struct loader *ld, const char *section) {
 void keys_file_begin(struct loader *ld) {
         ld->section = SECTION_NONE;
         memset(ld->daemon.key_line, 0, sizeof(ld->daemon.key_line));
+        memset(ld->tiering.key_line, 0, sizeof(ld->tiering.key_line));
         ld->first_rule = ld->n_rules;
         ld->first_region = ld->n_regions;
 }

@@ -436,6 +436,9 @@ static int build_policy(struct loader *ld, struct policy **ret) {
 
         p->ram_cap_set = ld->daemon.ram_cap_set;
         p->ram_cap = ld->daemon.ram_cap;
+        memcpy(p->metrics_textfile, ld->daemon.metrics_textfile, sizeof(p->metrics_textfile));
+        p->metrics_interval_usec = ld->daemon.metrics_interval_usec;
+        p->tiering = ld->tiering.policy;
         if (ld->n_regions > 0) {
                 p->region_rules = calloc(ld->n_regions, sizeof(struct region_rule));
                 if (!p->region_rules) {
@@ -458,8 +461,11 @@ int config_load(const char *main_path, bool main_optional, const char *dropin_di
         struct loader ld = {
                 .errs = errs,
                 .daemon.auto_online_blocks = DT_AUTO_ONLINE_KEEP,
+                .daemon.metrics_interval_usec = DT_METRICS_INTERVAL_DEFAULT_USEC,
         };
         int r = 0;
+
+        tiering_policy_init(&ld.tiering.policy);
 
         if (main_path)
                 r = load_file(&ld, main_path, main_optional);

@@ -17,7 +17,8 @@
 /* Entries in the key tables of policy-keys.c (checked there). */
 #define DEVICE_KEYS_MAX 20
 #define REGION_KEYS_MAX 7
-#define DAEMON_KEYS_MAX 2
+#define DAEMON_KEYS_MAX 4
+#define TIERING_KEYS_MAX 5
 
 struct rule_state {
         struct rule rule;
@@ -35,7 +36,15 @@ struct daemon_state {
         enum dt_auto_online auto_online_blocks;
         bool ram_cap_set;
         struct dt_amount ram_cap;
+        char metrics_textfile[DT_METRICS_PATH_MAX];
+        uint64_t metrics_interval_usec;
         unsigned key_line[DAEMON_KEYS_MAX];     /* in the file being parsed */
+};
+
+/* [tiering]: like [daemon], values carry over, key lines do not. */
+struct tiering_section_state {
+        struct tiering_policy policy;
+        unsigned key_line[TIERING_KEYS_MAX];
 };
 
 /* In the name indexes: the first rule of each name. */
@@ -66,6 +75,7 @@ enum section_kind {
         SECTION_DAEMON,
         SECTION_DEVICE,
         SECTION_REGION,
+        SECTION_TIERING,
         SECTION_SKIP,   /* broken or unknown header, already reported: ignore its keys */
 };
 
@@ -77,6 +87,7 @@ struct loader {
         char **files;
         size_t n_files;
         struct daemon_state daemon;
+        struct tiering_section_state tiering;
         struct rule_state *rules;
         size_t n_rules, rules_allocated;
         struct region_state *regions;

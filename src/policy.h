@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "policy-value.h"
+#include "tiering.h"
 #include "vocab.h"
 
 /* Bits of struct rule.match_set: which match keys the rule has. */
@@ -83,6 +84,13 @@ struct region_rule {
         unsigned max_devices;   /* namespaces (devices) of this rule per region */
 };
 
+/* The node_exporter textfile when metrics_textfile is not set, if its
+ * directory exists (Debian's prometheus-node-exporter reads it). */
+#define DT_METRICS_TEXTFILE_DIR "/var/lib/prometheus/node-exporter"
+#define DT_METRICS_TEXTFILE_DEFAULT DT_METRICS_TEXTFILE_DIR "/daxtierd.prom"
+#define DT_METRICS_PATH_MAX 1024
+#define DT_METRICS_INTERVAL_DEFAULT_USEC (60 * 1000000ULL)
+
 struct policy {
         char **files;           /* every file read, in order */
         size_t n_files;
@@ -98,6 +106,13 @@ struct policy {
 
         struct region_rule *region_rules;       /* in file order: first match wins */
         size_t n_region_rules;
+
+        /* [daemon] metrics_textfile: "" = not set (the default: see
+         * DT_METRICS_TEXTFILE_DEFAULT), "off", or an absolute path. */
+        char metrics_textfile[DT_METRICS_PATH_MAX];
+        uint64_t metrics_interval_usec;         /* [daemon] metrics_interval; 0: on transitions only */
+
+        struct tiering_policy tiering;          /* [tiering] */
 };
 
 /*

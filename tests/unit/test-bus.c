@@ -40,7 +40,7 @@ START_TEST(test_table) {
         static const char *const expected[] = {
                 "Name", "Source", "State", "Rule", "Mode", "Size", "TargetNode", "Zone", "OnlineBlocks",
                 "TotalBlocks", "MemmapOnMemory", "LastError", "LastTransition", "Security", "BadBlocks",
-                "ClearedBytes", "SkippedBlocks", "LastScrub", "ScrubOutcome", "CxlRegion", "CxlMemdevs",
+                "ClearedBytes", "SkippedBlocks", "LastScrub", "ScrubOutcome", "CxlRegion", "CxlMemdevs", "Tier",
         };
 
         /* The interface as documented in daxtierd(8), in its order. */
@@ -140,7 +140,7 @@ START_TEST(test_getters_values) {
         d->facts.memmap_on_memory = 1;
         d->state = DEV_ONLINE;
         snprintf(d->want.rule, sizeof(d->want.rule), "optane");
-        snprintf(d->zone, sizeof(d->zone), "movable");
+        snprintf(d->zone, sizeof(d->zone), "Movable");
         d->online_blocks = 120;
         d->total_blocks = 128;
         d->badblocks = 2;
@@ -156,7 +156,11 @@ START_TEST(test_getters_values) {
         ck_assert_str_eq(get(d, "Mode").s, "system-ram");
         ck_assert_str_eq(get(d, "State").s, "online");
         ck_assert_str_eq(get(d, "Rule").s, "optane");
+        /* The kernel says Movable; the bus says the policy's word. */
         ck_assert_str_eq(get(d, "Zone").s, "movable");
+        ck_assert_str_eq(bus_zone_word("Normal"), "normal");
+        ck_assert_str_eq(bus_zone_word("mixed"), "mixed");
+        ck_assert_str_eq(bus_zone_word(""), "");
         ck_assert_uint_eq(get(d, "Size").t, UINT64_C(16) << 30);
         ck_assert_int_eq(get(d, "TargetNode").i, 3);
         ck_assert_uint_eq(get(d, "OnlineBlocks").u, 120);

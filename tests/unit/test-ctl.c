@@ -310,7 +310,7 @@ static void sample(void) {
         static const uint64_t totals[] = { 8 * GiB, 2 * GiB };
         struct ctl_device *d;
 
-        d = add("dax0.0", "pmem", "online", 2 * GiB, 1, "Movable", 16, 16);
+        d = add("dax0.0", "pmem", "online", 2 * GiB, 1, "movable", 16, 16);
         set_s(d, "Rule", "optane-ram");
         set_s(d, "Mode", "system-ram");
         set_b(d, "MemmapOnMemory", true);
@@ -375,7 +375,7 @@ START_TEST(test_property_signatures) {
                 { "TotalBlocks", "u" },   { "MemmapOnMemory", "b" }, { "LastError", "s" },
                 { "LastTransition", "t" },  { "Security", "s" },      { "BadBlocks", "u" },
                 { "ClearedBytes", "t" },  { "SkippedBlocks", "u" },  { "LastScrub", "t" },
-                { "ScrubOutcome", "s" },
+                { "ScrubOutcome", "s" },  { "Tier", "i" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(props); i++)
@@ -499,8 +499,8 @@ START_TEST(test_nodes) {
         /* Node 1 exists without memory: shown only because a device targets it. */
         static const uint64_t totals[] = { 16 * GiB, 0, 4 * GiB, 0 };
 
-        add("dax0.0", "pmem", "online", 2 * GiB, 1, "Movable", 16, 16);
-        add("dax0.1", "pmem", "online", 1 * GiB, 1, "Movable", 8, 8);
+        add("dax0.0", "pmem", "online", 2 * GiB, 1, "movable", 16, 16);
+        add("dax0.1", "pmem", "online", 1 * GiB, 1, "movable", 8, 8);
         add("dax1.0", "cxl", "online", 4 * GiB, 2, "Normal", 30, 32);
         add("dax2.0", "hmem", "devdax", 1 * GiB, 5, "", 0, 8); /* beyond the array */
         add("dax3.0", "unknown", "unmanaged", 1 * GiB, -1, "", 0, 8);
@@ -547,7 +547,7 @@ END_TEST
 START_TEST(test_nodes_large) {
         static const uint64_t totals[] = { 0, 0, 0, 0 };
 
-        add("dax0.0", "cxl", "online", 4 * TiB, 3, "Movable", 2048, 2048);
+        add("dax0.0", "cxl", "online", 4 * TiB, 3, "movable", 2048, 2048);
         ck_assert_int_eq(ctl_report_compute_nodes(&rep, totals, ELEMENTSOF(totals), 2 * GiB), 0);
         ck_assert_uint_eq(rep.n_nodes, 1);
         ck_assert_uint_eq(rep.nodes[0].dax, 4 * TiB);
@@ -567,7 +567,7 @@ START_TEST(test_status_text) {
         sample();
         ck_assert_int_eq(ctl_format_status(&rep, &s), 0);
         ck_assert_str_eq(s, "DEVICE  SOURCE  STATE         SIZE  NODE  ZONE     BLOCKS  SECURITY  BADBLOCKS  SKIPPED\n"
-                            "dax0.0  pmem    online     2.0 GiB  1     Movable  16/16   frozen    2          1\n"
+                            "dax0.0  pmem    online     2.0 GiB  1     movable  16/16   frozen    2          1\n"
                             "dax1.0  cxl     refused  512.0 MiB  2     -        0/4     n/a       0          0\n"
                             "\n"
                             "dax1.0: /dev/dax1.0 is in use by pid 42 (sleep)\n"
@@ -622,7 +622,7 @@ START_TEST(test_status_text_long_names) {
         struct ctl_device *d;
         char *s = NULL;
 
-        add("dax0.0", "pmem", "online", 2 * GiB, 1, "Movable", 16, 16);
+        add("dax0.0", "pmem", "online", 2 * GiB, 1, "movable", 16, 16);
         d = add("dax123456789.987654321", "unknown", "offlining", 1536 * GiB, 1234, "mixed", 4000000000u,
                 4294967295u);
         set_s(d, "Security", "n/a");
@@ -632,7 +632,7 @@ START_TEST(test_status_text_long_names) {
         ck_assert_str_eq(
                 s,
                 "DEVICE                  SOURCE   STATE         SIZE  NODE  ZONE     BLOCKS                 SECURITY  BADBLOCKS   SKIPPED\n"
-                "dax0.0                  pmem     online     2.0 GiB  1     Movable  16/16                  -         0           0\n"
+                "dax0.0                  pmem     online     2.0 GiB  1     movable  16/16                  -         0           0\n"
                 "dax123456789.987654321  unknown  offlining  1.5 TiB  1234  mixed    4000000000/4294967295  n/a       4294967295  12345\n");
 
         /* The same, structurally: left-aligned columns start where their header does. */
@@ -738,7 +738,7 @@ START_TEST(test_show_text) {
                             "Mode: system-ram\n"
                             "Size: 2.0 GiB (2147483648 bytes)\n"
                             "TargetNode: 1\n"
-                            "Zone: Movable\n"
+                            "Zone: movable\n"
                             "OnlineBlocks: 16\n"
                             "TotalBlocks: 16\n"
                             "MemmapOnMemory: yes\n"
@@ -837,6 +837,7 @@ static const struct key device_keys[] = {
         { "scrub_outcome", json_type_string },
         { "cxl_region", json_type_int },
         { "cxl_memdevs", json_type_array },
+        { "tier", json_type_int },
 };
 
 static const struct key show_extra_keys[] = {
@@ -904,7 +905,7 @@ static void expect_sample_device(struct json_object *d, size_t i) {
                 ck_assert_str_eq(json_object_get_string(get(d, "mode")), "system-ram");
                 ck_assert_uint_eq(json_object_get_uint64(get(d, "size")), 2 * GiB);
                 ck_assert_int_eq(json_object_get_int(get(d, "target_node")), 1);
-                ck_assert_str_eq(json_object_get_string(get(d, "zone")), "Movable");
+                ck_assert_str_eq(json_object_get_string(get(d, "zone")), "movable");
                 ck_assert_int_eq(json_object_get_int64(get(d, "online_blocks")), 16);
                 ck_assert_int_eq(json_object_get_int64(get(d, "total_blocks")), 16);
                 ck_assert(json_object_get_boolean(get(d, "memmap_on_memory")));
@@ -1136,7 +1137,7 @@ END_TEST
  * daemon has not reported: "frozen" reaches every output, "" shows as "-"
  * in text and stays "" in JSON. */
 static void security_sample(void) {
-        set_s(add("dax0.0", "pmem", "online", 2 * GiB, 1, "Movable", 16, 16), "Security", "frozen");
+        set_s(add("dax0.0", "pmem", "online", 2 * GiB, 1, "movable", 16, 16), "Security", "frozen");
         add("dax1.0", "pmem", "devdax", 2 * GiB, 1, "", 0, 16);
 }
 
@@ -1148,7 +1149,7 @@ START_TEST(test_security_text) {
 
         ck_assert_int_eq(ctl_format_status(&rep, &s), 0);
         ck_assert_str_eq(s, "DEVICE  SOURCE  STATE      SIZE  NODE  ZONE     BLOCKS  SECURITY  BADBLOCKS  SKIPPED\n"
-                            "dax0.0  pmem    online  2.0 GiB  1     Movable  16/16   frozen    0          0\n"
+                            "dax0.0  pmem    online  2.0 GiB  1     movable  16/16   frozen    0          0\n"
                             "dax1.0  pmem    devdax  2.0 GiB  1     -        0/16    -         0          0\n");
         assert_no_trailing_blanks(s);
         free(s);
@@ -1196,7 +1197,8 @@ START_TEST(test_security_json) {
         ck_assert_pstr_eq(key_after(d, "last_error"), "security");
         ck_assert_pstr_eq(key_after(d, "security"), "badblocks");
         ck_assert_pstr_eq(key_after(d, "scrub_outcome"), "cxl_region");
-        ck_assert_pstr_eq(key_after(d, "cxl_memdevs"), NULL); /* last key of status */
+        ck_assert_pstr_eq(key_after(d, "cxl_memdevs"), "tier");
+        ck_assert_pstr_eq(key_after(d, "tier"), NULL); /* last key of status */
         d = json_object_array_get_idx(get(root, "devices"), 1);
         ck_assert_str_eq(json_object_get_string(get(d, "security")), "");
         json_object_put(root);
@@ -1208,7 +1210,8 @@ START_TEST(test_security_json) {
         ck_assert_str_eq(json_object_get_string(get(o, "security")), "frozen");
         ck_assert_pstr_eq(key_after(o, "last_error"), "security");
         ck_assert_pstr_eq(key_after(o, "security"), "badblocks");
-        ck_assert_pstr_eq(key_after(o, "cxl_memdevs"), "last_transition");
+        ck_assert_pstr_eq(key_after(o, "cxl_memdevs"), "tier");
+        ck_assert_pstr_eq(key_after(o, "tier"), "last_transition");
         json_object_put(o);
         free(s);
 
@@ -1226,7 +1229,7 @@ END_TEST
 /* A device with poison it could not clear: 3 bad ranges left, 2 blocks
  * left offline, 1 MiB cleared, after a scrub that timed out. */
 static struct ctl_device *poison_sample(void) {
-        struct ctl_device *d = add("dax0.0", "pmem", "online", 2 * GiB, 1, "Movable", 14, 16);
+        struct ctl_device *d = add("dax0.0", "pmem", "online", 2 * GiB, 1, "movable", 14, 16);
 
         set_s(d, "Security", "unlocked");
         set_u(d, "BadBlocks", 3);
@@ -1244,7 +1247,7 @@ START_TEST(test_poison_text) {
         poison_sample();
         ck_assert_int_eq(ctl_format_status(&rep, &s), 0);
         ck_assert_str_eq(s, "DEVICE  SOURCE  STATE      SIZE  NODE  ZONE     BLOCKS  SECURITY  BADBLOCKS  SKIPPED\n"
-                            "dax0.0  pmem    online  2.0 GiB  1     Movable  14/16   unlocked  3          2\n"
+                            "dax0.0  pmem    online  2.0 GiB  1     movable  14/16   unlocked  3          2\n"
                             "dax1.0  pmem    devdax  2.0 GiB  1     -        0/16    -         0          0\n");
         assert_no_trailing_blanks(s);
         free(s);
@@ -1286,6 +1289,47 @@ START_TEST(test_poison_text) {
 }
 END_TEST
 
+/* With the daemon's Nodes and TieringKnobs: tier, demoted, promoted and the knobs. */
+START_TEST(test_status_tiering) {
+        static const uint64_t totals[] = { 8 * GiB, 2 * GiB };
+        struct json_object *root, *n, *k;
+        char *s = NULL;
+
+        ck_assert_int_eq(ctl_report_compute_nodes(&rep, totals, ELEMENTSOF(totals), BLOCK_SIZE), 0);
+        ck_assert_int_eq(rep.nodes[0].tier, -1);
+        ck_assert_int_eq(ctl_report_set_node_tiering(&rep, 0, 4, 235000, 0), 0);
+        ck_assert_int_eq(ctl_report_set_node_tiering(&rep, 1, 22, 0, 17), 0);
+        ck_assert_int_eq(ctl_report_add_knob(&rep, "demotion_enabled", "true", true), 0);
+        ck_assert_int_eq(ctl_report_add_knob(&rep, "numa_balancing", "0", false), 0);
+        ck_assert_int_eq(ctl_format_status(&rep, &s), 0);
+        ck_assert_str_eq(s, "No dax devices.\n"
+                            "\n"
+                            "NODE    TOTAL  DAX  TIER  DEMOTED  PROMOTED\n"
+                            "0     8.0 GiB  0 B     4   235000         0\n"
+                            "1     2.0 GiB  0 B    22        0        17\n"
+                            "\n"
+                            "TIERING KNOB      VALUE  SET BY DAXTIERD\n"
+                            "demotion_enabled  true   yes\n"
+                            "numa_balancing    0      no\n");
+        assert_no_trailing_blanks(s);
+        free(s);
+
+        ck_assert_int_eq(ctl_json_status(&rep, &s), 0);
+        root = parse_json(s);
+        n = json_object_array_get_idx(get(root, "nodes"), 1);
+        ck_assert_int_eq(json_object_get_int(get(n, "tier")), 22);
+        ck_assert_uint_eq(json_object_get_uint64(get(n, "promoted")), 17);
+        n = json_object_array_get_idx(get(root, "nodes"), 0);
+        ck_assert_uint_eq(json_object_get_uint64(get(n, "demoted")), 235000);
+        k = json_object_array_get_idx(get(root, "tiering"), 0);
+        ck_assert_str_eq(json_object_get_string(get(k, "knob")), "demotion_enabled");
+        ck_assert_str_eq(json_object_get_string(get(k, "value")), "true");
+        ck_assert(json_object_get_boolean(get(k, "set")));
+        json_object_put(root);
+        free(s);
+}
+END_TEST
+
 START_TEST(test_poison_json) {
         static const char *const order[] = {
                 "security", "badblocks", "cleared_bytes", "skipped_blocks", "last_scrub", "scrub_outcome",
@@ -1302,7 +1346,8 @@ START_TEST(test_poison_json) {
         for (size_t i = 0; i + 1 < ELEMENTSOF(order); i++)
                 ck_assert_pstr_eq(key_after(d, order[i]), order[i + 1]);
         ck_assert_pstr_eq(key_after(d, "scrub_outcome"), "cxl_region");
-        ck_assert_pstr_eq(key_after(d, "cxl_memdevs"), NULL);
+        ck_assert_pstr_eq(key_after(d, "cxl_memdevs"), "tier");
+        ck_assert_pstr_eq(key_after(d, "tier"), NULL); /* last key of status */
         ck_assert_int_eq(json_object_get_int64(get(d, "badblocks")), 3);
         ck_assert_uint_eq(json_object_get_uint64(get(d, "cleared_bytes")), MiB);
         ck_assert_int_eq(json_object_get_int64(get(d, "skipped_blocks")), 2);
@@ -1320,7 +1365,8 @@ START_TEST(test_poison_json) {
         expect_keys(o, device_keys, ELEMENTSOF(device_keys), show_extra_keys, ELEMENTSOF(show_extra_keys));
         for (size_t i = 0; i + 1 < ELEMENTSOF(order); i++)
                 ck_assert_pstr_eq(key_after(o, order[i]), order[i + 1]);
-        ck_assert_pstr_eq(key_after(o, "cxl_memdevs"), "last_transition");
+        ck_assert_pstr_eq(key_after(o, "cxl_memdevs"), "tier");
+        ck_assert_pstr_eq(key_after(o, "tier"), "last_transition");
         ck_assert_int_eq(json_object_get_int64(get(o, "skipped_blocks")), 2);
         ck_assert_str_eq(json_object_get_string(get(o, "scrub_outcome")), "timed-out");
         json_object_put(o);
@@ -1395,6 +1441,7 @@ static Suite *ctl_suite(void) {
         tc = tcase_create("text");
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_status_text);
+        tcase_add_test(tc, test_status_tiering);
         tcase_add_test(tc, test_status_text_no_devices);
         tcase_add_test(tc, test_status_text_no_errors);
         tcase_add_test(tc, test_status_text_long_names);

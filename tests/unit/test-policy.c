@@ -1297,6 +1297,62 @@ START_TEST(test_ram_cap) {
 }
 END_TEST
 
+START_TEST(test_tiering_and_metrics_keys) {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f;
+
+        /* Defaults: every knob kept, restore on exit, textfile unset, 60s. */
+        expect_ok(load_main("[daemon]\nauto_online_blocks = keep\n"));
+        ck_assert_int_eq(pol->tiering.demotion, TIERING_DEMOTION_KEEP);
+        ck_assert_int_eq(pol->tiering.numa_balancing, TIERING_BALANCING_KEEP);
+        ck_assert(pol->tiering.promote_rate_limit == -1);
+        ck_assert_int_eq(pol->tiering.weighted_interleave, TIERING_WI_KEEP);
+        ck_assert(pol->tiering.restore_on_exit);
+        ck_assert_str_eq(pol->metrics_textfile, "");
+        ck_assert(pol->metrics_interval_usec == DT_METRICS_INTERVAL_DEFAULT_USEC);
+        policy_free(pol);
+        pol = NULL;
+
+        expect_ok(load_main("[tiering]\ndemotion = enable\nnuma_balancing = normal+tiering\n"
+                            "promote_rate_limit = 256\nweighted_interleave = auto\nrestore_on_exit = no\n"
+                            "[daemon]\nmetrics_textfile = /run/x/daxtierd.prom\nmetrics_interval = 0\n"));
+        ck_assert_int_eq(pol->tiering.demotion, TIERING_DEMOTION_ENABLE);
+        ck_assert_int_eq(pol->tiering.numa_balancing, TIERING_BALANCING_NORMAL_TIERING);
+        ck_assert(pol->tiering.promote_rate_limit == 256);
+        ck_assert_int_eq(pol->tiering.weighted_interleave, TIERING_WI_AUTO);
+        ck_assert(!pol->tiering.restore_on_exit);
+        ck_assert_str_eq(pol->metrics_textfile, "/run/x/daxtierd.prom");
+        ck_assert(pol->metrics_interval_usec == 0);
+
+        /* The dump says it back, and reads back the same. */
+        f = open_memstream(&text, &len);
+        policy_dump(pol, f);
+        fclose(f);
+        ck_assert_ptr_nonnull(strstr(text, "metrics_textfile = /run/x/daxtierd.prom\nmetrics_interval = 0\n"));
+        ck_assert_ptr_nonnull(strstr(text, "[tiering]\ndemotion = enable\nnuma_balancing = normal+tiering\n"
+                                           "promote_rate_limit = 256\nweighted_interleave = auto\n"
+                                           "restore_on_exit = no\n"));
+        policy_free(pol);
+        pol = NULL;
+        expect_ok(load_main(text));
+        ck_assert_int_eq(pol->tiering.numa_balancing, TIERING_BALANCING_NORMAL_TIERING);
+        ck_assert(pol->metrics_interval_usec == 0);
+        free(text);
+        policy_free(pol);
+        pol = NULL;
+
+        /* A drop-in overrides [tiering] key by key, like [daemon]. */
+        write_file("conf.d/10-t.conf", "[tiering]\ndemotion = disable\n[daemon]\nmetrics_textfile = off\n"
+                                       "metrics_interval = 5min\n");
+        expect_ok(load_main("[tiering]\ndemotion = enable\nweighted_interleave = off\n"));
+        ck_assert_int_eq(pol->tiering.demotion, TIERING_DEMOTION_DISABLE);
+        ck_assert_int_eq(pol->tiering.weighted_interleave, TIERING_WI_OFF);
+        ck_assert_str_eq(pol->metrics_textfile, "off");
+        ck_assert(pol->metrics_interval_usec == 5 * 60 * 1000000ULL);
+}
+END_TEST
+
 static struct region_facts region_facts(void) {
         return (struct region_facts) {
                 .name = "region1",
@@ -2236,6 +2292,7 @@ static Suite *policy_suite(void) {
         tcase_add_test(tc, test_region_rules);
         tcase_add_test(tc, test_region_capacity_values);
         tcase_add_test(tc, test_ram_cap);
+        tcase_add_test(tc, test_tiering_and_metrics_keys);
         tcase_add_test(tc, test_match_region_rules);
         tcase_add_test(tc, test_match_cxl);
         tcase_add_test(tc, test_region_dump_round_trip);
