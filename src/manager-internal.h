@@ -135,3 +135,7 @@ void manager_scrub_wait_stop(struct manager *m, bool deadline_too);
 void manager_watches_refresh(struct manager *m);
 int manager_poison_setup(struct manager *m);
 void manager_poison_free(struct manager *m);
+
+/* Connects to the system bus, or, if it is not there yet (early in boot),
+ * tries again every second until it is (manager-bus.c). */
+void manager_bus_connect(struct manager *m);

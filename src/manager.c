@@ -14,7 +14,6 @@
 #include "regions.h"
 
 /* How often to try the system bus again when it was not there at start. */
-#define BUS_RETRY_USEC (1 * USEC_PER_SEC)
 #include "uevent.h"
 #include "util.h"
 #include "worker.h"
@@ -340,23 +339,6 @@ static void on_region_created(const char *name, void *userdata) {
         manager_enqueue(m, d, true);
 }
 
-/* The system bus was not there at start: try again until it is. */
-static int on_bus_retry(sd_event_source *s, uint64_t usec, void *userdata) {
-        struct manager *m = userdata;
-        int r;
-
-        r = bus_new(m, m->event, &m->bus);
-        if (r < 0) {
-                m->bus = NULL;
-                (void) sd_event_source_set_time_relative(s, BUS_RETRY_USEC);
-                (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-                return 0;
-        }
-        log_info("connected to the system bus: offering %s", BUS_NAME);
-        m->bus_retry = sd_event_source_disable_unref(m->bus_retry);
-        return 0;
-}
-
 static void on_regions_idle(void *userdata) {
         struct manager *m = userdata;
         /* on_work() sends READY=1 once the queue is empty too. */
@@ -616,18 +598,7 @@ int manager_new(const struct manager_options *opts, struct manager **ret) {
         if (m->be->block_size(NULL, &m->block_size) < 0)
                 m->block_size = 0;
 
-        /* Status over D-Bus is a service, not the job: run without it
-         * rather than leave memory unmanaged.  Started before udev's
-         * coldplug (see daxtierd.service), the daemon usually comes up
-         * before the system bus does: it connects when it can. */
-        r = bus_new(m, m->event, &m->bus);
-        if (r < 0) {
-                log_info("the system bus is not there yet (%s): running without D-Bus, connecting every %llu s",
-                         strerror(-r), (unsigned long long) (BUS_RETRY_USEC / USEC_PER_SEC));
-                m->bus = NULL;
-                (void) sd_event_add_time_relative(m->event, &m->bus_retry, CLOCK_MONOTONIC, BUS_RETRY_USEC,
-                                                  USEC_PER_SEC / 10, on_bus_retry, m);
-        }
+        manager_bus_connect(m);
 
         r = region_runner_new(m->event,
                               &(struct region_runner_ops) {

@@ -31,7 +31,7 @@ mkdir -p "$out/obj"
 # Makefile.am), as much of it as the targets reach, built once with the
 # fuzzing flags: the targets link it rather than compile a file alone.
 LIB_SOURCES="util.c vocab.c policy-value.c policy-load.c policy-ini.c policy-keys.c policy-match.c
-        policy-dump.c poison.c tiering.c"
+        policy-dump.c poison.c tiering.c tiering-state.c"
 lib=$out/obj/libdaxtier-fuzz.a
 rm -f "$lib"
 for s in $LIB_SOURCES; do
