@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "carve-internal.h"
+#include "statefile.h"
 #include "kernel.h"
 #include "log.h"
 #include "util.h"
@@ -51,27 +52,21 @@ int owned_load(struct owned_list *l) {
 
 /* Replaces the file at once (write and rename), so readers see old or new. */
 int owned_save(const struct owned_list *l) {
-        const char *tmp = CARVE_DAX_STATE_FILE ".new";
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
         FILE *f;
-        int r = 0;
+        int r;
 
-        if (mkdir(CARVE_DAX_STATE_DIR, 0755) < 0 && errno != EEXIST)
-                return -errno;
-        f = fopen(tmp, "we");
+        f = open_memstream(&buf, &len);
         if (!f)
-                return -errno;
+                return -ENOMEM;
         fputs("# dynamic dax devices carved by daxtierd: DEVICE REGION-ID SIZE RULE\n", f);
         for (size_t i = 0; i < l->n; i++)
                 fprintf(f, "%s %d %llu %s\n", l->v[i].dev, l->v[i].region, l->v[i].size, l->v[i].rule);
-        if (fflush(f) != 0 || ferror(f))
-                r = -errno ? -errno : -EIO;
-        if (fclose(f) != 0 && r == 0)
-                r = -errno;
-        if (r == 0 && rename(tmp, CARVE_DAX_STATE_FILE) < 0)
-                r = -errno;
+        r = fclose(f) != 0 ? -ENOMEM : 0;
         if (r < 0)
-                (void) unlink(tmp);
-        return r;
+                return r;
+        return statefile_write(CARVE_DAX_STATE_FILE, buf, len);
 }
 
 int carve_dax_name(const char *name, uint64_t size, char *buf, size_t len) {

@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "carve-internal.h"
+#include "statefile.h"
 #include "kernel.h"
 #include "log.h"
 #include "util.h"
@@ -75,26 +76,13 @@ static void uuid_text(const uuid_t uu, char buf[40]) {
 /* Written before the first change to the kernel (write, fsync, rename),
  * so that a kill at any point after it leaves the record. */
 int intent_save(const struct carve_intent *in) {
-        const char *tmp = CARVE_INTENT_FILE ".new";
         char buf[CARVE_INTENT_MAX];
-        _cleanup_close_ int fd = -1;
-        int n, r = 0;
+        int n;
 
         n = carve_intent_format(in, buf, sizeof(buf));
         if (n < 0)
                 return n;
-        if (mkdir(CARVE_DAX_STATE_DIR, 0755) < 0 && errno != EEXIST)
-                return -errno;
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd < 0)
-                return -errno;
-        if (write(fd, buf, (size_t) n) != n || fsync(fd) < 0)
-                r = errno ? -errno : -EIO;
-        if (r == 0 && rename(tmp, CARVE_INTENT_FILE) < 0)
-                r = -errno;
-        if (r < 0)
-                (void) unlink(tmp);
-        return r;
+        return statefile_write(CARVE_INTENT_FILE, buf, (size_t) n);
 }
 
 void intent_clear(void) {
@@ -104,22 +92,14 @@ void intent_clear(void) {
 
 /* 0, -ENOENT when there is no intent, -EINVAL for garbage, or -errno. */
 static int intent_load(struct carve_intent *in) {
-        _cleanup_close_ int fd = -1;
         char buf[CARVE_INTENT_MAX];
-        struct stat st;
-        ssize_t n;
+        size_t n;
+        int r;
 
-        fd = open(CARVE_INTENT_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EINVAL;
-        n = read(fd, buf, sizeof(buf));
-        if (n < 0)
-                return -errno;
-        return carve_intent_parse(buf, (size_t) n, in);
+        r = statefile_read(CARVE_INTENT_FILE, buf, sizeof(buf), &n);
+        if (r < 0)
+                return r;
+        return carve_intent_parse(buf, n, in);
 }
 
 /* Every namespace of the region, by alt name and size. */

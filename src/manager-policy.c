@@ -16,6 +16,7 @@
 #include "carve.h"
 #include "bus.h"
 #include "manager-internal.h"
+#include "statefile.h"
 #include "util.h"
 
 int manager_load_policy(struct manager *m, struct policy **ret) {
@@ -42,45 +43,26 @@ int manager_load_policy(struct manager *m, struct policy **ret) {
 /* The state file's word: 0, -ENOENT when there is none, -EINVAL for
  * garbage (anything but one valid word: never trusted), or -errno. */
 static int aol_file_read(char *ret, size_t len) {
-        _cleanup_close_ int fd = -1;
         char buf[AOL_STATE_MAX];
-        struct stat st;
-        ssize_t n;
+        size_t n;
+        int r;
 
-        fd = open(AOL_STATE_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EINVAL;
-        n = read(fd, buf, sizeof(buf));
-        if (n < 0)
-                return -errno;
-        return aol_state_parse(buf, (size_t) n, ret, len);
+        r = statefile_read(AOL_STATE_FILE, buf, sizeof(buf), &n);
+        if (r < 0)
+                return r;
+        return aol_state_parse(buf, n, ret, len);
 }
 
 /* Replaces the file at once (write, fsync, rename): a reader, or the next
  * start after a crash, sees the old word or the new one. */
 static int aol_file_write(const char *value) {
-        const char *tmp = AOL_STATE_FILE ".new";
-        _cleanup_close_ int fd = -1;
         char buf[AOL_STATE_MAX];
-        int n, r = 0;
+        int n;
 
-        if (mkdir(CARVE_DAX_STATE_DIR, 0755) < 0 && errno != EEXIST)
-                return -errno;
         n = snprintf(buf, sizeof(buf), "%s\n", value);
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd < 0)
-                return -errno;
-        if (write(fd, buf, (size_t) n) != n || fsync(fd) < 0)
-                r = errno ? -errno : -EIO;
-        if (r == 0 && rename(tmp, AOL_STATE_FILE) < 0)
-                r = -errno;
-        if (r < 0)
-                (void) unlink(tmp);
-        return r;
+        if (n < 0 || (size_t) n >= sizeof(buf))
+                return -EINVAL;
+        return statefile_write(AOL_STATE_FILE, buf, (size_t) n);
 }
 
 static void aol_file_save(const char *value) {

@@ -19,6 +19,7 @@
 #include "cxl-sysfs.h"
 #include "log.h"
 #include "regions-cxl.h"
+#include "statefile.h"
 #include "sysfs.h"
 #include "util.h"
 
@@ -59,27 +60,20 @@ static int state_load(struct state *s) {
 }
 
 static int state_save(const struct state *s) {
-        const char *tmp = CXL_STATE_FILE ".new";
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
         FILE *f;
-        int r = 0;
+        int r;
 
-        if (mkdir("/run/daxtierd", 0755) < 0 && errno != EEXIST)
-                return -errno;
-        f = fopen(tmp, "we");
+        f = open_memstream(&buf, &len);
         if (!f)
-                return -errno;
+                return -ENOMEM;
         r = cxl_state_write(f, s->v, s->n);
-        if (fflush(f) != 0 && r == 0)
-                r = -errno;
-        if (r == 0 && fsync(fileno(f)) < 0)
-                r = -errno;
         if (fclose(f) != 0 && r == 0)
-                r = -errno;
-        if (r == 0 && rename(tmp, CXL_STATE_FILE) < 0)
-                r = -errno;
+                r = -ENOMEM;
         if (r < 0)
-                (void) unlink(tmp);
-        return r;
+                return r;
+        return statefile_write(CXL_STATE_FILE, buf, len);
 }
 
 struct intent {
