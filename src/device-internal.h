@@ -38,11 +38,14 @@ struct job {
         char rezone_from[16];
         char held[32];          /* auto_online_blocks value held off, "" */
 
+        bool state_tried;       /* the kmem state path was considered */
+        bool via_state;         /* ...and a state write onlined the device */
+
         bool scrub_started;
         bool scrub_timed_out;
 
         /* A call that may block for long, run by device_job_call(). */
-        enum { CALL_NONE, CALL_BIND, CALL_OFFLINE } call;
+        enum { CALL_NONE, CALL_BIND, CALL_OFFLINE, CALL_UNPLUG } call;
         bool call_done;
         enum dax_driver call_drv;
         uint64_t call_block;
@@ -68,6 +71,22 @@ void job_enter(struct device *d, enum dev_state st, const char *reason, const st
 void job_phase(struct job *j, enum phase p);
 /* The last check before the device becomes RAM; returns the step's result. */
 int job_pre_bind(struct device *d, const struct device_observer *obs);
+
+/* Asks the runner for a blocking call (CALL_*); the step runs again when
+ * it is done, and takes its result with job_call_result(). */
+int job_call_request(struct job *j, int kind, enum dax_driver drv, uint64_t block);
+int job_call_result(struct device *d, const struct backend *be, void *ctx);
+
+/* The kmem state path (device-kmem-state.c).  _online: at the start of
+ * onlining, writes the zone's online type where the kernel has the
+ * attribute and nothing forbids it; sets d->online_path; the per-block
+ * steps then verify (or do) the rest.  _unplug: at the start of
+ * offlining, 0 to go block by block, or the step's result; _unplug_done
+ * takes the result of the blocking "unplugged" write. */
+void job_kmem_state_online(struct device *d, const struct backend *be, void *ctx, const struct device_observer *obs);
+int job_kmem_state_unplug(struct device *d, const struct backend *be, void *ctx, const struct device_observer *obs);
+int job_kmem_state_unplug_done(struct device *d, const struct backend *be, void *ctx,
+                               const struct device_observer *obs);
 
 /* The poison steps (device-poison.c). */
 int job_step_scrub(struct device *d, const struct backend *be, void *ctx, const struct device_observer *obs);

@@ -115,7 +115,7 @@ static void stuck(struct job *j, uint64_t block, const char *what, int err) {
 }
 
 /* Asks the runner for a blocking call; the step runs again when it is done. */
-static int call_request(struct job *j, int kind, enum dax_driver drv, uint64_t block) {
+int job_call_request(struct job *j, int kind, enum dax_driver drv, uint64_t block) {
         j->call = kind;
         j->call_drv = drv;
         j->call_block = block;
@@ -130,6 +130,8 @@ int device_job_call(struct device *d, const struct backend *be, void *ctx) {
                 return 0;
         if (j->call == CALL_BIND)
                 j->call_result = be->bind(ctx, d->name, j->call_drv);
+        else if (j->call == CALL_UNPLUG)
+                j->call_result = be->kmem_state_set(ctx, d->name, "unplugged");
         else
                 j->call_result = be->block_set(ctx, j->call_block, "offline");
         j->call_done = true;
@@ -137,7 +139,7 @@ int device_job_call(struct device *d, const struct backend *be, void *ctx) {
 }
 
 /* The result of the finished call; runs it here if the runner did not. */
-static int call_result(struct device *d, const struct backend *be, void *ctx) {
+int job_call_result(struct device *d, const struct backend *be, void *ctx) {
         struct job *j = d->job;
         device_job_call(d, be, ctx);
         j->call = CALL_NONE;
@@ -271,7 +273,7 @@ static int step_bind_kmem_done(struct device *d, const struct backend *be, void 
         struct job *j = d->job;
         int r;
 
-        r = call_result(d, be, ctx);
+        r = job_call_result(d, be, ctx);
         if (j->held[0]) {
                 int k = be->auto_online_set(ctx, j->held);
                 if (k < 0)
@@ -350,7 +352,7 @@ static int step_bind_kmem(struct device *d, const struct backend *be, void *ctx,
                 j->held[0] = 0;
 
         /* kmem adds all of the device's memory in this one call. */
-        return call_request(j, CALL_BIND, DRV_KMEM, 0);
+        return job_call_request(j, CALL_BIND, DRV_KMEM, 0);
 }
 
 static int step_online(struct device *d, const struct backend *be, void *ctx,
@@ -362,6 +364,12 @@ static int step_online(struct device *d, const struct backend *be, void *ctx,
         int r;
 
         job_enter(d, DEV_ONLINING, NULL, obs);
+        if (!j->state_tried) {
+                /* Kernel 7.3+: the whole device at once; the loop below
+                 * then verifies every block (or onlines them, without). */
+                j->state_tried = true;
+                job_kmem_state_online(d, be, ctx, obs);
+        }
         if (j->next >= j->n_blocks) {
                 job_phase(j, PH_VERIFY);
                 return 1;
@@ -452,6 +460,9 @@ static int step_verify(struct device *d, const struct backend *be, void *ctx,
                                 device_zone_name(d->want.zone));
         }
 
+        /* What the state write onlined counts as onlined here. */
+        if (j->via_state)
+                j->onlined += j->already;
         if (j->onlined > 0 && j->node >= 0) {
                 uint64_t expect = (uint64_t) j->onlined * j->block_size;
                 int r = be->node_mem(ctx, j->node, &after);
@@ -480,7 +491,16 @@ static int step_offline(struct device *d, const struct backend *be, void *ctx,
 
         if (j->call == CALL_OFFLINE)
                 return step_offline_done(d, be, ctx);
+        if (j->call == CALL_UNPLUG)
+                return job_kmem_state_unplug_done(d, be, ctx, obs);
         job_enter(d, DEV_OFFLINING, NULL, obs);
+        if (!j->state_tried) {
+                /* Kernel 7.3+: offline and remove all of it at once. */
+                j->state_tried = true;
+                r = job_kmem_state_unplug(d, be, ctx, obs);
+                if (r != 0)
+                        return r;
+        }
         if (j->next >= j->n_blocks) {
                 if (j->n_stuck > 0) {
                         job_note(d, obs, NOTE_BLOCK_STUCK, "%u block%s of %s would not go offline: %s", j->n_stuck,
@@ -503,7 +523,7 @@ static int step_offline(struct device *d, const struct backend *be, void *ctx,
                 return 1;
         /* Offlining migrates the block's pages away: it may take long. */
         j->next--;
-        return call_request(j, CALL_OFFLINE, DRV_NONE, b);
+        return job_call_request(j, CALL_OFFLINE, DRV_NONE, b);
 }
 
 static int step_offline_done(struct device *d, const struct backend *be, void *ctx) {
@@ -512,7 +532,7 @@ static int step_offline_done(struct device *d, const struct backend *be, void *c
         int r;
 
         j->next++;
-        r = call_result(d, be, ctx);
+        r = job_call_result(d, be, ctx);
         if (r < 0)
                 stuck(j, b, r == -EBUSY ? "in use, cannot be migrated" : "offline", r);
         else if (d->online_blocks > 0)
@@ -527,9 +547,9 @@ static int step_bind_devdax(struct device *d, const struct backend *be, void *ct
         if (d->job->call != CALL_BIND) {
                 job_enter(d, DEV_BINDING, "to device_dax", obs);
                 /* Leaving kmem removes all of the device's memory at once. */
-                return call_request(d->job, CALL_BIND, DRV_DEVICE_DAX, 0);
+                return job_call_request(d->job, CALL_BIND, DRV_DEVICE_DAX, 0);
         }
-        r = call_result(d, be, ctx);
+        r = job_call_result(d, be, ctx);
         if (r < 0)
                 return job_endf(d, DEV_FAILED, obs, "binding %s to device_dax failed: %s", d->name, strerror(-r));
         r = be->read_facts(ctx, d->name, &d->facts);
