@@ -73,7 +73,7 @@ void job_kmem_state_online(struct device *d, const struct backend *be, void *ctx
                 /* The memory is unplugged now: nothing left to online
                  * block by block; the per-block steps report it. */
                 job_note(d, obs, NOTE_AUTO_ONLINE_HELD,
-                         "writing %s to the kmem state of %s failed (%s): its memory is not added; rebind it to retry",
+                         "writing %s to the kmem state of %s failed (%s): its memory is not added until a later job writes it again",
                          type, d->name, strerror(-r));
                 d->online_path = "kmem-state";
                 j->via_state = true;
