@@ -122,6 +122,8 @@ static void device_fields(struct fields *f, const struct device *d) {
                 field_add(f, "DAXTIER_ONLINE_BLOCKS=%u", d->online_blocks);
                 if (d->zone[0])
                         field_add(f, "DAXTIER_ZONE=%s", d->zone);
+                if (d->online_path)
+                        field_add(f, "DAXTIER_ONLINE_PATH=%s", d->online_path);
                 if (d->facts.memmap_on_memory >= 0)
                         field_add(f, "DAXTIER_MEMMAP_ON_MEMORY=%d", d->facts.memmap_on_memory);
                 if (d->facts.source == DT_SOURCE_PMEM) {

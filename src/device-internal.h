@@ -39,19 +39,23 @@ struct job {
         char rezone_from[16];
         char held[32];          /* auto_online_blocks value held off, "" */
 
+        bool state_tried;       /* the kmem state path was considered */
+        bool via_state;         /* ...and a state write onlined the device */
+
         bool scrub_started;
         bool scrub_timed_out;
 
-        bool memmap_set;
-        int bind_error;         /* kmem refused after the unbind: putting it back */        /* we wrote memmap_on_memory=1 for this bind */
+        bool memmap_set;        /* we wrote memmap_on_memory=1 for this bind */
+        int bind_error;         /* kmem refused after the unbind: putting it back */
 
         /* A call that may block for long, run by device_job_call().
          * CALL_HOLDERS scans /proc (which must not stall the loop);
          * CALL_BIND to kmem of a device on device_dax scans it too, right
          * before the unbind, and binds only when nobody holds the device:
          * then call_who (malloc'd) names the holders, or call_refused
-         * says why it could not tell (-errno). */
-        enum { CALL_NONE, CALL_BIND, CALL_OFFLINE, CALL_HOLDERS } call;
+         * says why it could not tell (-errno).  CALL_UNPLUG writes
+         * "unplugged" to the device's kmem state (7.x). */
+        enum { CALL_NONE, CALL_BIND, CALL_OFFLINE, CALL_HOLDERS, CALL_UNPLUG } call;
         bool call_done;
         enum dax_driver call_drv;
         uint64_t call_block;
@@ -80,6 +84,30 @@ void job_phase(struct job *j, enum phase p);
 /* The last check before the device becomes RAM; returns the step's result. */
 int job_pre_bind(struct device *d, const struct device_observer *obs);
 
+/* Asks the runner for a blocking call (CALL_*); the step runs again when
+ * it is done, and takes its result with job_call_result(). */
+int job_call_request(struct job *j, int kind, enum dax_driver drv, uint64_t block);
+int job_call_result(struct device *d, const struct backend *be, void *ctx);
+
+/* The kmem state path (device-kmem-state.c).  _online: at the start of
+ * onlining, writes the zone's online type where the kernel has the
+ * attribute and nothing forbids it; sets d->online_path; the per-block
+ * steps then verify (or do) the rest.  _unplug: at the start of
+ * offlining, 0 to go block by block, or the step's result; _unplug_done
+ * takes the result of the blocking "unplugged" write. */
+void job_kmem_state_online(struct device *d, const struct backend *be, void *ctx, const struct device_observer *obs);
+int job_kmem_state_unplug(struct device *d, const struct backend *be, void *ctx, const struct device_observer *obs);
+int job_kmem_state_unplug_done(struct device *d, const struct backend *be, void *ctx,
+                               const struct device_observer *obs);
+
 /* The poison steps (device-poison.c). */
 int job_step_scrub(struct device *d, const struct backend *be, void *ctx, const struct device_observer *obs);
 int job_step_clear(struct device *d, const struct backend *be, void *ctx, const struct device_observer *obs);
+
+/* The in-use check (device-holders.c).  job_holders_scan(): 0 when
+ * nobody holds d's node (or d is not on device_dax), else -errno with
+ * call_who or call_refused set.  job_holders_verdict(): ends the job
+ * refused when the last scan found the device in use or could not tell;
+ * 1 when it is free. */
+int job_holders_scan(struct device *d, const struct backend *be, void *ctx);
+int job_holders_verdict(struct device *d, const struct device_observer *obs);

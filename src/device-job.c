@@ -120,7 +120,7 @@ static void stuck(struct job *j, uint64_t block, const char *what, int err) {
 }
 
 /* Asks the runner for a blocking call; the step runs again when it is done. */
-static int call_request(struct job *j, int kind, enum dax_driver drv, uint64_t block) {
+int job_call_request(struct job *j, int kind, enum dax_driver drv, uint64_t block) {
         j->call = kind;
         j->call_drv = drv;
         j->call_block = block;
@@ -128,27 +128,6 @@ static int call_request(struct job *j, int kind, enum dax_driver drv, uint64_t b
         return DEVICE_STEP_BLOCKING;
 }
 
-/* Scans for processes holding d's device node: 0 when nobody does (or
- * the device has no node, not on device_dax); else call_who or
- * call_refused says why not to go on. */
-static int call_holders(struct device *d, const struct backend *be, void *ctx) {
-        struct job *j = d->job;
-        int r;
-
-        free(j->call_who);
-        j->call_who = NULL;
-        j->call_refused = 0;
-        if (d->facts.driver != DRV_DEVICE_DAX)
-                return 0;
-        r = be->holders(ctx, &d->facts, &j->call_who);
-        if (r < 0) {
-                j->call_refused = r;
-                return r;
-        }
-        if (r > 0)
-                return -EBUSY;
-        return 0;
-}
 
 int device_job_call(struct device *d, const struct backend *be, void *ctx) {
         struct job *j = d->job;
@@ -164,12 +143,15 @@ int device_job_call(struct device *d, const struct backend *be, void *ctx) {
                  * or map the device unnoticed is the time from the end
                  * of the /proc scan to the unbind (see daxtierd(8)).
                  */
-                if (j->call_drv == DRV_KMEM && (j->call_result = call_holders(d, be, ctx)) < 0)
+                if (j->call_drv == DRV_KMEM && (j->call_result = job_holders_scan(d, be, ctx)) < 0)
                         break;
                 j->call_result = be->bind(ctx, d->name, j->call_drv);
                 break;
         case CALL_HOLDERS:
-                j->call_result = call_holders(d, be, ctx);
+                j->call_result = job_holders_scan(d, be, ctx);
+                break;
+        case CALL_UNPLUG:
+                j->call_result = be->kmem_state_set(ctx, d->name, "unplugged");
                 break;
         case CALL_OFFLINE:
                 j->call_result = be->block_set(ctx, j->call_block, "offline");
@@ -181,21 +163,9 @@ int device_job_call(struct device *d, const struct backend *be, void *ctx) {
         return 0;
 }
 
-/* Ends the job refused when the last holders scan found the device in use
- * or could not tell; returns 1 when the device is free. */
-static int holders_verdict(struct device *d, const struct device_observer *obs) {
-        struct job *j = d->job;
-
-        if (j->call_who)
-                return job_endf(d, DEV_REFUSED, obs, "/dev/%s is in use by %s", d->name, j->call_who);
-        if (j->call_refused < 0)
-                return job_endf(d, DEV_REFUSED, obs, "cannot tell whether /dev/%s is in use: %s", d->name,
-                                strerror(-j->call_refused));
-        return 1;
-}
 
 /* The result of the finished call; runs it here if the runner did not. */
-static int call_result(struct device *d, const struct backend *be, void *ctx) {
+int job_call_result(struct device *d, const struct backend *be, void *ctx) {
         struct job *j = d->job;
         device_job_call(d, be, ctx);
         j->call = CALL_NONE;
@@ -292,7 +262,7 @@ static int step_check(struct device *d, const struct backend *be, void *ctx,
         j->entered = true;
         if (f->driver != DRV_DEVICE_DAX)
                 return 1;
-        return call_request(j, CALL_HOLDERS, DRV_NONE, 0);
+        return job_call_request(j, CALL_HOLDERS, DRV_NONE, 0);
 }
 
 static int step_holders(struct device *d, const struct backend *be, void *ctx,
@@ -301,8 +271,8 @@ static int step_holders(struct device *d, const struct backend *be, void *ctx,
         struct dax_facts *f = &d->facts;
         int r;
 
-        (void) call_result(d, be, ctx);
-        if ((r = holders_verdict(d, obs)) != 1)
+        (void) job_call_result(d, be, ctx);
+        if ((r = job_holders_verdict(d, obs)) != 1)
                 return r;
 
         r = job_load_blocks(d, be, ctx);
@@ -338,7 +308,7 @@ static int step_bind_kmem_done(struct device *d, const struct backend *be, void 
         struct job *j = d->job;
         int r;
 
-        r = call_result(d, be, ctx);
+        r = job_call_result(d, be, ctx);
         if (j->held[0]) {
                 int k = be->auto_online_set(ctx, j->held);
                 if (k < 0)
@@ -350,7 +320,7 @@ static int step_bind_kmem_done(struct device *d, const struct backend *be, void 
                 /* Not bound: leave the device as it was found. */
                 if (j->memmap_set)
                         (void) be->set_memmap(ctx, d->name, false);
-                return holders_verdict(d, obs);
+                return job_holders_verdict(d, obs);
         }
         if (r < 0) {
                 /* libdaxctl unbinds device_dax before it binds kmem: if
@@ -358,7 +328,7 @@ static int step_bind_kmem_done(struct device *d, const struct backend *be, void 
                  * Put it back where it was. */
                 if (be->read_facts(ctx, d->name, &d->facts) >= 0 && d->facts.driver == DRV_NONE) {
                         j->bind_error = r;
-                        return call_request(j, CALL_BIND, DRV_DEVICE_DAX, 0);
+                        return job_call_request(j, CALL_BIND, DRV_DEVICE_DAX, 0);
                 }
                 return job_endf(d, DEV_FAILED, obs, "binding %s to kmem failed: %s", d->name, strerror(-r));
         }
@@ -381,7 +351,7 @@ static int step_bind_kmem(struct device *d, const struct backend *be, void *ctx,
         int r;
 
         if (j->call == CALL_BIND && j->bind_error) {
-                r = call_result(d, be, ctx);
+                r = job_call_result(d, be, ctx);
                 if (r >= 0)
                         (void) be->read_facts(ctx, d->name, &d->facts);
                 if (r < 0)
@@ -447,7 +417,7 @@ static int step_bind_kmem(struct device *d, const struct backend *be, void *ctx,
                 j->held[0] = 0;
 
         /* kmem adds all of the device's memory in this one call. */
-        return call_request(j, CALL_BIND, DRV_KMEM, 0);
+        return job_call_request(j, CALL_BIND, DRV_KMEM, 0);
 }
 
 static int step_online(struct device *d, const struct backend *be, void *ctx,
@@ -459,6 +429,12 @@ static int step_online(struct device *d, const struct backend *be, void *ctx,
         int r;
 
         job_enter(d, DEV_ONLINING, NULL, obs);
+        if (!j->state_tried) {
+                /* Kernel 7.3+: the whole device at once; the loop below
+                 * then verifies every block (or onlines them, without). */
+                j->state_tried = true;
+                job_kmem_state_online(d, be, ctx, obs);
+        }
         if (j->next >= j->n_blocks) {
                 job_phase(j, PH_VERIFY);
                 return 1;
@@ -563,6 +539,9 @@ static int step_verify(struct device *d, const struct backend *be, void *ctx,
                                 device_zone_name(d->want.zone));
         }
 
+        /* What the state write onlined counts as onlined here. */
+        if (j->via_state)
+                j->onlined += j->already;
         if (j->onlined > 0 && j->node >= 0) {
                 uint64_t expect = (uint64_t) j->onlined * j->block_size;
                 int r = be->node_mem(ctx, j->node, &after);
@@ -591,7 +570,16 @@ static int step_offline(struct device *d, const struct backend *be, void *ctx,
 
         if (j->call == CALL_OFFLINE)
                 return step_offline_done(d, be, ctx);
+        if (j->call == CALL_UNPLUG)
+                return job_kmem_state_unplug_done(d, be, ctx, obs);
         job_enter(d, DEV_OFFLINING, NULL, obs);
+        if (!j->state_tried) {
+                /* Kernel 7.3+: offline and remove all of it at once. */
+                j->state_tried = true;
+                r = job_kmem_state_unplug(d, be, ctx, obs);
+                if (r != 0)
+                        return r;
+        }
         if (j->next >= j->n_blocks) {
                 if (j->n_stuck > 0) {
                         job_note(d, obs, NOTE_BLOCK_STUCK, "%u block%s of %s would not go offline: %s", j->n_stuck,
@@ -614,7 +602,7 @@ static int step_offline(struct device *d, const struct backend *be, void *ctx,
                 return 1;
         /* Offlining migrates the block's pages away: it may take long. */
         j->next--;
-        return call_request(j, CALL_OFFLINE, DRV_NONE, b);
+        return job_call_request(j, CALL_OFFLINE, DRV_NONE, b);
 }
 
 static int step_offline_done(struct device *d, const struct backend *be, void *ctx) {
@@ -623,7 +611,7 @@ static int step_offline_done(struct device *d, const struct backend *be, void *c
         int r;
 
         j->next++;
-        r = call_result(d, be, ctx);
+        r = job_call_result(d, be, ctx);
         if (r < 0)
                 stuck(j, b, r == -EBUSY ? "in use, cannot be migrated" : "offline", r);
         else if (d->online_blocks > 0)
@@ -638,9 +626,9 @@ static int step_bind_devdax(struct device *d, const struct backend *be, void *ct
         if (d->job->call != CALL_BIND) {
                 job_enter(d, DEV_BINDING, "to device_dax", obs);
                 /* Leaving kmem removes all of the device's memory at once. */
-                return call_request(d->job, CALL_BIND, DRV_DEVICE_DAX, 0);
+                return job_call_request(d->job, CALL_BIND, DRV_DEVICE_DAX, 0);
         }
-        r = call_result(d, be, ctx);
+        r = job_call_result(d, be, ctx);
         if (r < 0)
                 return job_endf(d, DEV_FAILED, obs, "binding %s to device_dax failed: %s", d->name, strerror(-r));
         r = be->read_facts(ctx, d->name, &d->facts);

@@ -120,6 +120,15 @@ struct backend {
         /* /sys/devices/system/memory/auto_online_blocks */
         int (*auto_online_get)(void *ctx, char *buf, size_t len);
         int (*auto_online_set)(void *ctx, const char *value);
+        /* The kmem driver's per-device state attribute (kernel 7.3+; it
+         * exists only while the device is bound to kmem): "unplugged",
+         * "offline", "online", "online_kernel" or "online_movable".  get
+         * returns -ENOENT where the kernel has none.  May be NULL. */
+        int (*kmem_state_get)(void *ctx, const char *name, char *buf, size_t len);
+        /* Writes it: "unplugged" offlines and removes all of the device's
+         * memory at once (or nothing, on error); an online type hot-adds
+         * and onlines it, from "unplugged" only (-EBUSY else). */
+        int (*kmem_state_set)(void *ctx, const char *name, const char *value);
         /* MemTotal of a node in bytes, as libnuma reports it; 0 if none. */
         int (*node_mem)(void *ctx, int node, uint64_t *ret);
         /* The security state of every DIMM behind a pmem device; returns
@@ -176,6 +185,8 @@ struct device {
         unsigned online_blocks, total_blocks;
         char zone[16];                  /* zone of the online blocks, "" */
         bool memmap_active;             /* memmap_on_memory reads 1 */
+        const char *online_path;        /* "kmem-state" or "per-block": how
+                                         * the last job onlined/offlined; NULL */
         char security[16];              /* weakest DIMM security state, "n/a" */
         char security_sig[256];         /* every DIMM's state, to notice changes */
         char *security_warning;         /* last "online, but insecure" warning */

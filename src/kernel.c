@@ -312,6 +312,18 @@ static int kernel_auto_online_set(void *ctx, const char *value) {
         return sysfs_write(MEMORY "/auto_online_blocks", value);
 }
 
+static int kernel_kmem_state_get(void *ctx, const char *name, char *buf, size_t len) {
+        char p[PATH_MAX];
+        snprintf(p, sizeof(p), DAX_DEVICES "/%s/state", name);
+        return sysfs_read(p, buf, len);
+}
+
+static int kernel_kmem_state_set(void *ctx, const char *name, const char *value) {
+        char p[PATH_MAX];
+        snprintf(p, sizeof(p), DAX_DEVICES "/%s/state", name);
+        return sysfs_write(p, value);
+}
+
 static int kernel_node_mem(void *ctx, int node, uint64_t *ret) {
         long long size;
 
@@ -380,6 +392,8 @@ const struct backend kernel_backend = {
         .holders = kernel_holders,
         .auto_online_get = kernel_auto_online_get,
         .auto_online_set = kernel_auto_online_set,
+        .kmem_state_get = kernel_kmem_state_get,
+        .kmem_state_set = kernel_kmem_state_set,
         .node_mem = kernel_node_mem,
         .dimm_security = kernel_dimm_security,
         .ars_start = kernel_ars_start,

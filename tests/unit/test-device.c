@@ -61,6 +61,7 @@
 
 struct fake_dev {
         struct dax_facts facts;
+        char kstate[32];        /* kmem "state" (kmem_state kernels, on kmem) */
         const char *holders;    /* "pid 42 (sleep)", or NULL when unused */
 };
 
@@ -121,6 +122,15 @@ struct fake {
         int auto_online_set_err;                /* ...with this */
         char auto_online_writes[16][32];
         size_t n_auto_online_writes;
+
+        /* A 7.3 kernel: a device on kmem has the per-device "state"
+         * attribute (the rules of drivers/dax/kmem.c).  kstate_unplug_err
+         * makes "unplugged" fail (state kept), kstate_online_err makes an
+         * online type fail (the device stays unplugged). */
+        bool kmem_state;
+        int kstate_get_err;
+        int kstate_unplug_err;
+        int kstate_online_err;
 
         /* A competing onliner (a udev rule): onlines every new block in
          * this zone as soon as kmem adds it, whatever auto_online says. */
@@ -258,6 +268,11 @@ static void fake_kmem_add(struct fake *f, struct fake_dev *fd, enum block_state 
                 if (initial == BLOCK_ONLINE)
                         block_go_online(f, b, zone);
         }
+        if (initial == BLOCK_ONLINE)
+                snprintf(fd->kstate, sizeof(fd->kstate), "%s",
+                         streq(zone, "Movable") ? "online_movable" : "online_kernel");
+        else
+                snprintf(fd->kstate, sizeof(fd->kstate), "offline");
 }
 
 /* Puts a device straight on kmem, its blocks in the given state. */
@@ -433,6 +448,8 @@ static int fake_bind(void *ctx, const char *name, enum dax_driver drv) {
                         if (zone)
                                 block_go_online(f, b, zone);
                 }
+                /* The probe sets state to the global default online type. */
+                snprintf(fd->kstate, sizeof(fd->kstate), "%s", f->auto_online);
                 return 0;
         }
 
@@ -441,7 +458,8 @@ static int fake_bind(void *ctx, const char *name, enum dax_driver drv) {
                 /* Leaving kmem with online memory: the kernel cannot hot
                  * remove it and leaks it until reboot. */
                 for (size_t i = 0; i < n; i++)
-                        ck_assert_msg(f->blocks[list[i]].state == BLOCK_OFFLINE,
+                        ck_assert_msg(f->blocks[list[i]].state == BLOCK_OFFLINE ||
+                                      f->blocks[list[i]].state == BLOCK_ABSENT,
                                       "%s leaves kmem while memory%llu is %s: the kernel would leave that memory behind",
                                       name, (unsigned long long) list[i],
                                       f->blocks[list[i]].state == BLOCK_ONLINE ? "online" : "not offline");
@@ -449,6 +467,72 @@ static int fake_bind(void *ctx, const char *name, enum dax_driver drv) {
                         f->blocks[list[i]] = (struct fake_block) {};
         }
         fd->facts.driver = DRV_DEVICE_DAX;
+        fd->kstate[0] = 0;
+        return 0;
+}
+
+static int fake_kmem_state_get(void *ctx, const char *name, char *buf, size_t len) {
+        struct fake *f = ctx;
+        struct fake_dev *fd = fake_find(f, name);
+
+        /* Only a kmem driver attribute, and only on 7.3. */
+        if (!f->kmem_state || !fd || fd->facts.driver != DRV_KMEM)
+                return -ENOENT;
+        if (f->kstate_get_err)
+                return f->kstate_get_err;
+        snprintf(buf, len, "%s", fd->kstate);
+        return 0;
+}
+
+static int fake_kmem_state_set(void *ctx, const char *name, const char *value) {
+        struct fake *f = ctx;
+        struct fake_dev *fd = fake_find(f, name);
+        uint64_t list[MAX_BLOCKS];
+        size_t n;
+
+        fake_log(f, "kmem_state %s %s", name, value);
+        ck_assert_msg(f->kmem_state && fd && fd->facts.driver == DRV_KMEM, "%s: no kmem state attribute", name);
+        n = dax_facts_blocks(&fd->facts, BLOCK_SIZE, list, MAX_BLOCKS);
+        if (streq(value, "offline"))
+                return -EINVAL;
+        if (streq(value, fd->kstate))
+                return 0;
+        if (streq(value, "unplugged")) {
+                if (f->kstate_unplug_err)
+                        return f->kstate_unplug_err;
+                /* All or nothing: a block that will not go offline fails
+                 * the write before anything is removed. */
+                for (size_t i = 0; i < n; i++)
+                        if (f->blocks[list[i]].state == BLOCK_ONLINE && f->blocks[list[i]].offline_err)
+                                return f->blocks[list[i]].offline_err;
+                for (size_t i = 0; i < n; i++) {
+                        struct fake_block *b = &f->blocks[list[i]];
+                        if (b->state == BLOCK_ONLINE)
+                                block_account(f, b, false);
+                        b->state = BLOCK_ABSENT;
+                        b->zone[0] = 0;
+                }
+                snprintf(fd->kstate, sizeof(fd->kstate), "unplugged");
+                return 0;
+        }
+        ck_assert_msg(streq(value, "online_movable") || streq(value, "online_kernel"),
+                      "kmem state of %s set to '%s'", name, value);
+        if (!streq(fd->kstate, "unplugged"))
+                return -EBUSY;
+        if (f->kstate_online_err)
+                return f->kstate_online_err;
+        for (size_t i = 0; i < n; i++) {
+                struct fake_block *b = &f->blocks[list[i]];
+
+                ck_assert_int_eq(b->state, BLOCK_ABSENT);
+                b->state = BLOCK_OFFLINE;
+                b->node = fd->facts.target_node;
+                b->memmap = fd->facts.memmap_on_memory == 1;
+                /* The kernel ignores a block that refuses to online. */
+                if (!b->online_err)
+                        block_go_online(f, b, streq(value, "online_movable") ? "Movable" : "Normal");
+        }
+        snprintf(fd->kstate, sizeof(fd->kstate), "%s", value);
         return 0;
 }
 
@@ -633,6 +717,8 @@ static const struct backend fake_backend = {
         .dimm_security = fake_dimm_security,
         .auto_online_get = fake_auto_online_get,
         .auto_online_set = fake_auto_online_set,
+        .kmem_state_get = fake_kmem_state_get,
+        .kmem_state_set = fake_kmem_state_set,
         .node_mem = fake_node_mem,
         .ars_start = fake_ars_start,
         .ars_busy = fake_ars_busy,
@@ -3617,6 +3703,208 @@ START_TEST(test_clear_ranges) {
 }
 END_TEST
 
+/* ---- kernel 7.3: the kmem state attribute ------------------------------ */
+
+START_TEST(test_kmem_state_online_movable) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+        long bind, unplug, online;
+
+        fk.kmem_state = true;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking binding onlining online");
+        bind = log_find("bind dax0.0 kmem");
+        unplug = log_find("kmem_state dax0.0 unplugged");
+        online = log_find("kmem_state dax0.0 online_movable");
+        ck_assert_int_ge(bind, 0);
+        ck_assert_int_gt(unplug, bind);
+        ck_assert_int_gt(online, unplug);
+        /* One write onlined it all: no block was written. */
+        ck_assert_uint_eq(log_count_prefix("block_set "), 0);
+        expect_blocks(BLOCK_ONLINE, "Movable");
+        ck_assert_pstr_eq(dut->online_path, "kmem-state");
+        ck_assert_str_eq(fdev->kstate, "online_movable");
+        ck_assert_uint_eq(dut->online_blocks, N_BLOCKS);
+        ck_assert_uint_eq(fk.node_mem[1], N_BLOCKS * BLOCK_SIZE);
+        ck_assert_uint_eq(rec.n_notes, 0);
+}
+END_TEST
+
+START_TEST(test_kmem_state_online_kernel) {
+        struct rule r = rule_ram(DT_ZONE_NORMAL);
+
+        fk.kmem_state = true;
+        /* Debian's default: the daemon holds it at offline for the bind. */
+        snprintf(fk.auto_online, sizeof(fk.auto_online), "online");
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking binding onlining online");
+        ck_assert_int_ge(log_find("kmem_state dax0.0 online_kernel"), 0);
+        ck_assert_uint_eq(log_count_prefix("block_set "), 0);
+        expect_blocks(BLOCK_ONLINE, "Normal");
+        ck_assert_pstr_eq(dut->online_path, "kmem-state");
+        ck_assert_str_eq(fk.auto_online, "online");
+}
+END_TEST
+
+START_TEST(test_kmem_state_absent_per_block) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_uint_eq(log_count_prefix("kmem_state "), 0);
+        ck_assert_uint_eq(log_count_prefix("block_set "), N_BLOCKS);
+        ck_assert_pstr_eq(dut->online_path, "per-block");
+        expect_blocks(BLOCK_ONLINE, "Movable");
+}
+END_TEST
+
+/* "unplugged" refused: the blocks are still there, offline; per block. */
+START_TEST(test_kmem_state_unplug_fails_fallback) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fk.kmem_state = true;
+        fk.kstate_unplug_err = -EBUSY;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking binding onlining online");
+        ck_assert_int_lt(log_find("kmem_state dax0.0 online_movable"), 0);
+        ck_assert_uint_eq(log_count_prefix("block_set "), N_BLOCKS);
+        ck_assert_pstr_eq(dut->online_path, "per-block");
+        ck_assert_contains(note_msg(NOTE_AUTO_ONLINE_HELD), "block by block");
+        expect_blocks(BLOCK_ONLINE, "Movable");
+}
+END_TEST
+
+/* An unreadable state: per block, and said so. */
+START_TEST(test_kmem_state_unreadable_fallback) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fk.kmem_state = true;
+        fk.kstate_get_err = -EIO;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_uint_eq(log_count_prefix("kmem_state "), 0);
+        ck_assert_pstr_eq(dut->online_path, "per-block");
+        ck_assert_contains(note_msg(NOTE_AUTO_ONLINE_HELD), "cannot read the kmem state");
+        expect_blocks(BLOCK_ONLINE, "Movable");
+}
+END_TEST
+
+/* The online write fails: the memory is unplugged, the job says so. */
+START_TEST(test_kmem_state_online_fails) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fk.kmem_state = true;
+        fk.kstate_online_err = -ENOMEM;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking binding onlining failed");
+        ck_assert_contains(note_msg(NOTE_AUTO_ONLINE_HELD), "online_movable");
+        ck_assert_contains(note_msg(NOTE_AUTO_ONLINE_HELD), strerror(ENOMEM));
+        ck_assert_contains(last_reason(), "not added by kmem");
+        ck_assert_uint_eq(log_count_prefix("block_set "), 0);
+        ck_assert_str_eq(fdev->kstate, "unplugged");
+}
+END_TEST
+
+/* The kernel ignores a block that refuses to online; the per-block
+ * verification finds it, tries it, and fails the job naming it. */
+START_TEST(test_kmem_state_block_refuses) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fk.kmem_state = true;
+        fk.blocks[36].online_err = -EHWPOISON;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(fdev->kstate, "online_movable");
+        ck_assert_str_eq(path(), "devdax checking binding onlining failed");
+        ck_assert_contains(last_reason(), "memory36");
+        ck_assert_int_eq(fk.blocks[36].state, BLOCK_OFFLINE);
+        ck_assert_int_eq(fk.blocks[35].state, BLOCK_ONLINE);
+        ck_assert_uint_eq(log_count_prefix("block_set "), 1);
+}
+END_TEST
+
+/* Already online in the rule's zone (a restart): nothing is removed. */
+START_TEST(test_kmem_state_already_online) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        fk.kmem_state = true;
+        fake_on_kmem(fdev, BLOCK_ONLINE, "Movable");
+        prepare(dut, &r);
+        if (dut->state != DEV_ONLINE)
+                run_job(dut);
+        ck_assert_uint_eq(log_count_prefix("kmem_state "), 0);
+        expect_blocks(BLOCK_ONLINE, "Movable");
+}
+END_TEST
+
+START_TEST(test_kmem_state_to_devdax) {
+        struct rule r = make_rule(DT_MODE_DEVDAX, DT_ZONE_MOVABLE, -1, DT_MEMMAP_NO);
+        long unplug, bind;
+
+        fk.kmem_state = true;
+        fake_on_kmem(fdev, BLOCK_ONLINE, "Movable");
+        ck_assert_int_eq(prepare(dut, &r), DEV_ONLINE);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "online checking offlining binding devdax");
+        unplug = log_find("kmem_state dax0.0 unplugged");
+        bind = log_find("bind dax0.0 device_dax");
+        ck_assert_int_ge(unplug, 0);
+        ck_assert_int_gt(bind, unplug);
+        ck_assert_uint_eq(log_count_prefix("block_set "), 0);
+        ck_assert_pstr_eq(dut->online_path, "kmem-state");
+        ck_assert_int_eq(fdev->facts.driver, DRV_DEVICE_DAX);
+        expect_blocks(BLOCK_ABSENT, NULL);
+        ck_assert_uint_eq(fk.node_mem[1], 0);
+        ck_assert_uint_eq(dut->online_blocks, 0);
+}
+END_TEST
+
+/* One block in use: the kernel offlines all or nothing; the device stays
+ * on kmem, online, and the record names the error. */
+START_TEST(test_kmem_state_to_devdax_busy) {
+        struct rule r = make_rule(DT_MODE_DEVDAX, DT_ZONE_MOVABLE, -1, DT_MEMMAP_NO);
+
+        fk.kmem_state = true;
+        fake_on_kmem(fdev, BLOCK_ONLINE, "Movable");
+        fk.blocks[35].offline_err = -EBUSY;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "online checking offlining failed");
+        ck_assert_contains(last_reason(), "unplugged");
+        ck_assert_contains(last_reason(), strerror(EBUSY));
+        ck_assert_int_lt(log_find("bind dax0.0 device_dax"), 0);
+        ck_assert_int_eq(fdev->facts.driver, DRV_KMEM);
+        expect_blocks(BLOCK_ONLINE, "Movable");
+        ck_assert_str_eq(fdev->kstate, "online_movable");
+}
+END_TEST
+
+/* 6.x: no attribute, block by block as before. */
+START_TEST(test_kmem_state_to_devdax_absent) {
+        struct rule r = make_rule(DT_MODE_DEVDAX, DT_ZONE_MOVABLE, -1, DT_MEMMAP_NO);
+
+        fake_on_kmem(fdev, BLOCK_ONLINE, "Movable");
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "online checking offlining binding devdax");
+        ck_assert_uint_eq(log_count_prefix("block_set "), N_BLOCKS);
+        ck_assert_pstr_eq(dut->online_path, "per-block");
+}
+END_TEST
+
 static Suite *device_suite(void) {
         Suite *s = suite_create("device");
         TCase *tc;
@@ -3677,6 +3965,21 @@ static Suite *device_suite(void) {
         tcase_add_test(tc, test_online_block_unreadable);
         tcase_add_test(tc, test_competitor_after_onlining);
         tcase_add_test(tc, test_many_stuck_blocks);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("kmem-state");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_kmem_state_online_movable);
+        tcase_add_test(tc, test_kmem_state_online_kernel);
+        tcase_add_test(tc, test_kmem_state_absent_per_block);
+        tcase_add_test(tc, test_kmem_state_unplug_fails_fallback);
+        tcase_add_test(tc, test_kmem_state_unreadable_fallback);
+        tcase_add_test(tc, test_kmem_state_online_fails);
+        tcase_add_test(tc, test_kmem_state_block_refuses);
+        tcase_add_test(tc, test_kmem_state_already_online);
+        tcase_add_test(tc, test_kmem_state_to_devdax);
+        tcase_add_test(tc, test_kmem_state_to_devdax_busy);
+        tcase_add_test(tc, test_kmem_state_to_devdax_absent);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("to-devdax");
