@@ -142,24 +142,12 @@ static void pmem_dax_device(struct ndctl_dax *dax, char *buf, size_t len) {
                 }
 }
 
-/*
- * Creates one devdax namespace of size bytes named name from the
- * region's seeds.  Everything it set up is taken down again when a step
- * fails, so that a failure leaves no half-made namespace holding
- * capacity.  Returns 0, or -errno with the reason in res.
- */
-static int pmem_create(void *ctx, const struct carve_region *f, const char *name, uint64_t size,
-                       struct carve_result *res) {
-        struct ndctl_region *region = ctx;
-        const char *rname = f->name;
-        unsigned long dax_align = (unsigned long) f->dax_align;
+/* The region's namespace and devdax seeds, both idle; -EBUSY with the
+ * reason in res if either is missing or in use. */
+static int pmem_seeds(struct ndctl_region *region, const char *rname, struct ndctl_namespace **ret_ndns,
+                      struct ndctl_dax **ret_dax, struct carve_result *res) {
         struct ndctl_namespace *ndns;
         struct ndctl_dax *dax;
-        const char *step;
-        bool touched = false, attached = false;
-        struct carve_intent intent = {};
-        uuid_t ns_uuid, dax_uuid;
-        int r;
 
         ndns = ndctl_region_get_namespace_seed(region);
         if (!ndns || !ndctl_namespace_is_configuration_idle(ndns) || ndctl_namespace_get_size(ndns) != 0) {
@@ -171,6 +159,98 @@ static int pmem_create(void *ctx, const struct carve_region *f, const char *name
                 carve_result_set(res, CARVE_FAILED, "%s offers no idle devdax seed to configure", rname);
                 return -EBUSY;
         }
+        *ret_ndns = ndns;
+        *ret_dax = dax;
+        return 0;
+}
+
+/* Uuid, name and size of the namespace seed.  *touched is set once the
+ * seed is no longer idle (a failure must then reset it); *step names
+ * the step that failed.  Returns 0 or -errno. */
+static int pmem_setup_namespace(struct ndctl_namespace *ndns, uuid_t ns_uuid, const char *name, uint64_t size,
+                                const char **step, bool *touched) {
+        int r;
+
+        *step = "setting the namespace uuid";
+        if ((r = ndctl_namespace_set_uuid(ndns, ns_uuid)) < 0)
+                return r;
+        /* From here on the seed is no longer idle: a failure must reset it. */
+        *touched = true;
+        *step = "setting the namespace name";
+        if ((r = ndctl_namespace_set_alt_name(ndns, name)) < 0)
+                return r;
+        *step = "setting the namespace size";
+        if ((r = ndctl_namespace_set_size(ndns, size)) < 0)
+                return r;
+        /* Only a hint to the kernel, which older kernels lack. */
+        (void) ndctl_namespace_set_enforce_mode(ndns, NDCTL_NS_MODE_DEVDAX);
+        return 0;
+}
+
+/* The devdax seed over the namespace, enabled.  *attached is set once
+ * the namespace hangs on the seed; *step names the step that failed.
+ * Returns 0 or -errno. */
+static int pmem_setup_dax(struct ndctl_dax *dax, struct ndctl_namespace *ndns, uuid_t dax_uuid,
+                          unsigned long dax_align, const char **step, bool *attached) {
+        int r;
+
+        *step = "setting the dax uuid";
+        if ((r = ndctl_dax_set_uuid(dax, dax_uuid)) < 0)
+                return r;
+        *step = "placing the memory map in RAM";
+        if ((r = ndctl_dax_set_location(dax, NDCTL_PFN_LOC_RAM)) < 0)
+                return r;
+        *step = "setting the dax alignment";
+        if ((r = ndctl_dax_set_align(dax, dax_align)) < 0)
+                return r;
+        *step = "attaching the namespace to the dax seed";
+        if ((r = ndctl_dax_set_namespace(dax, ndns)) < 0)
+                return r;
+        *attached = true;
+        *step = "enabling the dax device";
+        if ((r = ndctl_dax_enable(dax)) < 0)
+                return r;
+        return 0;
+}
+
+/* Our own namespace, seconds old and never enabled: it holds no data.
+ * Deleting it gives its capacity back and makes it an idle seed again,
+ * as ndctl create-namespace does on failure. */
+static void pmem_undo(struct ndctl_dax *dax, struct ndctl_namespace *ndns, bool attached, bool touched,
+                      const struct carve_intent *intent) {
+        if (attached)
+                (void) ndctl_dax_set_namespace(dax, NULL);
+        if (touched) {
+                (void) ndctl_namespace_set_enforce_mode(ndns, NDCTL_NS_MODE_RAW);
+                /* Not deleted: the intent stays, for the next pass. */
+                if (ndctl_namespace_delete(ndns) >= 0)
+                        intent_clear();
+        } else if (intent->rule[0])
+                intent_clear();
+}
+
+/*
+ * Creates one devdax namespace of size bytes named name from the
+ * region's seeds.  Everything it set up is taken down again when a step
+ * fails, so that a failure leaves no half-made namespace holding
+ * capacity.  Returns 0, or -errno with the reason in res.
+ */
+static int pmem_create(void *ctx, const struct carve_region *f, const char *name, uint64_t size,
+                       struct carve_result *res) {
+        struct ndctl_region *region = ctx;
+        const char *rname = f->name;
+        unsigned long dax_align = (unsigned long) f->dax_align;
+        struct ndctl_namespace *ndns = NULL;
+        struct ndctl_dax *dax = NULL;
+        const char *step;
+        bool touched = false, attached = false;
+        struct carve_intent intent = {};
+        uuid_t ns_uuid, dax_uuid;
+        int r;
+
+        r = pmem_seeds(region, rname, &ndns, &dax, res);
+        if (r < 0)
+                return r;
         snprintf(res->namespace, sizeof(res->namespace), "%s", ndctl_namespace_get_devname(ndns));
 
         step = "generating a uuid";
@@ -187,35 +267,9 @@ static int pmem_create(void *ctx, const struct carve_region *f, const char *name
         if ((r = intent_save(&intent)) < 0)
                 goto fail;
 
-        step = "setting the namespace uuid";
-        if ((r = ndctl_namespace_set_uuid(ndns, ns_uuid)) < 0)
+        if ((r = pmem_setup_namespace(ndns, ns_uuid, name, size, &step, &touched)) < 0)
                 goto fail;
-        /* From here on the seed is no longer idle: a failure must reset it. */
-        touched = true;
-        step = "setting the namespace name";
-        if ((r = ndctl_namespace_set_alt_name(ndns, name)) < 0)
-                goto fail;
-        step = "setting the namespace size";
-        if ((r = ndctl_namespace_set_size(ndns, size)) < 0)
-                goto fail;
-        /* Only a hint to the kernel, which older kernels lack. */
-        (void) ndctl_namespace_set_enforce_mode(ndns, NDCTL_NS_MODE_DEVDAX);
-
-        step = "setting the dax uuid";
-        if ((r = ndctl_dax_set_uuid(dax, dax_uuid)) < 0)
-                goto fail;
-        step = "placing the memory map in RAM";
-        if ((r = ndctl_dax_set_location(dax, NDCTL_PFN_LOC_RAM)) < 0)
-                goto fail;
-        step = "setting the dax alignment";
-        if ((r = ndctl_dax_set_align(dax, dax_align)) < 0)
-                goto fail;
-        step = "attaching the namespace to the dax seed";
-        if ((r = ndctl_dax_set_namespace(dax, ndns)) < 0)
-                goto fail;
-        attached = true;
-        step = "enabling the dax device";
-        if ((r = ndctl_dax_enable(dax)) < 0)
+        if ((r = pmem_setup_dax(dax, ndns, dax_uuid, dax_align, &step, &attached)) < 0)
                 goto fail;
 
         pmem_dax_device(dax, res->device, sizeof(res->device));
@@ -223,18 +277,7 @@ static int pmem_create(void *ctx, const struct carve_region *f, const char *name
         return 0;
 
 fail:
-        /* Our own namespace, seconds old and never enabled: it holds no
-         * data.  Deleting it gives its capacity back and makes it an idle
-         * seed again, as ndctl create-namespace does on failure. */
-        if (attached)
-                (void) ndctl_dax_set_namespace(dax, NULL);
-        if (touched) {
-                (void) ndctl_namespace_set_enforce_mode(ndns, NDCTL_NS_MODE_RAW);
-                /* Not deleted: the intent stays, for the next pass. */
-                if (ndctl_namespace_delete(ndns) >= 0)
-                        intent_clear();
-        } else if (intent.rule[0])
-                intent_clear();
+        pmem_undo(dax, ndns, attached, touched, &intent);
         carve_result_set(res, CARVE_FAILED, "%s: %s of %s failed: %s; %s", rname, step, res->namespace,
                          strerror(-r), touched ? "the new namespace was deleted again" : "nothing was created");
         return r;

@@ -124,112 +124,127 @@ static int strbuf_finish(struct strbuf *b, char **ret) {
         return 0;
 }
 
+/* The device table, or "No dax devices."; tells whether any device has
+ * an error or is a CXL region, for the lines under the table. */
+static int status_devices(const struct ctl_report *r, struct strbuf *b, bool *any_error, bool *any_cxl) {
+        struct table t = {
+                .n_columns = 10,
+                .headers = { "DEVICE", "SOURCE", "STATE", "SIZE", "NODE", "ZONE", "BLOCKS", "SECURITY",
+                             "BADBLOCKS", "SKIPPED" },
+                .right = { [3] = true },
+        };
+
+        if (r->n_devices == 0) {
+                strbuf_appendf(b, "No dax devices.\n");
+                return 0;
+        }
+        for (size_t i = 0; i < r->n_devices; i++) {
+                const struct ctl_device *d = &r->devices[i];
+                char size[32], node[16], blocks[32], bad[16], skipped[16];
+
+                format_bytes(size, sizeof(size), d->size);
+                if (d->target_node >= 0)
+                        snprintf(node, sizeof(node), "%" PRIi32, d->target_node);
+                else
+                        snprintf(node, sizeof(node), "-");
+                snprintf(blocks, sizeof(blocks), "%" PRIu32 "/%" PRIu32, d->online_blocks,
+                         d->total_blocks);
+                snprintf(bad, sizeof(bad), "%" PRIu32, d->badblocks);
+                snprintf(skipped, sizeof(skipped), "%" PRIu32, d->skipped_blocks);
+                table_add_row(&t, (const char *const[]) { d->name, dash(d->source), dash(d->state), size,
+                                                           node, dash(d->zone), blocks,
+                                                           dash(d->security), bad, skipped });
+                if (!isempty(d->last_error))
+                        *any_error = true;
+                if (d->cxl_region >= 0)
+                        *any_cxl = true;
+        }
+        return table_flush(&t, b);
+}
+
+/* Errors go under the table rather than in a column: they are
+ * long sentences ("... is in use by pid 42 (sleep)"). */
+static void status_errors(const struct ctl_report *r, struct strbuf *b) {
+        strbuf_appendf(b, "\n");
+        for (size_t i = 0; i < r->n_devices; i++)
+                if (!isempty(r->devices[i].last_error))
+                        strbuf_appendf(b, "%s: %s\n", r->devices[i].name, r->devices[i].last_error);
+}
+
+/* CXL devices: the region and its memdevs (name=serial), under the
+ * table so that the columns stay the same for every source. */
+static void status_cxl(const struct ctl_report *r, struct strbuf *b) {
+        strbuf_appendf(b, "\n");
+        for (size_t i = 0; i < r->n_devices; i++)
+                if (r->devices[i].cxl_region >= 0)
+                        strbuf_appendf(b, "%s: CXL region%" PRIi32 ", memdevs %s, %" PRIu32 " poison range%s\n",
+                                       r->devices[i].name, r->devices[i].cxl_region,
+                                       dash(r->devices[i].cxl_memdevs), r->devices[i].badblocks,
+                                       r->devices[i].badblocks == 1 ? "" : "s");
+}
+
+/* With the daemon's Nodes: each node's tier and its demoted and
+ * promoted pages too. */
+static int status_nodes(const struct ctl_report *r, struct strbuf *b) {
+        struct table t = {
+                .n_columns = r->has_tiering ? 6 : 3,
+                .headers = { "NODE", "TOTAL", "DAX", "TIER", "DEMOTED", "PROMOTED" },
+                .right = { [1] = true, [2] = true, [3] = true, [4] = true, [5] = true },
+        };
+
+        for (size_t i = 0; i < r->n_nodes; i++) {
+                char node[16], total[32], dax[32], tier[16], dem[32], pro[32];
+
+                snprintf(node, sizeof(node), "%d", r->nodes[i].node);
+                format_bytes(total, sizeof(total), r->nodes[i].total);
+                format_bytes(dax, sizeof(dax), r->nodes[i].dax);
+                if (r->nodes[i].tier >= 0)
+                        snprintf(tier, sizeof(tier), "%d", r->nodes[i].tier);
+                else
+                        snprintf(tier, sizeof(tier), "-");
+                snprintf(dem, sizeof(dem), "%" PRIu64, r->nodes[i].demoted);
+                snprintf(pro, sizeof(pro), "%" PRIu64, r->nodes[i].promoted);
+                table_add_row(&t, (const char *const[]) { node, total, dax, tier, dem, pro });
+        }
+        strbuf_appendf(b, "\n");
+        return table_flush(&t, b);
+}
+
+static int status_knobs(const struct ctl_report *r, struct strbuf *b) {
+        struct table t = {
+                .n_columns = 3,
+                .headers = { "TIERING KNOB", "VALUE", "SET BY DAXTIERD" },
+        };
+
+        for (size_t i = 0; i < r->n_knobs; i++)
+                table_add_row(&t, (const char *const[]) { r->knobs[i].knob, r->knobs[i].value,
+                                                          r->knobs[i].set ? "yes" : "no" });
+        strbuf_appendf(b, "\n");
+        return table_flush(&t, b);
+}
+
 int ctl_format_status(const struct ctl_report *r, char **ret) {
         struct strbuf b = {};
         bool any_error = false, any_cxl = false;
         int k;
 
-        if (r->n_devices == 0)
-                strbuf_appendf(&b, "No dax devices.\n");
-        else {
-                struct table t = {
-                        .n_columns = 10,
-                        .headers = { "DEVICE", "SOURCE", "STATE", "SIZE", "NODE", "ZONE", "BLOCKS", "SECURITY",
-                                     "BADBLOCKS", "SKIPPED" },
-                        .right = { [3] = true },
-                };
-
-                for (size_t i = 0; i < r->n_devices; i++) {
-                        const struct ctl_device *d = &r->devices[i];
-                        char size[32], node[16], blocks[32], bad[16], skipped[16];
-
-                        format_bytes(size, sizeof(size), d->size);
-                        if (d->target_node >= 0)
-                                snprintf(node, sizeof(node), "%" PRIi32, d->target_node);
-                        else
-                                snprintf(node, sizeof(node), "-");
-                        snprintf(blocks, sizeof(blocks), "%" PRIu32 "/%" PRIu32, d->online_blocks,
-                                 d->total_blocks);
-                        snprintf(bad, sizeof(bad), "%" PRIu32, d->badblocks);
-                        snprintf(skipped, sizeof(skipped), "%" PRIu32, d->skipped_blocks);
-                        table_add_row(&t, (const char *const[]) { d->name, dash(d->source), dash(d->state), size,
-                                                                   node, dash(d->zone), blocks,
-                                                                   dash(d->security), bad, skipped });
-                        if (!isempty(d->last_error))
-                                any_error = true;
-                        if (d->cxl_region >= 0)
-                                any_cxl = true;
-                }
-                k = table_flush(&t, &b);
-                if (k < 0)
-                        return k;
-        }
-
-        /* Errors go under the table rather than in a column: they are
-         * long sentences ("... is in use by pid 42 (sleep)"). */
-        if (any_error) {
-                strbuf_appendf(&b, "\n");
-                for (size_t i = 0; i < r->n_devices; i++)
-                        if (!isempty(r->devices[i].last_error))
-                                strbuf_appendf(&b, "%s: %s\n", r->devices[i].name, r->devices[i].last_error);
-        }
-
-        /* CXL devices: the region and its memdevs (name=serial), under the
-         * table so that the columns stay the same for every source. */
-        if (any_cxl) {
-                strbuf_appendf(&b, "\n");
-                for (size_t i = 0; i < r->n_devices; i++)
-                        if (r->devices[i].cxl_region >= 0)
-                                strbuf_appendf(&b, "%s: CXL region%" PRIi32 ", memdevs %s, %" PRIu32 " poison range%s\n",
-                                               r->devices[i].name, r->devices[i].cxl_region,
-                                               dash(r->devices[i].cxl_memdevs), r->devices[i].badblocks,
-                                               r->devices[i].badblocks == 1 ? "" : "s");
-        }
-
+        k = status_devices(r, &b, &any_error, &any_cxl);
+        if (k < 0)
+                return k;
+        if (any_error)
+                status_errors(r, &b);
+        if (any_cxl)
+                status_cxl(r, &b);
         if (r->n_nodes > 0) {
-                /* With the daemon's Nodes: each node's tier and its
-                 * demoted and promoted pages too. */
-                struct table t = {
-                        .n_columns = r->has_tiering ? 6 : 3,
-                        .headers = { "NODE", "TOTAL", "DAX", "TIER", "DEMOTED", "PROMOTED" },
-                        .right = { [1] = true, [2] = true, [3] = true, [4] = true, [5] = true },
-                };
-
-                for (size_t i = 0; i < r->n_nodes; i++) {
-                        char node[16], total[32], dax[32], tier[16], dem[32], pro[32];
-
-                        snprintf(node, sizeof(node), "%d", r->nodes[i].node);
-                        format_bytes(total, sizeof(total), r->nodes[i].total);
-                        format_bytes(dax, sizeof(dax), r->nodes[i].dax);
-                        if (r->nodes[i].tier >= 0)
-                                snprintf(tier, sizeof(tier), "%d", r->nodes[i].tier);
-                        else
-                                snprintf(tier, sizeof(tier), "-");
-                        snprintf(dem, sizeof(dem), "%" PRIu64, r->nodes[i].demoted);
-                        snprintf(pro, sizeof(pro), "%" PRIu64, r->nodes[i].promoted);
-                        table_add_row(&t, (const char *const[]) { node, total, dax, tier, dem, pro });
-                }
-                strbuf_appendf(&b, "\n");
-                k = table_flush(&t, &b);
+                k = status_nodes(r, &b);
                 if (k < 0)
                         return k;
         }
-
         if (r->n_knobs > 0) {
-                struct table t = {
-                        .n_columns = 3,
-                        .headers = { "TIERING KNOB", "VALUE", "SET BY DAXTIERD" },
-                };
-
-                for (size_t i = 0; i < r->n_knobs; i++)
-                        table_add_row(&t, (const char *const[]) { r->knobs[i].knob, r->knobs[i].value,
-                                                                  r->knobs[i].set ? "yes" : "no" });
-                strbuf_appendf(&b, "\n");
-                k = table_flush(&t, &b);
+                k = status_knobs(r, &b);
                 if (k < 0)
                         return k;
         }
-
         return strbuf_finish(&b, ret);
 }
 

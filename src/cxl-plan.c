@@ -169,10 +169,177 @@ static int64_t interleave_on(const struct cxl_topology *t, size_t ri, const size
         return (int64_t) capacity_round_down(max, unit);
 }
 
+/* The memdevs that match the glob, and those of them with free RAM capacity. */
+struct plan_scan {
+        size_t usable[CXL_PLAN_MAX_WAYS * 4];
+        size_t n_usable, n_match;
+        uint64_t total, free_all;
+};
+
+static void plan_scan_memdevs(const struct cxl_topology *t, const char *memdev_glob, struct cxl_plan *p,
+                              struct plan_scan *s) {
+        for (size_t i = 0; i < t->n_memdevs; i++) {
+                const struct cxl_memdev *m = &t->memdevs[i];
+
+                if (!cxl_memdev_matches(m, memdev_glob) || m->ram_size == 0)
+                        continue;
+                s->n_match++;
+                s->total += m->ram_size;
+                if (memdev_free(m) == 0) {
+                        reason_add(p, "%s has no free RAM capacity%s", m->name,
+                                   m->free_decoder ? "" : " (no free endpoint decoder)");
+                        continue;
+                }
+                if (s->n_usable == ELEMENTSOF(s->usable)) {
+                        reason_add(p, "%s and later memdevs are left out (more than %zu match)", m->name,
+                                   ELEMENTSOF(s->usable));
+                        break;
+                }
+                s->usable[s->n_usable++] = i;
+                s->free_all += memdev_free(m);
+        }
+}
+
+/* One region across all usable memdevs, on the window that gives most.
+ * Returns 1 when the plan is decided, 0 to fall back to one region per
+ * memdev (p->layout is then CXL_LAYOUT_PER_MEMDEV). */
+static int plan_interleaved(const struct dt_amount *capacity, const struct cxl_topology *t,
+                            const struct plan_scan *s, uint64_t need, struct cxl_plan *p) {
+        struct cxl_region_plan best = { 0 }, rp;
+        int64_t best_max = -1, m;
+        const char *why = NULL, *first_why = NULL;
+        uint64_t unit;
+
+        for (size_t ri = 0; ri < t->n_roots; ri++) {
+                m = interleave_on(t, ri, s->usable, s->n_usable, &rp, &why);
+                if (m < 0) {
+                        if (!first_why)
+                                first_why = why;
+                        continue;
+                }
+                if (m > best_max) {
+                        best_max = m;
+                        best = rp;
+                }
+        }
+        if (best_max < 0) {
+                p->layout = CXL_LAYOUT_PER_MEMDEV;
+                if (s->n_usable > 1)
+                        reason_add(p, "no root decoder can interleave all %zu memdevs (%s), one region per memdev",
+                                   s->n_usable, first_why ? first_why : "there is none");
+                return 0;
+        }
+        unit = region_unit(best.ways, t->block_size);
+        p->layout = CXL_LAYOUT_INTERLEAVED;
+        if (capacity->kind == DT_AMOUNT_FREE) {
+                need = capacity_round_down(need, unit);
+                if (need > (uint64_t) best_max)
+                        need = (uint64_t) best_max;
+        } else
+                need = capacity_round_down(need, unit);
+        if (need == 0) {
+                p->verdict = p->have > 0 ? CXL_PLAN_SATISFIED : CXL_PLAN_REFUSED;
+                if (p->verdict == CXL_PLAN_REFUSED)
+                        reason_add(p, "%" PRIu64 " bytes round down to nothing: a %u-way region "
+                                   "grows in steps of %" PRIu64 " bytes",
+                                   p->target - p->have, best.ways, unit);
+                return 1;
+        }
+        if (need > (uint64_t) best_max) {
+                p->verdict = CXL_PLAN_REFUSED;
+                reason_add(p, "needs %" PRIu64 " bytes, but a %u-way region on %s can have at most "
+                           "%" PRIu64 " (free DPA of the memdevs, free space of the window)",
+                           need, best.ways, t->roots[best.root].name, (uint64_t) best_max);
+                return 1;
+        }
+        best.size = need;
+        best.per_device = need / best.ways;
+        p->regions[0] = best;
+        p->n_regions = 1;
+        p->size = need;
+        p->verdict = CXL_PLAN_CREATE;
+        return 1;
+}
+
+/* The window with most free space that targets only this memdev's host
+ * bridge and has room for at least one unit; SIZE_MAX if none. */
+static size_t plan_own_window(const struct cxl_topology *t, const struct cxl_memdev *m, const uint64_t *room,
+                              size_t nr, uint64_t unit) {
+        size_t best = SIZE_MAX;
+
+        for (size_t ri = 0; ri < nr; ri++) {
+                const struct cxl_root_decoder *r = &t->roots[ri];
+
+                if (!r->cap_ram || r->ways != 1 || r->n_targets != 1 ||
+                    r->targets[0] != m->host_bridge || room[ri] < unit)
+                        continue;
+                if (best == SIZE_MAX || room[ri] > room[best])
+                        best = ri;
+        }
+        return best;
+}
+
+/* One region per memdev, each in a window that targets only its bridge. */
+static int plan_per_memdev(const struct dt_amount *capacity, const struct cxl_topology *t,
+                           const struct plan_scan *sc, uint64_t need, struct cxl_plan *p) {
+        uint64_t room[64], want, got = 0, s, unit;
+        size_t nr = t->n_roots < ELEMENTSOF(room) ? t->n_roots : ELEMENTSOF(room);
+
+        for (size_t ri = 0; ri < nr; ri++)
+                room[ri] = t->roots[ri].free;
+        unit = region_unit(1, t->block_size);
+        if (unit == 0)
+                return -EINVAL;
+        want = capacity_round_down(need, unit);
+        if (want == 0) {
+                p->verdict = p->have > 0 ? CXL_PLAN_SATISFIED : CXL_PLAN_REFUSED;
+                if (p->verdict == CXL_PLAN_REFUSED)
+                        reason_add(p, "%" PRIu64 " bytes round down to nothing: a region grows in "
+                                   "steps of %" PRIu64 " bytes", need, unit);
+                return 0;
+        }
+        for (size_t i = 0; i < sc->n_usable && got < want; i++) {
+                const struct cxl_memdev *m = &t->memdevs[sc->usable[i]];
+                size_t best = plan_own_window(t, m, room, nr, unit);
+
+                if (best == SIZE_MAX) {
+                        reason_add(p, "%s: no RAM window with free space targets its host bridge alone",
+                                   m->name);
+                        continue;
+                }
+                if (p->n_regions == CXL_PLAN_MAX_REGIONS) {
+                        reason_add(p, "more than %d regions would be needed", CXL_PLAN_MAX_REGIONS);
+                        break;
+                }
+                s = memdev_free(m) < room[best] ? memdev_free(m) : room[best];
+                if (s > want - got)
+                        s = want - got;
+                s = capacity_round_down(s, unit);
+                if (s == 0)
+                        continue;
+                room[best] -= s;
+                p->regions[p->n_regions++] = (struct cxl_region_plan) {
+                        .root = best, .ways = 1, .granularity = t->roots[best].granularity,
+                        .per_device = s, .size = s, .memdevs = { sc->usable[i] },
+                };
+                got += s;
+        }
+        if (got == 0 || (capacity->kind != DT_AMOUNT_FREE && got < want)) {
+                p->verdict = CXL_PLAN_REFUSED;
+                reason_add(p, "needs %" PRIu64 " bytes, but the memdevs' regions can have only %" PRIu64,
+                           want, got);
+                p->n_regions = 0;
+                return 0;
+        }
+        p->size = got;
+        p->verdict = CXL_PLAN_CREATE;
+        return 0;
+}
+
 int cxl_plan_regions(const struct dt_amount *capacity, const char *memdev_glob, const char *rule,
                      const struct cxl_topology *t, struct cxl_plan *ret) {
-        size_t usable[CXL_PLAN_MAX_WAYS * 4], n_usable = 0, n_match = 0;
-        uint64_t total = 0, free_all = 0, need, unit;
+        struct plan_scan scan = { .n_usable = 0 };
+        uint64_t need;
         struct cxl_plan *p = ret;
         const char *g = memdev_glob && *memdev_glob ? memdev_glob : "*";
 
@@ -185,33 +352,14 @@ int cxl_plan_regions(const struct dt_amount *capacity, const char *memdev_glob, 
                 if (t->owned[i].rule && streq(t->owned[i].rule, rule))
                         p->have += t->owned[i].size;
 
-        for (size_t i = 0; i < t->n_memdevs; i++) {
-                const struct cxl_memdev *m = &t->memdevs[i];
-
-                if (!cxl_memdev_matches(m, memdev_glob) || m->ram_size == 0)
-                        continue;
-                n_match++;
-                total += m->ram_size;
-                if (memdev_free(m) == 0) {
-                        reason_add(p, "%s has no free RAM capacity%s", m->name,
-                                   m->free_decoder ? "" : " (no free endpoint decoder)");
-                        continue;
-                }
-                if (n_usable == ELEMENTSOF(usable)) {
-                        reason_add(p, "%s and later memdevs are left out (more than %zu match)", m->name,
-                                   ELEMENTSOF(usable));
-                        break;
-                }
-                usable[n_usable++] = i;
-                free_all += memdev_free(m);
-        }
+        plan_scan_memdevs(t, memdev_glob, p, &scan);
         switch (capacity->kind) {
         case DT_AMOUNT_SIZE: p->target = capacity->size; break;
-        case DT_AMOUNT_PERCENT: p->target = capacity_percent_of(total, capacity->percent); break;
-        case DT_AMOUNT_FREE: p->target = p->have + free_all; break;
+        case DT_AMOUNT_PERCENT: p->target = capacity_percent_of(scan.total, capacity->percent); break;
+        case DT_AMOUNT_FREE: p->target = p->have + scan.free_all; break;
         default: return -EINVAL;
         }
-        if (n_match == 0) {
+        if (scan.n_match == 0) {
                 p->verdict = p->have > 0 ? CXL_PLAN_SATISFIED : CXL_PLAN_REFUSED;
                 p->reason[0] = '\0';
                 reason_add(p, "no CXL memdev with RAM capacity matches match.cxl_memdev = %s", g);
@@ -228,133 +376,15 @@ int cxl_plan_regions(const struct dt_amount *capacity, const char *memdev_glob, 
                 return 0;
         }
         need = p->target - p->have;
-        if (n_usable == 0) {
+        if (scan.n_usable == 0) {
                 p->verdict = CXL_PLAN_REFUSED;
                 reason_add(p, "the matching memdevs have no free RAM capacity: %" PRIu64 " bytes are missing",
                            need);
                 return 0;
         }
-
-        /* One region across all usable memdevs, on the window that gives most. */
-        {
-                struct cxl_region_plan best = { 0 }, rp;
-                int64_t best_max = -1, m;
-                const char *why = NULL, *first_why = NULL;
-
-                for (size_t ri = 0; ri < t->n_roots; ri++) {
-                        m = interleave_on(t, ri, usable, n_usable, &rp, &why);
-                        if (m < 0) {
-                                if (!first_why)
-                                        first_why = why;
-                                continue;
-                        }
-                        if (m > best_max) {
-                                best_max = m;
-                                best = rp;
-                        }
-                }
-                if (best_max >= 0) {
-                        unit = region_unit(best.ways, t->block_size);
-                        p->layout = CXL_LAYOUT_INTERLEAVED;
-                        if (capacity->kind == DT_AMOUNT_FREE) {
-                                need = capacity_round_down(need, unit);
-                                if (need > (uint64_t) best_max)
-                                        need = (uint64_t) best_max;
-                        } else
-                                need = capacity_round_down(need, unit);
-                        if (need == 0) {
-                                p->verdict = p->have > 0 ? CXL_PLAN_SATISFIED : CXL_PLAN_REFUSED;
-                                if (p->verdict == CXL_PLAN_REFUSED)
-                                        reason_add(p, "%" PRIu64 " bytes round down to nothing: a %u-way region "
-                                                   "grows in steps of %" PRIu64 " bytes",
-                                                   p->target - p->have, best.ways, unit);
-                                return 0;
-                        }
-                        if (need > (uint64_t) best_max) {
-                                p->verdict = CXL_PLAN_REFUSED;
-                                reason_add(p, "needs %" PRIu64 " bytes, but a %u-way region on %s can have at most "
-                                           "%" PRIu64 " (free DPA of the memdevs, free space of the window)",
-                                           need, best.ways, t->roots[best.root].name, (uint64_t) best_max);
-                                return 0;
-                        }
-                        best.size = need;
-                        best.per_device = need / best.ways;
-                        p->regions[0] = best;
-                        p->n_regions = 1;
-                        p->size = need;
-                        p->verdict = CXL_PLAN_CREATE;
-                        return 0;
-                }
-                p->layout = CXL_LAYOUT_PER_MEMDEV;
-                if (n_usable > 1)
-                        reason_add(p, "no root decoder can interleave all %zu memdevs (%s), one region per memdev",
-                                   n_usable, first_why ? first_why : "there is none");
-        }
-
-        /* One region per memdev, each in a window that targets only its bridge. */
-        {
-                uint64_t room[64], want, got = 0, s;
-                size_t nr = t->n_roots < ELEMENTSOF(room) ? t->n_roots : ELEMENTSOF(room);
-
-                for (size_t ri = 0; ri < nr; ri++)
-                        room[ri] = t->roots[ri].free;
-                unit = region_unit(1, t->block_size);
-                if (unit == 0)
-                        return -EINVAL;
-                want = capacity_round_down(need, unit);
-                if (want == 0) {
-                        p->verdict = p->have > 0 ? CXL_PLAN_SATISFIED : CXL_PLAN_REFUSED;
-                        if (p->verdict == CXL_PLAN_REFUSED)
-                                reason_add(p, "%" PRIu64 " bytes round down to nothing: a region grows in "
-                                           "steps of %" PRIu64 " bytes", need, unit);
-                        return 0;
-                }
-                for (size_t i = 0; i < n_usable && got < want; i++) {
-                        const struct cxl_memdev *m = &t->memdevs[usable[i]];
-                        size_t best = SIZE_MAX;
-
-                        for (size_t ri = 0; ri < nr; ri++) {
-                                const struct cxl_root_decoder *r = &t->roots[ri];
-
-                                if (!r->cap_ram || r->ways != 1 || r->n_targets != 1 ||
-                                    r->targets[0] != m->host_bridge || room[ri] < unit)
-                                        continue;
-                                if (best == SIZE_MAX || room[ri] > room[best])
-                                        best = ri;
-                        }
-                        if (best == SIZE_MAX) {
-                                reason_add(p, "%s: no RAM window with free space targets its host bridge alone",
-                                           m->name);
-                                continue;
-                        }
-                        if (p->n_regions == CXL_PLAN_MAX_REGIONS) {
-                                reason_add(p, "more than %d regions would be needed", CXL_PLAN_MAX_REGIONS);
-                                break;
-                        }
-                        s = memdev_free(m) < room[best] ? memdev_free(m) : room[best];
-                        if (s > want - got)
-                                s = want - got;
-                        s = capacity_round_down(s, unit);
-                        if (s == 0)
-                                continue;
-                        room[best] -= s;
-                        p->regions[p->n_regions++] = (struct cxl_region_plan) {
-                                .root = best, .ways = 1, .granularity = t->roots[best].granularity,
-                                .per_device = s, .size = s, .memdevs = { usable[i] },
-                        };
-                        got += s;
-                }
-                if (got == 0 || (capacity->kind != DT_AMOUNT_FREE && got < want)) {
-                        p->verdict = CXL_PLAN_REFUSED;
-                        reason_add(p, "needs %" PRIu64 " bytes, but the memdevs' regions can have only %" PRIu64,
-                                   want, got);
-                        p->n_regions = 0;
-                        return 0;
-                }
-                p->size = got;
-                p->verdict = CXL_PLAN_CREATE;
-        }
-        return 0;
+        if (plan_interleaved(capacity, t, &scan, need, p))
+                return 0;
+        return plan_per_memdev(capacity, t, &scan, need, p);
 }
 
 int cxl_state_parse(char *buf, struct cxl_owned_region *ret, size_t max, unsigned *ret_line) {

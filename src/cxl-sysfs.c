@@ -518,6 +518,76 @@ int cxl_sysfs_create_ram_region(const struct cxl_sysfs *c, const struct cxl_regi
         return cxl_sysfs_create_ram_region_intent(c, p, NULL, NULL, ret_name, len, ret_step);
 }
 
+/* The next free endpoint decoder of each memdev of the plan, into decs;
+ * -EINVAL if a memdev is unknown or has none. */
+static int region_decoders(const struct cxl_sysfs *c, const struct cxl_region_plan *p,
+                           char (*decs)[CXL_NAME_MAX]) {
+        for (unsigned w = 0; w < p->ways; w++) {
+                if (p->memdevs[w] >= c->n_memdevs || !c->next_decoder[p->memdevs[w]][0])
+                        return -EINVAL;
+                snprintf(decs[w], CXL_NAME_MAX, "%s", c->next_decoder[p->memdevs[w]]);
+        }
+        return 0;
+}
+
+/* Geometry, DPA of each endpoint decoder, size, targets, commit of a
+ * region just created.  *step names the step that failed, *n_alloc
+ * counts the decoders whose mode was set (to undo).  Returns 0 or -errno. */
+static int region_configure(const char *region, const struct cxl_region_plan *p, char (*decs)[CXL_NAME_MAX],
+                            const char **step, size_t *n_alloc) {
+        int r;
+
+        *step = "setting interleave_granularity";
+        if ((r = attr_write_u64(region, "interleave_granularity", p->granularity)) < 0)
+                return r;
+        *step = "setting interleave_ways";
+        if ((r = attr_write_u64(region, "interleave_ways", p->ways)) < 0)
+                return r;
+        for (unsigned w = 0; w < p->ways; w++) {
+                *step = "setting an endpoint decoder's mode to ram";
+                if ((r = attr_write(decs[w], "mode", "ram")) < 0)
+                        return r;
+                *n_alloc = w + 1;
+                *step = "allocating DPA (dpa_size)";
+                if ((r = attr_write_u64(decs[w], "dpa_size", p->per_device)) < 0)
+                        return r;
+        }
+        *step = "setting the region's size";
+        if ((r = attr_write_u64(region, "size", p->size)) < 0)
+                return r;
+        for (unsigned w = 0; w < p->ways; w++) {
+                char t[24];
+
+                snprintf(t, sizeof(t), "target%u", w);
+                *step = "setting a target";
+                if ((r = attr_write(region, t, decs[w])) < 0)
+                        return r;
+        }
+        *step = "committing";
+        if ((r = attr_write(region, "commit", "1")) < 0)
+                return r;
+        return 0;
+}
+
+/* Binds the region to cxl_region.  The driver may already have bound it
+ * (auto probe), so that is no failure.  Returns 0 or the bind's -errno. */
+static int region_bind(const char *region) {
+        char drv[64];
+        int r;
+
+        r = write_trunc("/sys/bus/cxl/drivers/cxl_region/bind", region);
+        if (r < 0 && r != -EBUSY && r != -EEXIST) {
+                if (attr_read(region, "driver", drv, sizeof(drv)) != -ENOENT) {
+                        char p2[PATH_MAX];
+
+                        snprintf(p2, sizeof(p2), CXL_DEVICES "/%s/driver", region);
+                        if (sysfs_link_name(p2, drv, sizeof(drv)) < 0 || !streq(drv, "cxl_region"))
+                                return r;
+                }
+        }
+        return 0;
+}
+
 int cxl_sysfs_create_ram_region_intent(const struct cxl_sysfs *c, const struct cxl_region_plan *p,
                                        int (*intent)(const char *region, void *userdata), void *userdata,
                                        char *ret_name, size_t len, const char **ret_step) {
@@ -529,11 +599,8 @@ int cxl_sysfs_create_ram_region_intent(const struct cxl_sysfs *c, const struct c
         if (!c || !p || p->root >= c->n_roots || p->ways == 0 || p->ways > CXL_PLAN_MAX_WAYS || !ret_name)
                 goto fail_early;
         root = c->roots[p->root].name;
-        for (unsigned w = 0; w < p->ways; w++) {
-                if (p->memdevs[w] >= c->n_memdevs || !c->next_decoder[p->memdevs[w]][0])
-                        goto fail_early;
-                snprintf(decs[w], CXL_NAME_MAX, "%s", c->next_decoder[p->memdevs[w]]);
-        }
+        if ((r = region_decoders(c, p, decs)) < 0)
+                goto fail_early;
 
         /* Reading create_ram_region names the next region; writing it back makes it. */
         step = "reading create_ram_region";
@@ -553,49 +620,11 @@ int cxl_sysfs_create_ram_region_intent(const struct cxl_sysfs *c, const struct c
                 region[0] = '\0';
                 goto fail;
         }
-        step = "setting interleave_granularity";
-        if ((r = attr_write_u64(region, "interleave_granularity", p->granularity)) < 0)
+        if ((r = region_configure(region, p, decs, &step, &n_alloc)) < 0)
                 goto fail;
-        step = "setting interleave_ways";
-        if ((r = attr_write_u64(region, "interleave_ways", p->ways)) < 0)
-                goto fail;
-        for (unsigned w = 0; w < p->ways; w++) {
-                step = "setting an endpoint decoder's mode to ram";
-                if ((r = attr_write(decs[w], "mode", "ram")) < 0)
-                        goto fail;
-                n_alloc = w + 1;
-                step = "allocating DPA (dpa_size)";
-                if ((r = attr_write_u64(decs[w], "dpa_size", p->per_device)) < 0)
-                        goto fail;
-        }
-        step = "setting the region's size";
-        if ((r = attr_write_u64(region, "size", p->size)) < 0)
-                goto fail;
-        for (unsigned w = 0; w < p->ways; w++) {
-                char t[24];
-
-                snprintf(t, sizeof(t), "target%u", w);
-                step = "setting a target";
-                if ((r = attr_write(region, t, decs[w])) < 0)
-                        goto fail;
-        }
-        step = "committing";
-        if ((r = attr_write(region, "commit", "1")) < 0)
-                goto fail;
-        /* The cxl_region driver may already have bound it (auto probe). */
         step = "binding cxl_region";
-        r = write_trunc("/sys/bus/cxl/drivers/cxl_region/bind", region);
-        if (r < 0 && r != -EBUSY && r != -EEXIST) {
-                char drv[64];
-
-                if (attr_read(region, "driver", drv, sizeof(drv)) != -ENOENT) {
-                        char p2[PATH_MAX];
-
-                        snprintf(p2, sizeof(p2), CXL_DEVICES "/%s/driver", region);
-                        if (sysfs_link_name(p2, drv, sizeof(drv)) < 0 || !streq(drv, "cxl_region"))
-                                goto fail;
-                }
-        }
+        if ((r = region_bind(region)) < 0)
+                goto fail;
         if (strlen(region) >= len)
                 return -ENAMETOOLONG;
         strcpy(ret_name, region);

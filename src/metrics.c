@@ -81,94 +81,112 @@ static const struct {
           "Bytes of poison daxtierd cleared in the device.", v_cleared },
 };
 
-char *metrics_format(const struct metrics_snapshot *s) {
-        struct strbuf b = {};
-
-        family(&b, "daxtierd_device_info", "gauge",
+static void metrics_device_info(struct strbuf *b, const struct metrics_snapshot *s) {
+        family(b, "daxtierd_device_info", "gauge",
                "A dax device daxtierd knows, with its source, the rule that matched it and that rule's mode.");
         for (size_t i = 0; i < s->n_devices; i++) {
                 const struct metrics_device *d = &s->devices[i];
-                strbuf_appendf(&b, "daxtierd_device_info{device=\"");
-                metrics_escape_label(&b, d->name);
-                strbuf_appendf(&b, "\",source=\"");
-                metrics_escape_label(&b, d->source);
-                strbuf_appendf(&b, "\",rule=\"");
-                metrics_escape_label(&b, d->rule);
-                strbuf_appendf(&b, "\",mode=\"");
-                metrics_escape_label(&b, d->mode);
-                strbuf_appendf(&b, "\"} 1\n");
+                strbuf_appendf(b, "daxtierd_device_info{device=\"");
+                metrics_escape_label(b, d->name);
+                strbuf_appendf(b, "\",source=\"");
+                metrics_escape_label(b, d->source);
+                strbuf_appendf(b, "\",rule=\"");
+                metrics_escape_label(b, d->rule);
+                strbuf_appendf(b, "\",mode=\"");
+                metrics_escape_label(b, d->mode);
+                strbuf_appendf(b, "\"} 1\n");
         }
+}
 
-        family(&b, "daxtierd_device_state", "gauge",
+static void metrics_device_state(struct strbuf *b, const struct metrics_snapshot *s) {
+        family(b, "daxtierd_device_state", "gauge",
                "1 for the steady state the device is in, 0 for the other steady states (all 0 while a job works on it).");
         for (size_t i = 0; i < s->n_devices; i++) {
                 const struct metrics_device *d = &s->devices[i];
                 for (int st = 0; st < _DEV_STATE_MAX; st++) {
                         if (!dev_state_is_steady((enum dev_state) st))
                                 continue;
-                        strbuf_appendf(&b, "daxtierd_device_state{device=\"");
-                        metrics_escape_label(&b, d->name);
-                        strbuf_appendf(&b, "\",state=\"%s\"} %d\n", dev_state_to_string((enum dev_state) st),
+                        strbuf_appendf(b, "daxtierd_device_state{device=\"");
+                        metrics_escape_label(b, d->name);
+                        strbuf_appendf(b, "\",state=\"%s\"} %d\n", dev_state_to_string((enum dev_state) st),
                                        d->state == (enum dev_state) st);
                 }
         }
+}
 
+static void metrics_device_numbers(struct strbuf *b, const struct metrics_snapshot *s) {
         for (size_t k = 0; k < ELEMENTSOF(dev_numbers); k++) {
-                family(&b, dev_numbers[k].name, dev_numbers[k].type, dev_numbers[k].help);
+                family(b, dev_numbers[k].name, dev_numbers[k].type, dev_numbers[k].help);
                 for (size_t i = 0; i < s->n_devices; i++)
-                        dev_series(&b, dev_numbers[k].name, &s->devices[i], dev_numbers[k].value(&s->devices[i]));
+                        dev_series(b, dev_numbers[k].name, &s->devices[i], dev_numbers[k].value(&s->devices[i]));
         }
+}
 
-        family(&b, "daxtierd_transitions_total", "counter",
+static void metrics_transitions(struct strbuf *b, const struct metrics_snapshot *s) {
+        family(b, "daxtierd_transitions_total", "counter",
                "Transitions of the device into a state since the daemon started.");
         for (size_t i = 0; i < s->n_devices; i++) {
                 const struct metrics_device *d = &s->devices[i];
                 for (int st = 0; st < _DEV_STATE_MAX; st++) {
                         if (!d->transitions[st])
                                 continue;
-                        strbuf_appendf(&b, "daxtierd_transitions_total{device=\"");
-                        metrics_escape_label(&b, d->name);
-                        strbuf_appendf(&b, "\",to=\"%s\"} %" PRIu64 "\n", dev_state_to_string((enum dev_state) st),
+                        strbuf_appendf(b, "daxtierd_transitions_total{device=\"");
+                        metrics_escape_label(b, d->name);
+                        strbuf_appendf(b, "\",to=\"%s\"} %" PRIu64 "\n", dev_state_to_string((enum dev_state) st),
                                        d->transitions[st]);
                 }
         }
+}
 
-        family(&b, "daxtierd_node_dax_bytes", "gauge",
+static void metrics_nodes(struct strbuf *b, const struct metrics_snapshot *s) {
+        family(b, "daxtierd_node_dax_bytes", "gauge",
                "Bytes of dax devices whose memory belongs to the NUMA node.");
         for (size_t i = 0; i < s->n_nodes; i++)
-                strbuf_appendf(&b, "daxtierd_node_dax_bytes{node=\"%d\"} %" PRIu64 "\n", s->nodes[i].node,
+                strbuf_appendf(b, "daxtierd_node_dax_bytes{node=\"%d\"} %" PRIu64 "\n", s->nodes[i].node,
                                s->nodes[i].dax_bytes);
 
-        family(&b, "daxtierd_node_tier", "gauge",
+        family(b, "daxtierd_node_tier", "gauge",
                "The kernel's memory tier of the NUMA node (higher is slower).");
         for (size_t i = 0; i < s->n_nodes; i++)
                 if (s->nodes[i].tier >= 0)
-                        strbuf_appendf(&b, "daxtierd_node_tier{node=\"%d\"} %d\n", s->nodes[i].node, s->nodes[i].tier);
+                        strbuf_appendf(b, "daxtierd_node_tier{node=\"%d\"} %d\n", s->nodes[i].node, s->nodes[i].tier);
 
-        family(&b, "daxtierd_node_demoted_pages_total", "counter",
+        family(b, "daxtierd_node_demoted_pages_total", "counter",
                "Pages the kernel demoted from the NUMA node to a lower tier.");
         for (size_t i = 0; i < s->n_nodes; i++)
                 if (s->nodes[i].has_demoted)
-                        strbuf_appendf(&b, "daxtierd_node_demoted_pages_total{node=\"%d\"} %" PRIu64 "\n",
+                        strbuf_appendf(b, "daxtierd_node_demoted_pages_total{node=\"%d\"} %" PRIu64 "\n",
                                        s->nodes[i].node, s->nodes[i].demoted);
 
-        family(&b, "daxtierd_node_promoted_pages_total", "counter",
+        family(b, "daxtierd_node_promoted_pages_total", "counter",
                "Pages the kernel promoted to the NUMA node from a lower tier.");
         for (size_t i = 0; i < s->n_nodes; i++)
                 if (s->nodes[i].has_promoted)
-                        strbuf_appendf(&b, "daxtierd_node_promoted_pages_total{node=\"%d\"} %" PRIu64 "\n",
+                        strbuf_appendf(b, "daxtierd_node_promoted_pages_total{node=\"%d\"} %" PRIu64 "\n",
                                        s->nodes[i].node, s->nodes[i].promoted);
+}
 
-        family(&b, "daxtierd_config_reloads_total", "counter",
+static void metrics_reloads(struct strbuf *b, const struct metrics_snapshot *s) {
+        family(b, "daxtierd_config_reloads_total", "counter",
                "Policy reloads, by result: ok (taken) or invalid (rejected, the old policy kept).");
-        strbuf_appendf(&b, "daxtierd_config_reloads_total{result=\"ok\"} %" PRIu64 "\n", s->reloads_ok);
-        strbuf_appendf(&b, "daxtierd_config_reloads_total{result=\"invalid\"} %" PRIu64 "\n", s->reloads_invalid);
+        strbuf_appendf(b, "daxtierd_config_reloads_total{result=\"ok\"} %" PRIu64 "\n", s->reloads_ok);
+        strbuf_appendf(b, "daxtierd_config_reloads_total{result=\"invalid\"} %" PRIu64 "\n", s->reloads_invalid);
 
-        family(&b, "daxtierd_last_reload_success_timestamp_seconds", "gauge",
+        family(b, "daxtierd_last_reload_success_timestamp_seconds", "gauge",
                "When the policy in use was loaded (start or reload), in seconds since the epoch.");
-        strbuf_appendf(&b, "daxtierd_last_reload_success_timestamp_seconds %" PRIu64 ".%03u\n",
+        strbuf_appendf(b, "daxtierd_last_reload_success_timestamp_seconds %" PRIu64 ".%03u\n",
                        s->last_reload_success_usec / 1000000,
                        (unsigned) (s->last_reload_success_usec % 1000000 / 1000));
+}
 
+char *metrics_format(const struct metrics_snapshot *s) {
+        struct strbuf b = {};
+
+        metrics_device_info(&b, s);
+        metrics_device_state(&b, s);
+        metrics_device_numbers(&b, s);
+        metrics_transitions(&b, s);
+        metrics_nodes(&b, s);
+        metrics_reloads(&b, s);
         return strbuf_steal(&b);
 }

@@ -164,6 +164,63 @@ static struct carve_result *result_new(struct carve_results *rs, const char *reg
         return r;
 }
 
+/* The regions of the state file that are still ours, into owned; warns
+ * about half-made ones and drops the gone ones from the state file. */
+static size_t pass_owned(const struct cxl_sysfs *c, struct state *st, bool state_ok,
+                         struct cxl_owned_region *owned, size_t max) {
+        char half[128];
+        size_t n_owned, dropped = 0;
+
+        n_owned = cxl_pass_owned(st->v, st->n, c->regions, c->n_regions, owned, max, half,
+                                 sizeof(half), &dropped);
+        if (half[0])
+                log_warning("CXL region%s %s in " CXL_STATE_FILE " %s not committed (a creation cut short); not counted, not touched: delete with 'cxl destroy-region' if unused",
+                            strchr(half, ',') ? "s" : "", half, strchr(half, ',') ? "are" : "is");
+        if (dropped > 0 && state_ok) {
+                memcpy(st->v, owned, n_owned * sizeof(owned[0]));
+                st->n = n_owned;
+                (void) state_save(st);
+        }
+        return n_owned;
+}
+
+/* Creates the plan's regions in order, one result each; stops at the
+ * first failure. */
+static void pass_create(const struct region_rule *rule, struct cxl_plan *plan, const struct cxl_topology *t,
+                        const struct cxl_sysfs *c, struct state *st, const char *label,
+                        struct carve_results *rs) {
+        char layout[512];
+        struct carve_result *res;
+        int r;
+
+        for (size_t i = 0; i < plan->n_regions; i++) {
+                const struct cxl_region_plan *p = &plan->regions[i];
+                struct intent in = { .s = st, .rule = rule->name, .size = p->size };
+                char name[CXL_NAME_MAX] = "";
+                const char *step = NULL;
+
+                cxl_pass_describe(plan, p, t, layout, sizeof(layout));
+                r = cxl_sysfs_create_ram_region_intent(c, p, record_intent, &in, name, sizeof(name), &step);
+                res = result_new(rs, name[0] ? name : in.name[0] ? in.name : label, rule);
+                if (!res)
+                        return;
+                cxl_pass_result(rule, plan, t, res, NULL, 0);
+                res->size = p->size;
+                if (r < 0) {
+                        /* cxl-sysfs undid what it made; the entry goes too. */
+                        if (in.name[0])
+                                state_forget(st, in.name);
+                        carve_result_set(res, CARVE_FAILED, "creating a CXL RAM region (%s) failed at %s: %s", layout,
+                                         step ? step : "?", strerror(-r));
+                        break;
+                }
+                carve_result_set(res, CARVE_CREATED, "%s", layout);
+                find_dax(name, res->device, sizeof(res->device));
+                res->carved = plan->have;
+                plan->have += p->size;
+        }
+}
+
 /* One rule: plan against the topology as it is now, create what is missing. */
 static void pass_rule(const struct carve_request *req, const struct region_rule *rule, struct state *st,
                       bool state_ok, struct carve_results *rs) {
@@ -172,8 +229,8 @@ static void pass_rule(const struct carve_request *req, const struct region_rule 
         struct cxl_topology t;
         struct cxl_plan plan;
         struct carve_result *res;
-        char label[64], layout[512], half[128];
-        size_t n_owned, dropped = 0;
+        char label[64];
+        size_t n_owned;
         int r;
 
         snprintf(label, sizeof(label), "cxl:%s", rule->name);
@@ -185,16 +242,7 @@ static void pass_rule(const struct carve_request *req, const struct region_rule 
                 cxl_sysfs_free(&c);
                 return;
         }
-        n_owned = cxl_pass_owned(st->v, st->n, c.regions, c.n_regions, owned, ELEMENTSOF(owned), half,
-                                 sizeof(half), &dropped);
-        if (half[0])
-                log_warning("CXL region%s %s in " CXL_STATE_FILE " %s not committed (a creation cut short); not counted, not touched: delete with 'cxl destroy-region' if unused",
-                            strchr(half, ',') ? "s" : "", half, strchr(half, ',') ? "are" : "is");
-        if (dropped > 0 && state_ok) {
-                memcpy(st->v, owned, n_owned * sizeof(owned[0]));
-                st->n = n_owned;
-                (void) state_save(st);
-        }
+        n_owned = pass_owned(&c, st, state_ok, owned, ELEMENTSOF(owned));
 
         cxl_sysfs_topology(&c, req->block_size, &t);
         t.owned = owned;
@@ -216,33 +264,7 @@ static void pass_rule(const struct carve_request *req, const struct region_rule 
                         carve_result_set(res, CARVE_REFUSED, CXL_STATE_FILE " cannot be read: daxtierd cannot tell its regions from others', so it creates none");
                 goto out;
         }
-
-        for (size_t i = 0; i < plan.n_regions; i++) {
-                const struct cxl_region_plan *p = &plan.regions[i];
-                struct intent in = { .s = st, .rule = rule->name, .size = p->size };
-                char name[CXL_NAME_MAX] = "";
-                const char *step = NULL;
-
-                cxl_pass_describe(&plan, p, &t, layout, sizeof(layout));
-                r = cxl_sysfs_create_ram_region_intent(&c, p, record_intent, &in, name, sizeof(name), &step);
-                res = result_new(rs, name[0] ? name : in.name[0] ? in.name : label, rule);
-                if (!res)
-                        goto out;
-                cxl_pass_result(rule, &plan, &t, res, NULL, 0);
-                res->size = p->size;
-                if (r < 0) {
-                        /* cxl-sysfs undid what it made; the entry goes too. */
-                        if (in.name[0])
-                                state_forget(st, in.name);
-                        carve_result_set(res, CARVE_FAILED, "creating a CXL RAM region (%s) failed at %s: %s", layout,
-                                         step ? step : "?", strerror(-r));
-                        break;
-                }
-                carve_result_set(res, CARVE_CREATED, "%s", layout);
-                find_dax(name, res->device, sizeof(res->device));
-                res->carved = plan.have;
-                plan.have += p->size;
-        }
+        pass_create(rule, &plan, &t, &c, st, label, rs);
 out:
         cxl_sysfs_free(&c);
 }
