@@ -41,6 +41,9 @@ struct job {
 
         bool state_tried;       /* the kmem state path was considered */
         bool via_state;         /* ...and a state write onlined the device */
+        bool state_unplug_first; /* CALL_STATE_ONLINE: from offline, unplug first */
+        int state_failed_at;    /* CALL_STATE_ONLINE: 1 the unplug failed, 2 the online write */
+        char state_type[16];    /* CALL_STATE_ONLINE: the online type to write */
 
         bool scrub_started;
         bool scrub_timed_out;
@@ -54,8 +57,10 @@ struct job {
          * before the unbind, and binds only when nobody holds the device:
          * then call_who (malloc'd) names the holders, or call_refused
          * says why it could not tell (-errno).  CALL_UNPLUG writes
-         * "unplugged" to the device's kmem state (7.x). */
-        enum { CALL_NONE, CALL_BIND, CALL_OFFLINE, CALL_HOLDERS, CALL_UNPLUG } call;
+         * "unplugged" to the device's kmem state (7.x); CALL_STATE_ONLINE
+         * writes state_type there (after "unplugged" when state_unplug_first):
+         * both hot-add or remove the whole device, which takes long. */
+        enum { CALL_NONE, CALL_BIND, CALL_OFFLINE, CALL_HOLDERS, CALL_UNPLUG, CALL_STATE_ONLINE } call;
         bool call_done;
         enum dax_driver call_drv;
         uint64_t call_block;
@@ -95,7 +100,10 @@ int job_call_result(struct device *d, const struct backend *be, void *ctx);
  * steps then verify (or do) the rest.  _unplug: at the start of
  * offlining, 0 to go block by block, or the step's result; _unplug_done
  * takes the result of the blocking "unplugged" write. */
-void job_kmem_state_online(struct device *d, const struct backend *be, void *ctx, const struct device_observer *obs);
+int job_kmem_state_online(struct device *d, const struct backend *be, void *ctx, const struct device_observer *obs);
+void job_kmem_state_online_call(struct device *d, const struct backend *be, void *ctx);
+void job_kmem_state_online_done(struct device *d, const struct backend *be, void *ctx,
+                                const struct device_observer *obs);
 int job_kmem_state_unplug(struct device *d, const struct backend *be, void *ctx, const struct device_observer *obs);
 int job_kmem_state_unplug_done(struct device *d, const struct backend *be, void *ctx,
                                const struct device_observer *obs);

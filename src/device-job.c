@@ -153,6 +153,9 @@ int device_job_call(struct device *d, const struct backend *be, void *ctx) {
         case CALL_UNPLUG:
                 j->call_result = be->kmem_state_set(ctx, d->name, "unplugged");
                 break;
+        case CALL_STATE_ONLINE:
+                job_kmem_state_online_call(d, be, ctx);
+                break;
         case CALL_OFFLINE:
                 j->call_result = be->block_set(ctx, j->call_block, "offline");
                 break;
@@ -429,11 +432,16 @@ static int step_online(struct device *d, const struct backend *be, void *ctx,
         int r;
 
         job_enter(d, DEV_ONLINING, NULL, obs);
-        if (!j->state_tried) {
-                /* Kernel 7.3+: the whole device at once; the loop below
-                 * then verifies every block (or onlines them, without). */
+        if (j->call == CALL_STATE_ONLINE)
+                job_kmem_state_online_done(d, be, ctx, obs);
+        else if (!j->state_tried) {
+                /* Kernel 7.3+: the whole device at once, in the runner;
+                 * the loop below then verifies every block (or onlines
+                 * them, without). */
                 j->state_tried = true;
-                job_kmem_state_online(d, be, ctx, obs);
+                r = job_kmem_state_online(d, be, ctx, obs);
+                if (r != 0)
+                        return r;
         }
         if (j->next >= j->n_blocks) {
                 job_phase(j, PH_VERIFY);

@@ -10,6 +10,7 @@
  * outcome block by block either way.  Pure: only the struct backend.
  */
 
+#include <stdio.h>
 #include <string.h>
 
 #include "device-internal.h"
@@ -31,54 +32,73 @@ static int state_read(struct device *d, const struct backend *be, void *ctx, cha
         return r < 0 ? r : 1;
 }
 
-void job_kmem_state_online(struct device *d, const struct backend *be, void *ctx, const struct device_observer *obs) {
+/* Decides whether the state path onlines d: 0 when the per-block steps
+ * do it all, or DEVICE_STEP_BLOCKING with the writes asked of the runner
+ * (they hot-add the whole device: not in the event loop). */
+int job_kmem_state_online(struct device *d, const struct backend *be, void *ctx, const struct device_observer *obs) {
         struct job *j = d->job;
-        const char *type = state_online_type(d->want.zone);
         char cur[32] = "";
         int r;
 
         d->online_path = "per-block";
         r = state_read(d, be, ctx, cur, sizeof(cur));
         if (r == 0)
-                return;
+                return 0;
         if (r < 0) {
                 job_note(d, obs, NOTE_AUTO_ONLINE_HELD, "cannot read the kmem state of %s (%s): onlining block by block",
                          d->name, strerror(-r));
-                return;
+                return 0;
         }
         if (!streq(cur, "offline") && !streq(cur, "unplugged"))
                 /* Online already (an earlier job, or auto-online that
                  * could not be held off): the per-block steps check and
                  * re-zone what they must, without removing anything. */
-                return;
+                return 0;
         if (d->skipped_blocks > 0) {
                 /* A state write onlines every block, poisoned ones too. */
                 job_note(d, obs, NOTE_AUTO_ONLINE_HELD,
                          "%s has %u block%s that must stay offline (on_poison=skip-blocks): onlining block by block, not through its kmem state",
                          d->name, d->skipped_blocks, d->skipped_blocks == 1 ? "" : "s");
+                return 0;
+        }
+        /* An online type is accepted from "unplugged" only. */
+        j->state_unplug_first = streq(cur, "offline");
+        snprintf(j->state_type, sizeof(j->state_type), "%s", state_online_type(d->want.zone));
+        j->state_failed_at = 0;
+        return job_call_request(j, CALL_STATE_ONLINE, DRV_NONE, 0);
+}
+
+/* In the runner (the worker thread): the writes themselves. */
+void job_kmem_state_online_call(struct device *d, const struct backend *be, void *ctx) {
+        struct job *j = d->job;
+        int r = 0;
+
+        if (j->state_unplug_first && (r = be->kmem_state_set(ctx, d->name, "unplugged")) < 0)
+                j->state_failed_at = 1;
+        else if ((r = be->kmem_state_set(ctx, d->name, j->state_type)) < 0)
+                j->state_failed_at = 2;
+        j->call_result = r;
+}
+
+/* Back in the loop: what the writes did; the per-block steps then verify
+ * every block (or online them, when the unplug failed). */
+void job_kmem_state_online_done(struct device *d, const struct backend *be, void *ctx,
+                                const struct device_observer *obs) {
+        struct job *j = d->job;
+        int r = job_call_result(d, be, ctx);
+
+        if (r < 0 && j->state_failed_at == 1) {
+                job_note(d, obs, NOTE_AUTO_ONLINE_HELD,
+                         "writing unplugged to the kmem state of %s failed (%s): onlining block by block",
+                         d->name, strerror(-r));
                 return;
         }
-        if (streq(cur, "offline")) {
-                /* An online type is accepted from "unplugged" only. */
-                r = be->kmem_state_set(ctx, d->name, "unplugged");
-                if (r < 0) {
-                        job_note(d, obs, NOTE_AUTO_ONLINE_HELD,
-                                 "writing unplugged to the kmem state of %s failed (%s): onlining block by block",
-                                 d->name, strerror(-r));
-                        return;
-                }
-        }
-        r = be->kmem_state_set(ctx, d->name, type);
-        if (r < 0) {
+        if (r < 0)
                 /* The memory is unplugged now: nothing left to online
                  * block by block; the per-block steps report it. */
                 job_note(d, obs, NOTE_AUTO_ONLINE_HELD,
                          "writing %s to the kmem state of %s failed (%s): its memory is not added until a later job writes it again",
-                         type, d->name, strerror(-r));
-                d->online_path = "kmem-state";
-                j->via_state = true;
-                return;
-        }
+                         j->state_type, d->name, strerror(-r));
         d->online_path = "kmem-state";
         j->via_state = true;
 }
