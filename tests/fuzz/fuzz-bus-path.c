@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * fuzz-bus-path: bus_device_path() (src/bus.c), device name to D-Bus
- * object path, on the input as a name, into buffers of several sizes.
- * Besides crashes, checks: nothing is written past the buffer; a path
- * that fits is the prefix, '/', and the name with '.' made '_'; and a
- * name as the kernel makes them (letters, digits, '.', '_') gives a
- * valid object path, which sd-bus would otherwise refuse to send.
+ * fuzz-bus-path: bus_device_path() (src/bus-object.c), device name to
+ * D-Bus object path, on the input as a name, into buffers of several
+ * sizes.  Besides crashes, checks: nothing is written past the buffer; a
+ * name bus_device_name_check() refuses gets its error; a path that does
+ * not fit is -ENAMETOOLONG; one that fits is the prefix, '/', and the name
+ * with '.' made '_'; and a name as the kernel makes them gives a valid
+ * object path, which sd-bus would otherwise refuse to send.
  */
 
 #include <stdbool.h>
@@ -65,6 +66,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 r = bus_device_path(name, buf, len);
                 for (size_t k = len; k < cap; k++)
                         CHECK(buf[k] == 'X');
+                /* A name the daemon would never make a path of (empty,
+                 * too long, a byte outside [A-Za-z0-9.]) is refused
+                 * first, with the check's own error. */
+                if (bus_device_name_check(name) < 0) {
+                        CHECK(r == bus_device_name_check(name));
+                        continue;
+                }
                 if (plen + 1 + strlen(name) + 1 > len) {
                         CHECK(r == -ENAMETOOLONG);
                         continue;
