@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <numa.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -312,8 +313,19 @@ static int kernel_auto_online_set(void *ctx, const char *value) {
         return sysfs_write(MEMORY "/auto_online_blocks", value);
 }
 
+/* DAXTIERD_KMEM_STATE=0 (daxtierd(8)) hides the kmem "state" attribute, so
+ * that the per-block path onlines even where the kernel has the attribute:
+ * for comparing the two paths, or to avoid the state path on a kernel
+ * where it misbehaves. */
+static bool kmem_state_disabled(void) {
+        const char *e = getenv("DAXTIERD_KMEM_STATE");
+        return e && (streq(e, "0") || streq(e, "no") || streq(e, "off"));
+}
+
 static int kernel_kmem_state_get(void *ctx, const char *name, char *buf, size_t len) {
         char p[PATH_MAX];
+        if (kmem_state_disabled())
+                return -ENOENT;
         snprintf(p, sizeof(p), DAX_DEVICES "/%s/state", name);
         return sysfs_read(p, buf, len);
 }
