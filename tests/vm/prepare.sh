@@ -73,11 +73,15 @@ build_rootfs() {
                 --dpkgopt='path-exclude=/usr/share/doc/*' \
                 --dpkgopt='path-exclude=/usr/share/locale/*' \
                 --dpkgopt='path-exclude=/usr/share/info/*' \
+                --dpkgopt='path-exclude=/usr/share/javascript/*' \
+                --dpkgopt='path-exclude=/usr/bin/prometheus' \
                 --customize-hook='chroot "$1" useradd --create-home --shell /bin/bash tester' \
                 --customize-hook='chroot "$1" passwd --delete root' \
                 --customize-hook='echo daxtier-guest > "$1/etc/hostname"' \
                 --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/var/cache/debconf/*-old' \
                 --customize-hook='chroot "$1" systemctl mask apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer fstrim.timer 2>/dev/null || true' \
+                --customize-hook='chroot "$1" systemctl mask prometheus.service' \
+                --customize-hook='chroot "$1" systemctl disable prometheus-node-exporter.service $(cd "$1/usr/lib/systemd/system" && ls prometheus-node-exporter-*.timer 2>/dev/null)' \
                 "$dist" "$tmp/root" ${src:+"$src"} >&2
         (cd "$tmp/root" && find . -print0 | LC_ALL=C sort -z | cpio --null --create --format=newc --quiet) >"$tmp/rootfs.cpio"
         mv "$tmp/rootfs.cpio" "$out"
