@@ -48,6 +48,11 @@ struct job {
         bool scrub_started;
         bool scrub_timed_out;
 
+        /* The job refuses a device the kernel bound to kmem itself (CXL)
+         * with no block online: it moves it to device_dax first, then
+         * ends refused with this reason (malloc'd). */
+        char *refuse_why;
+
         bool memmap_set;        /* we wrote memmap_on_memory=1 for this bind */
         int bind_error;         /* kmem refused after the unbind: putting it back */
 
@@ -76,6 +81,9 @@ uint64_t device_now_usec(void);
 bool device_block_skipped(const struct device *d, uint64_t b);
 
 void job_free(struct job *j);
+/* Ends the job refused (why); a device the kernel bound to kmem with no
+ * block online is moved to device_dax first (the job goes on). */
+int job_refuse_to_devdax(struct device *d, const struct device_observer *obs, const char *why);
 /* Tells the observer a note of the job (formatted). */
 void job_note(struct device *d, const struct device_observer *obs, enum device_note kind, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));

@@ -33,6 +33,7 @@ void job_free(struct job *j) {
         free(j->blocks);
         strbuf_free(&j->stuck);
         free(j->call_who);
+        free(j->refuse_why);
         free(j);
 }
 
@@ -637,6 +638,9 @@ static int step_bind_devdax(struct device *d, const struct backend *be, void *ct
                 return job_call_request(d->job, CALL_BIND, DRV_DEVICE_DAX, 0);
         }
         r = job_call_result(d, be, ctx);
+        if (r < 0 && d->job->refuse_why)
+                return job_endf(d, DEV_REFUSED, obs, "%s; moving it from kmem to device_dax failed (%s)",
+                                d->job->refuse_why, strerror(-r));
         if (r < 0)
                 return job_endf(d, DEV_FAILED, obs, "binding %s to device_dax failed: %s", d->name, strerror(-r));
         r = be->read_facts(ctx, d->name, &d->facts);
@@ -646,7 +650,21 @@ static int step_bind_devdax(struct device *d, const struct backend *be, void *ct
                 return job_endf(d, DEV_FAILED, obs, "%s is on %s, not device_dax, after binding", d->name,
                                 dax_driver_to_string(d->facts.driver));
         device_observe(d, be, ctx);
+        if (d->job->refuse_why)
+                return job_endf(d, DEV_REFUSED, obs, "%s; moved from kmem to device_dax", d->job->refuse_why);
         return job_end(d, DEV_DEVDAX, NULL, obs);
+}
+
+int job_refuse_to_devdax(struct device *d, const struct device_observer *obs, const char *why) {
+        if (d->facts.driver != DRV_KMEM || d->online_blocks > 0)
+                return job_end(d, DEV_REFUSED, why, obs);
+        /* The kernel bound it to kmem (CXL) and onlined nothing: a
+         * refused device is left as devdax, as one daxtierd never bound. */
+        d->job->refuse_why = strdup(why);
+        if (!d->job->refuse_why)
+                return job_end(d, DEV_REFUSED, why, obs);
+        job_phase(d->job, PH_BIND_DEVDAX);
+        return 1;
 }
 
 int device_job_step(struct device *d, const struct backend *be, void *be_ctx,

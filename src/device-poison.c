@@ -174,10 +174,12 @@ int job_step_clear(struct device *d, const struct backend *be, void *ctx,
                 return job_pre_bind(d, obs);
 
         badblocks_format(left, (size_t) m, list, sizeof(list));
-        if (d->want.on_poison == DT_ON_POISON_REFUSE)
-                return job_endf(d, DEV_REFUSED, obs,
-                                "%d range%s of poison could not be cleared (%s), and on_poison = refuse", m,
-                                m == 1 ? "" : "s", list);
+        if (d->want.on_poison == DT_ON_POISON_REFUSE) {
+                char why[1024];
+                snprintf(why, sizeof(why), "%d range%s of poison could not be cleared (%s), and on_poison = refuse", m,
+                         m == 1 ? "" : "s", list);
+                return job_refuse_to_devdax(d, obs, why);
+        }
 
         /* skip-blocks: every block that holds poison stays offline. */
         uint64_t blocks[MAX_BAD_RANGES];

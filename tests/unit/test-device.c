@@ -3104,6 +3104,47 @@ START_TEST(test_cxl_poison_refused) {
 }
 END_TEST
 
+/* The kernel bound the CXL device to kmem and onlined nothing (auto-online
+ * held off): refuse moves it to device_dax, so a refused device is
+ * devdax whoever bound it; no block is ever onlined. */
+START_TEST(test_cxl_poison_refused_kernel_kmem) {
+        struct rule r = rule_poison(DT_SCRUB_ARS, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_PROCEED);
+        const uint64_t a = DEV_START + BLOCK_ADDR(5);
+
+        fake_cxl(fdev);
+        fake_on_kmem(fdev, BLOCK_OFFLINE, NULL);
+        fake_add_bad(a, 128, false);
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "kmem checking clearing binding refused");
+        ck_assert_contains(last_reason(), range_str(a, 128));
+        ck_assert_contains(last_reason(), "on_poison = refuse");
+        ck_assert_contains(last_reason(), "moved from kmem to device_dax");
+        ck_assert_int_eq(fdev->facts.driver, DRV_DEVICE_DAX);
+        ck_assert_int_eq(log_find("block_set "), -1);
+        expect_blocks(BLOCK_ABSENT, NULL);
+}
+END_TEST
+
+/* ...and when the move fails, it is still refused, and says so. */
+START_TEST(test_cxl_poison_refused_move_fails) {
+        struct rule r = rule_poison(DT_SCRUB_ARS, DT_ON_POISON_REFUSE, DT_SCRUB_UNSUPPORTED_PROCEED);
+
+        fake_cxl(fdev);
+        fake_on_kmem(fdev, BLOCK_OFFLINE, NULL);
+        fake_add_bad(DEV_START + BLOCK_ADDR(5), 128, false);
+        fk.bind_err = -EBUSY;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "kmem checking clearing binding refused");
+        ck_assert_contains(last_reason(), "on_poison = refuse");
+        ck_assert_contains(last_reason(), "moving it from kmem to device_dax failed");
+        ck_assert_contains(last_reason(), strerror(EBUSY));
+}
+END_TEST
+
 /* Devices of other sources have no CXL region or memdevs to match. */
 START_TEST(test_cxl_match_facts_other_sources) {
         struct match_facts m;
@@ -4060,6 +4101,8 @@ static Suite *device_suite(void) {
         tcase_add_test(tc, test_poison_skip_blocks);
         tcase_add_test(tc, test_cxl_poison_skip_blocks);
         tcase_add_test(tc, test_cxl_poison_refused);
+        tcase_add_test(tc, test_cxl_poison_refused_kernel_kmem);
+        tcase_add_test(tc, test_cxl_poison_refused_move_fails);
         tcase_add_test(tc, test_cxl_match_facts_other_sources);
         tcase_add_test(tc, test_poison_skip_spanning_range);
         tcase_add_test(tc, test_poison_skip_on_kmem);
