@@ -71,6 +71,9 @@ struct manager {
 
         /* [region] rules: carving runs in its own thread (regions.h). */
         struct region_runner *regions;
+        /* CXL uevents come in bursts while cxl_pci and cxl_mem probe each
+         * memdev: the region pass waits until they have settled. */
+        sd_event_source *cxl_settle;
 
         /* [tiering] (manager-tiering.c). */
         struct tiering_state tiering;
@@ -87,7 +90,13 @@ struct manager {
 
 /* manager.c */
 void manager_enqueue(struct manager *m, struct device *d, bool force);
+/* A new device of the table, with its bus object. */
+struct device *manager_device_add(struct manager *m, const char *name);
+/* manager-regions.c */
 void manager_regions_request(struct manager *m, bool fresh);
+/* A CXL uevent: a region pass once the CXL uevents have been quiet a while. */
+void manager_cxl_settle_restart(struct manager *m);
+int manager_regions_setup(struct manager *m);
 
 /* manager-policy.c */
 /* Loads the policy from the configured paths; records every error and

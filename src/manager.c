@@ -85,7 +85,7 @@ struct device *manager_find_device(struct manager *m, const char *name) {
         return NULL;
 }
 
-static struct device *device_add(struct manager *m, const char *name) {
+struct device *manager_device_add(struct manager *m, const char *name) {
         struct device **a;
         struct device *d;
 
@@ -318,32 +318,6 @@ static void on_work(void *userdata) {
         update_status(m);
 }
 
-void manager_regions_request(struct manager *m, bool fresh) {
-        int r = region_runner_request(m->regions, m->policy, m->block_size, fresh);
-        if (r < 0)
-                log_error("cannot start a region pass: %s", strerror(-r));
-}
-
-/* A region pass created a dax device: reconcile it now, whether or not
- * its udev event came first. */
-static void on_region_created(const char *name, void *userdata) {
-        struct manager *m = userdata;
-        struct device *d = manager_find_device(m, name);
-
-        if (!d)
-                d = device_add(m, name);
-        if (!d) {
-                log_error("%s: out of memory adding the device", name);
-                return;
-        }
-        manager_enqueue(m, d, true);
-}
-
-static void on_regions_idle(void *userdata) {
-        struct manager *m = userdata;
-        /* on_work() sends READY=1 once the queue is empty too. */
-        pump_set_enabled(m->pump, true);
-}
 
 int manager_rescan(struct manager *m) {
         char **names = NULL;
@@ -362,7 +336,7 @@ int manager_rescan(struct manager *m) {
         for (char **n = names; *n; n++) {
                 struct device *d = manager_find_device(m, *n);
                 if (!d)
-                        d = device_add(m, *n);
+                        d = manager_device_add(m, *n);
                 if (!d) {
                         strv_free(names);
                         return -ENOMEM;
@@ -383,6 +357,7 @@ int manager_apply(struct manager *m, struct device *d) {
         return 0;
 }
 
+
 /* Carries out what uevent_route() says an event means. */
 static void handle_uevent(struct manager *m, struct udev_device *u) {
         const char *name = udev_device_get_sysname(u);
@@ -402,14 +377,16 @@ static void handle_uevent(struct manager *m, struct udev_device *u) {
                         return;
                 }
                 if (!d)
-                        d = device_add(m, name);
+                        d = manager_device_add(m, name);
                 if (!d) {
                         log_error("%s: out of memory adding the device", name);
                         return;
                 }
                 manager_enqueue(m, d, rt.fresh);
         }
-        if (rt.regions)
+        if (rt.regions && rt.kind == UEVENT_CXL)
+                manager_cxl_settle_restart(m);
+        else if (rt.regions)
                 manager_regions_request(m, false);
         for (size_t i = 0; i < m->n_devices && (rt.security || rt.kind == UEVENT_MEMORY); i++) {
                 d = m->devices[i];
@@ -600,13 +577,7 @@ int manager_new(const struct manager_options *opts, struct manager **ret) {
 
         manager_bus_connect(m);
 
-        r = region_runner_new(m->event,
-                              &(struct region_runner_ops) {
-                                      .created = on_region_created,
-                                      .idle = on_regions_idle,
-                                      .userdata = m,
-                              },
-                              &m->regions);
+        r = manager_regions_setup(m);
         if (r < 0)
                 goto fail;
 
@@ -641,6 +612,7 @@ void manager_free(struct manager *m) {
         free(m->reload_errors);
         bus_free(m->bus);
         sd_event_source_disable_unref(m->bus_retry);
+        sd_event_source_disable_unref(m->cxl_settle);
         pump_free(m->pump);
         sd_event_source_unref(m->security_poll);
         manager_metrics_free(m);

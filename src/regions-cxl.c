@@ -244,6 +244,18 @@ static void pass_rule(const struct carve_request *req, const struct region_rule 
         }
         n_owned = pass_owned(&c, st, state_ok, owned, ELEMENTSOF(owned));
 
+        /* A memdev the rule names whose endpoint is not enumerated yet
+         * (cxl_mem still probing it): a plan now would leave it out of
+         * the interleave.  Its endpoint's uevent asks for another pass. */
+        for (size_t i = 0; i < c.n_memdevs; i++)
+                if (!c.endpoint[i][0] &&
+                    cxl_memdev_matches(&c.memdevs[i],
+                                       (rule->match_set & DT_MATCH_CXL_MEMDEV) ? rule->match_cxl_memdev : NULL)) {
+                        log_info("%s: %s has no CXL endpoint yet: planning once it is enumerated", label,
+                                 c.memdevs[i].name);
+                        goto out;
+                }
+
         cxl_sysfs_topology(&c, req->block_size, &t);
         t.owned = owned;
         t.n_owned = n_owned;
