@@ -4,7 +4,9 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cxl-poison.h"
 #include "sysfs.h"
@@ -13,6 +15,7 @@
 #define CXL_DEVICES "/sys/bus/cxl/devices"
 #define CXL_TRACEFS "/sys/kernel/tracing"
 #define CXL_TRACE_INSTANCE CXL_TRACEFS "/instances/daxtierd"
+#define CXL_EVENTS_INSTANCE CXL_TRACEFS "/instances/daxtierd-events"
 
 /* The value of "key=" in a trace line, up to the next blank. */
 static bool field(const char *line, const char *key, char *buf, size_t len) {
@@ -111,4 +114,53 @@ int cxl_sysfs_poison_list(const char *memdev, struct cxl_poison *ret, size_t max
                 n++;
         }
         return (int) n;
+}
+
+int cxl_media_event_parse_line(const char *line, char *memdev, size_t len) {
+        const char *ev = strstr(line, "cxl_general_media: ");
+
+        if (!ev)
+                ev = strstr(line, "cxl_dram: ");
+        if (!ev)
+                return 0;
+        ev = strchr(ev, ' ');
+        if (!field(ev + 1, "memdev", memdev, len) || !*memdev)
+                return 0;
+        return 1;
+}
+
+static int instance_make(const char *instance) {
+        char dir[PATH_MAX];
+        int r = sysfs_exists(instance);
+
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if ((r = sysfs_path(dir, sizeof(dir), instance)) < 0)
+                return r;
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return errno == ENOENT ? -EOPNOTSUPP : -errno;
+        return 0;
+}
+
+int cxl_media_events_open(void) {
+        static const char *const events[] = { "cxl_general_media", "cxl_dram" };
+        char p[PATH_MAX];
+        unsigned on = 0;
+        int r, fd;
+
+        if ((r = instance_make(CXL_EVENTS_INSTANCE)) < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(events); i++) {
+                snprintf(p, sizeof(p), CXL_EVENTS_INSTANCE "/events/cxl/%s/enable", events[i]);
+                if (sysfs_write(p, "1") >= 0)
+                        on++;
+        }
+        if (on == 0)
+                return -EOPNOTSUPP;
+        /* Kernels without it wake the pipe's readers at the first event. */
+        (void) sysfs_write(CXL_EVENTS_INSTANCE "/buffer_percent", "0");
+        if ((r = sysfs_path(p, sizeof(p), CXL_EVENTS_INSTANCE "/trace_pipe")) < 0)
+                return r;
+        fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
 }

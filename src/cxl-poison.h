@@ -38,3 +38,20 @@ int cxl_poison_parse_line(const char *line, const char *memdev, struct cxl_poiso
  * kernel has no poison list.
  */
 int cxl_sysfs_poison_list(const char *memdev, struct cxl_poison *ret, size_t max);
+
+/*
+ * CXL media errors while running: the cxl_general_media and cxl_dram
+ * trace events (a device's event log, read by the kernel when the device
+ * signals it) in a second tracefs instance of daxtierd's own
+ * (instances/daxtierd-events), read through its trace_pipe.  The events
+ * only say that something happened on a memdev; the memdev's poison list
+ * (above) says what is poisoned.
+ */
+
+/* Parses one line; 1 and the memdev's name for a media event, 0 else. */
+int cxl_media_event_parse_line(const char *line, char *memdev, size_t len);
+
+/* Makes the instance, enables the two events, has the pipe wake a poll
+ * at the first byte (buffer_percent = 0) and opens trace_pipe
+ * non-blocking; returns the fd or -errno (-EOPNOTSUPP: no such events). */
+int cxl_media_events_open(void);

@@ -324,7 +324,11 @@ int device_runtime_poison(struct device *d, const struct backend *be, void *ctx,
         char list[512];
         int n;
 
-        if (d->job || !d->facts_valid || d->facts.source != DT_SOURCE_PMEM || d->want.mode == DT_MODE_IGNORE)
+        if (d->job || !d->facts_valid || d->want.mode == DT_MODE_IGNORE)
+                return 0;
+        /* CXL: only memory online through kmem (daxtierd clears no CXL
+         * poison: a devdax CXL device keeps it until it is onlined). */
+        if (d->facts.source != DT_SOURCE_PMEM && (d->facts.source != DT_SOURCE_CXL || d->facts.driver != DRV_KMEM))
                 return 0;
         n = device_poison_ranges(d, be, ctx, bad, ELEMENTSOF(bad));
         if (n < 0)

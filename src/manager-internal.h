@@ -64,6 +64,8 @@ struct manager {
          * nfit/scrub (tag -1). */
         struct watch_set *watches;
         sd_event_source *poison_retry;  /* offlining poisoned blocks, backoff */
+        sd_event_source *cxl_events;    /* CXL media events (cxl-poison.h), once a CXL device is on kmem */
+        int cxl_events_fd;
         uint64_t poison_backoff_usec;
         struct bus *bus;                /* NULL when the system bus is out of reach */
         sd_event_source *bus_retry;     /* connecting to it again (started before D-Bus) */

@@ -411,6 +411,26 @@ START_TEST(test_poison_line) {
 }
 END_TEST
 
+START_TEST(test_media_event_parse) {
+        const char *gm = "  irq/35-cxl_pci-211 [001] ..... 61.204: cxl_general_media: memdev=mem1 "
+                         "host=0000:0d:00.0 serial=210 log=Failure : time=0 uuid=fbcd0a77-c260-417f-85a9-088b1621eba6 "
+                         "len=128 flags='' handle=1 related_handle=0 maint_op_class=0 : dpa=0x12c00000 "
+                         "dpa_flags='' descriptor='UNCORRECTABLE_EVENT' type='ECC Error'";
+        const char *dram = "kworker/0:1-40 [000] ..... 70.1: cxl_dram: memdev=mem0 host=0000:0d:00.0 serial=1 log=Fatal";
+        char m[16];
+
+        ck_assert_int_eq(cxl_media_event_parse_line(gm, m, sizeof(m)), 1);
+        ck_assert_str_eq(m, "mem1");
+        ck_assert_int_eq(cxl_media_event_parse_line(dram, m, sizeof(m)), 1);
+        ck_assert_str_eq(m, "mem0");
+        /* Other events, and a media event without a memdev, are not ours. */
+        ck_assert_int_eq(cxl_media_event_parse_line("x [000] 1.0: cxl_poison: memdev=mem0 dpa=0x0", m, sizeof(m)), 0);
+        ck_assert_int_eq(cxl_media_event_parse_line("x [000] 1.0: cxl_general_media: host=0000:0d:00.0", m, sizeof(m)), 0);
+        ck_assert_int_eq(cxl_media_event_parse_line("x [000] 1.0: cxl_general_media: memdev= host=a", m, sizeof(m)), 0);
+        ck_assert_int_eq(cxl_media_event_parse_line("", m, sizeof(m)), 0);
+}
+END_TEST
+
 START_TEST(test_poison_list_unsupported) {
         struct cxl_poison p[4];
 
@@ -433,6 +453,7 @@ static Suite *cxl_sysfs_suite(void) {
         tcase_add_test(tc, test_no_cxl_bus);
         tcase_add_test(tc, test_poison_line);
         tcase_add_test(tc, test_poison_list_unsupported);
+        tcase_add_test(tc, test_media_event_parse);
         suite_add_tcase(s, tc);
         return s;
 }

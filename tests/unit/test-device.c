@@ -3716,6 +3716,37 @@ START_TEST(test_runtime_poison_left_alone) {
 }
 END_TEST
 
+/* CXL memory online through kmem: new poison in its memdevs' lists (a
+ * media event made the manager look) takes its block offline, as for
+ * pmem; a devdax CXL device is left alone (no CXL poison is cleared). */
+START_TEST(test_runtime_poison_cxl) {
+        struct rule r = rule_poison(DT_SCRUB_BADBLOCKS, DT_ON_POISON_SKIP_BLOCKS, DT_SCRUB_UNSUPPORTED_PROCEED);
+        const uint64_t at = DEV_START + BLOCK_ADDR(4) + 64;     /* memory36 */
+
+        r.on_runtime_poison = DT_ON_RUNTIME_POISON_OFFLINE_BLOCK;
+        fake_cxl(fdev);
+        fake_on_kmem(fdev, BLOCK_ONLINE, "Movable");
+        ck_assert_int_eq(prepare(dut, &r), DEV_ONLINE);
+        ck_assert_int_eq(runtime(RETRY_USEC), 0);
+        fake_add_bad(at, 64, false);
+        ck_assert_int_eq(runtime(RETRY_USEC), DEV_POISON_CHANGED);
+        ck_assert_int_eq(fk.blocks[36].state, BLOCK_OFFLINE);
+        ck_assert_uint_eq(log_count_prefix("block_set "), 1);
+        ck_assert_uint_eq(dut->online_blocks, N_BLOCKS - 1);
+        ck_assert_uint_eq(dut->badblocks, 1);
+        ck_assert_uint_eq(fk.n_clear_error, 0);
+        ck_assert_uint_eq(rec.n_poison, 1);
+        ck_assert_contains(rec.poison[0].msg, "memory36 offlined");
+
+        /* On device_dax: not ours to clear. */
+        fdev->facts.driver = DRV_DEVICE_DAX;
+        dut->facts.driver = DRV_DEVICE_DAX;
+        ck_assert_int_eq(runtime(RETRY_USEC), 0);
+        ck_assert_uint_eq(rec.n_poison, 1);
+        ck_assert_uint_eq(fk.n_clear_error, 0);
+}
+END_TEST
+
 /* The one clear loop of the job and of runtime poison. */
 START_TEST(test_clear_ranges) {
         struct bad_range bad[] = { { DEV_START, 512 }, { DEV_START + 8192, 1024 } };
@@ -4124,6 +4155,7 @@ static Suite *device_suite(void) {
         tcase_add_test(tc, test_runtime_poison_devdax_clear_fails);
         tcase_add_test(tc, test_runtime_poison_devdax_scrub_none);
         tcase_add_test(tc, test_runtime_poison_left_alone);
+        tcase_add_test(tc, test_runtime_poison_cxl);
         tcase_add_test(tc, test_clear_ranges);
         suite_add_tcase(s, tc);
 

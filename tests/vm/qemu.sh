@@ -169,6 +169,20 @@ cxl_request() {
                 *) echo "$out" ;;
                 esac
                 ;;
+        cxl-media-event)
+                # A General Media Event (uncorrectable ECC error on a host
+                # read) in the device's Failure log: the device signals it,
+                # the kernel reads it and emits the cxl_general_media event.
+                if [ $# != 3 ] || ! [[ "$2" =~ ^cxl-mem[0-9]+$ ]] || ! [[ "$3" =~ ^(0x[0-9a-fA-F]+|[0-9]+)$ ]]; then
+                        echo "usage: cxl-media-event cxl-memK DPA"
+                        return 0
+                fi
+                out=$(qmp "$sock" "{\"execute\":\"cxl-inject-general-media-event\",\"arguments\":{\"path\":\"/machine/peripheral/$2\",\"log\":\"failure\",\"flags\":0,\"dpa\":$(($3)),\"descriptor\":1,\"type\":0,\"transaction-type\":1}}")
+                case "$out" in
+                *'"return"'*) ;;
+                *) echo "$out" ;;
+                esac
+                ;;
         *) echo "unknown CXL request $1" ;;
         esac
 }

@@ -105,6 +105,9 @@ cxl_create_ram_region() {
 }
 
 host_cxl_poison() { host_request cxl-poison "$1" "$(printf '0x%x' "$(($2))")" "$(($3))"; }
+# host_cxl_media_event cxl-memK DPA: a General Media Event (uncorrectable
+# ECC error) for DPA in the device's Failure event log (qemu.sh).
+host_cxl_media_event() { host_request cxl-media-event "$1" "$(printf '0x%x' "$(($2))")"; }
 
 cxl_poison_list() {
         local t=/sys/kernel/tracing/instances/daxtier-test
