@@ -19,6 +19,24 @@ if [ "$status" != 0 ]; then
 fi
 # Unit tests under ASan+UBSan, valgrind and TSan; every fuzz target for
 # FUZZ_SECONDS, 10 s here (7 targets: over a minute in all) (tests/sanitizers.sh prints one line per job).
+# The matrix: checks passed and failed per cell, and each scenario's wall
+# time per cell (from the scenarios' logs).
+cat tests/vm/scenarios/*.log 2>/dev/null | awk '
+        /^(PASS|FAIL|ERROR|XFAIL|XPASS|SKIP): tests\/vm\/scenarios\// && match($0, /\[[a-z]+\/[0-9.]+\]/) {
+                c = substr($0, RSTART + 1, RLENGTH - 2); n[c]++
+                if ($1 == "PASS:") p[c]++; else if ($1 != "SKIP:") f[c]++
+        }
+        /^# [a-z0-9-]+ \[[a-z]+\/[0-9.]+\]: wall time [0-9]+ s/ {
+                c = $3; gsub(/\[|\]|:/, "", c); w[c] += $6; b[c]++
+        }
+        END {
+                for (c in n)
+                        printf "matrix %s: %d checks passed, %d failed, in %d boots, %d s of guests\n",
+                               c, p[c], f[c], b[c], w[c]
+        }' | sort
+grep -h '^# [a-z0-9-]* \[[a-z]*/[0-9.]*\]: wall time' tests/vm/scenarios/*.log 2>/dev/null |
+        awk '{ gsub(/\[|\]|:/, "", $3); printf "%s %s %s\n", $2, $3, $6 }' | sort |
+        awk '{ t[$1] = t[$1] sprintf(" %s=%ss", $2, $3) } END { for (s in t) printf "wall %s:%s\n", s, t[s] }' | sort
 FUZZ_SECONDS=${FUZZ_SECONDS:-10} tests/sanitizers.sh || status=1
 # The packages' lintian verdicts (tests/vm/build-deb.sh fails on errors).
 for l in tests/vm/debs/*/lintian.txt; do
