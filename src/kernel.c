@@ -215,8 +215,18 @@ static int kernel_read_facts(void *ctx, const char *name, struct dax_facts *f) {
 }
 
 static int kernel_block_size(void *ctx, uint64_t *ret) {
+        uint64_t v;
         /* Bare hex, no 0x. */
-        return sysfs_read_u64(MEMORY "/block_size_bytes", 16, ret);
+        int r = sysfs_read_u64(MEMORY "/block_size_bytes", 16, &v);
+
+        if (r < 0)
+                return r;
+        /* A memory block is a power of two of at least a page: anything
+         * else is no block size to compute block numbers with. */
+        if (v < 4096 || (v & (v - 1)) != 0)
+                return -EINVAL;
+        *ret = v;
+        return 0;
 }
 
 static int kernel_block_get(void *ctx, uint64_t block, struct block_info *ret) {

@@ -233,6 +233,112 @@ START_TEST(test_facts_hostile_ranges) {
 }
 END_TEST
 
+/*
+ * Hostile sysfs: every attribute read_facts() and the block calls read,
+ * made empty, truncated, garbage, huge, a directory, or missing.  Each
+ * must give an error (or, for the optional ones, "unknown"), never a
+ * number made up from garbage, and never a crash.
+ */
+static const char *const hostile_values[] = {
+        "", "0x", "12abc", "-1", "\xff\xfe\x01", "0x240000000 0x1", "99999999999999999999999",
+        "online\nNormal", NULL /* huge */, NULL /* directory */, NULL /* missing */,
+};
+#define N_HOSTILE (sizeof(hostile_values) / sizeof(hostile_values[0]))
+
+static void hostile_put(const char *rel, size_t k) {
+        char p[PATH_MAX * 2], cmd[PATH_MAX * 2 + 16];
+
+        snprintf(p, sizeof(p), "%s%s", root, rel);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", p);
+        ck_assert_int_eq(system(cmd), 0);
+        if (k < N_HOSTILE - 3)
+                put(rel, hostile_values[k]);
+        else if (k == N_HOSTILE - 3) {
+                static char huge[70000];
+                memset(huge, '7', sizeof(huge) - 1);
+                put(rel, huge);
+        } else if (k == N_HOSTILE - 2)
+                mkdirs(rel);
+}
+
+START_TEST(test_facts_hostile_attrs) {
+        static const struct {
+                const char *attr;
+                bool required;          /* the facts cannot be read without it */
+        } attrs[] = {
+                { PMEM_DEV "/size", true },
+                { PMEM_DEV "/target_node", false },
+                { PMEM_DEV "/resource", true },
+                { PMEM_DEV "/numa_node", false },
+                { PMEM_DEV "/memmap_on_memory", false },
+                { PMEM_DEV "/dev", false },
+                { ND_REGION "/resource", false },
+                { ND_REGION "/dax1.0/namespace", false },
+                { ND_REGION "/namespace1.0/uuid", false },
+        };
+
+        for (size_t a = 0; a < ELEMENTSOF(attrs); a++)
+                for (size_t k = 0; k < N_HOSTILE; k++) {
+                        struct dax_facts f;
+                        int r;
+
+                        teardown();
+                        setup();
+                        hostile_put(attrs[a].attr, k);
+                        r = kernel_backend.read_facts(NULL, "dax1.0", &f);
+                        if (r == 0) {
+                                /* What was read is what the tree says, or unknown. */
+                                ck_assert_msg(!attrs[a].required, "%s = value %zu: accepted", attrs[a].attr, k);
+                                ck_assert_uint_eq(f.size, 2147483648);
+                                ck_assert_msg(f.target_node == 1 || f.target_node == -1, "target_node %d", f.target_node);
+                                ck_assert_msg(f.numa_node == 0 || f.numa_node == -1, "numa_node %d", f.numa_node);
+                                ck_assert_msg(f.memmap_on_memory == 0 || f.memmap_on_memory == -1, "memmap %d",
+                                              f.memmap_on_memory);
+                        } else
+                                ck_assert_msg(r < 0, "%s = value %zu: %d", attrs[a].attr, k, r);
+                }
+}
+END_TEST
+
+START_TEST(test_blocks_hostile) {
+        static const char *const attrs[] = {
+                "/sys/devices/system/memory/memory72/state",
+                "/sys/devices/system/memory/memory72/valid_zones",
+        };
+        for (size_t a = 0; a < ELEMENTSOF(attrs); a++)
+                for (size_t k = 0; k < N_HOSTILE; k++) {
+                        struct block_info bi;
+                        int r;
+
+                        teardown();
+                        setup();
+                        hostile_put(attrs[a], k);
+                        r = kernel_backend.block_get(NULL, 72, &bi);
+                        if (r < 0)
+                                continue;
+                        if (a == 0)
+                                /* Garbage in state is neither online nor
+                                 * offline: a job never unbinds on it. */
+                                ck_assert_msg(bi.state == (k == N_HOSTILE - 1 ? BLOCK_ABSENT
+                                                           : k == 7            ? BLOCK_ONLINE /* its first line */
+                                                                               : BLOCK_GOING),
+                                              "state = value %zu: state %d", k, bi.state);
+                        else
+                                ck_assert_msg(strlen(bi.zone) < sizeof(bi.zone), "zone");
+                }
+        for (size_t k = 0; k < N_HOSTILE; k++) {
+                uint64_t bs = 0;
+                int r;
+
+                teardown();
+                setup();
+                hostile_put("/sys/devices/system/memory/block_size_bytes", k);
+                r = kernel_backend.block_size(NULL, &bs);
+                ck_assert_msg(r < 0, "block_size_bytes = value %zu accepted as %llu", k, (unsigned long long) bs);
+        }
+}
+END_TEST
+
 START_TEST(test_blocks) {
         struct block_info bi;
         uint64_t bs = 0;
@@ -452,6 +558,8 @@ static Suite *kernel_suite(void) {
         tcase_add_test(tc, test_facts_hmem);
         tcase_add_test(tc, test_facts_drivers);
         tcase_add_test(tc, test_facts_hostile_ranges);
+        tcase_add_test(tc, test_facts_hostile_attrs);
+        tcase_add_test(tc, test_blocks_hostile);
         tcase_add_test(tc, test_blocks);
         tcase_add_test(tc, test_auto_online);
         tcase_add_test(tc, test_list_devices);
