@@ -124,7 +124,10 @@ results=${results:-${DAXTIER_VM_RESULTS:-$builddir/tests/vm/results}/$name-$dist
 rm -rf "$results"
 mkdir -p "$results"
 
-vm_lock
+# One guest at a time on this machine.  A caller that holds the lock for a
+# batch of guests (flock "$DAXTIER_VM_CACHE/.lock" with VM_LOCKED=1 in the
+# environment) runs them back to back.
+[ "${VM_LOCKED:-0}" = 1 ] || vm_lock
 VM_LOCKED=1 "$VM_DIR/prepare.sh" rootfs "$dist"
 VM_LOCKED=1 "$VM_DIR/prepare.sh" kernel "$kernel"
 rootfs=$(VM_LOCKED=1 "$VM_DIR/prepare.sh" rootfs-path "$dist")
