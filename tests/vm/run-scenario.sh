@@ -265,6 +265,8 @@ if [ "$shell" = 1 ]; then
 else
         ln -s ../daxtier-scenario.service "$ov/etc/systemd/system/multi-user.target.wants/"
 fi
+# A seed for scenarios that draw random numbers (resilience.vm).
+[ -n "${DAXTIER_SEED:-}" ] && append="$append daxtier.seed=$DAXTIER_SEED"
 (cd "$ov" && find . -print0 | LC_ALL=C sort -z | cpio --null --create --format=newc --quiet --owner=0:0) >"$work/overlay.cpio"
 cat "$rootfs" ${installed:+"$installed"} "$modules" "$work/overlay.cpio" >"$work/initrd.cpio"
 
