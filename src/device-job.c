@@ -552,8 +552,8 @@ static int step_verify(struct device *d, const struct backend *be, void *ctx,
                      "%u of %zu blocks of %s had been onlined in %s by someone else (kernel auto-online or a udev rule); moved to %s",
                      j->rezoned, j->n_blocks, d->name, j->rezone_from, device_zone_name(d->want.zone));
         if (j->n_stuck > 0)
-                job_note(d, obs, NOTE_BLOCK_STUCK, "%u block%s of %s not online in %s: %s%s", j->n_stuck,
-                     j->n_stuck == 1 ? " is" : "s are", d->name, device_zone_name(d->want.zone),
+                job_note(d, obs, NOTE_BLOCK_STUCK, "%u block%s of %s %s not online in %s: %s%s", j->n_stuck,
+                     j->n_stuck == 1 ? "" : "s", d->name, j->n_stuck == 1 ? "is" : "are", device_zone_name(d->want.zone),
                      strbuf_str(&j->stuck), stuck_hint(d));
 
         st = device_observe(d, be, ctx);
