@@ -12,6 +12,11 @@
 #include "util.h"
 
 #define MAX_BAD_RANGES 256
+/* How often the offline step tries blocks again that would not go offline
+ * (memory in use that cannot be migrated now), and the first wait: each
+ * retry waits twice as long as the last (0.5, 1, 2 s). */
+#define OFFLINE_RETRIES 3
+#define OFFLINE_RETRY_MS 500
 
 enum phase {
         PH_CHECK,
@@ -52,6 +57,13 @@ struct job {
          * with no block online: it moves it to device_dax first, then
          * ends refused with this reason (malloc'd). */
         char *refuse_why;
+        /* Offlining: blocks that would not go offline are tried again,
+         * OFFLINE_RETRIES times, the worker waiting call_delay_ms before
+         * the first call of a retry; then the job fails and puts back
+         * online what it offlined (offlined[i]: 1 was Movable, 2 Normal). */
+        unsigned offline_retry;
+        unsigned call_delay_ms;
+        uint8_t *offlined;
 
         bool memmap_set;        /* we wrote memmap_on_memory=1 for this bind */
         int bind_error;         /* kmem refused after the unbind: putting it back */

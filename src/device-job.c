@@ -31,6 +31,7 @@ void job_free(struct job *j) {
         if (!j)
                 return;
         free(j->blocks);
+        free(j->offlined);
         strbuf_free(&j->stuck);
         free(j->call_who);
         free(j->refuse_why);
@@ -158,6 +159,15 @@ int device_job_call(struct device *d, const struct backend *be, void *ctx) {
                 job_kmem_state_online_call(d, be, ctx);
                 break;
         case CALL_OFFLINE:
+                if (j->call_delay_ms > 0) {
+                        /* A retry: give whatever holds the pages time to
+                         * let go (in the worker, not the loop). */
+                        struct timespec ts = { .tv_sec = j->call_delay_ms / 1000,
+                                               .tv_nsec = (long) (j->call_delay_ms % 1000) * 1000000L };
+                        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                                ;
+                        j->call_delay_ms = 0;
+                }
                 j->call_result = be->block_set(ctx, j->call_block, "offline");
                 break;
         case CALL_NONE:
@@ -239,6 +249,17 @@ static int step_check(struct device *d, const struct backend *be, void *ctx,
 
         if (d->want.security != DT_SECURITY_NONE && (r = job_security_gate(d, be, ctx, obs)) != 1)
                 return r;
+
+        /* Without kmem there is nothing to bind to: say so before the
+         * device is touched (the daemon may not load modules itself; the
+         * unit's ExecStartPre= loads kmem, and that may have failed). */
+        if (f->driver != DRV_KMEM && be->driver_loaded && (r = be->driver_loaded(ctx, DRV_KMEM)) == 0)
+                return job_endf(d, DEV_FAILED, obs,
+                                "the kmem driver is not loaded (no /sys/bus/dax/drivers/kmem): %s cannot become System RAM; load the kmem module (modprobe kmem) and reload daxtierd",
+                                d->name);
+        if (f->driver != DRV_KMEM && be->driver_loaded && r < 0)
+                return job_endf(d, DEV_FAILED, obs, "cannot tell whether the kmem driver is loaded (%s): %s is left as it is",
+                                strerror(-r), d->name);
 
         j->node = dax_facts_node(f);
         if (d->want.target_node >= 0 && f->target_node != d->want.target_node)
@@ -532,8 +553,8 @@ static int step_verify(struct device *d, const struct backend *be, void *ctx,
                      "%u of %zu blocks of %s had been onlined in %s by someone else (kernel auto-online or a udev rule); moved to %s",
                      j->rezoned, j->n_blocks, d->name, j->rezone_from, device_zone_name(d->want.zone));
         if (j->n_stuck > 0)
-                job_note(d, obs, NOTE_BLOCK_STUCK, "%u block%s of %s not online in %s: %s%s", j->n_stuck,
-                     j->n_stuck == 1 ? " is" : "s are", d->name, device_zone_name(d->want.zone),
+                job_note(d, obs, NOTE_BLOCK_STUCK, "%u block%s of %s %s not online in %s: %s%s", j->n_stuck,
+                     j->n_stuck == 1 ? "" : "s", d->name, j->n_stuck == 1 ? "is" : "are", device_zone_name(d->want.zone),
                      strbuf_str(&j->stuck), stuck_hint(d));
 
         st = device_observe(d, be, ctx);
@@ -570,6 +591,24 @@ static int step_verify(struct device *d, const struct backend *be, void *ctx,
 
 static int step_offline_done(struct device *d, const struct backend *be, void *ctx);
 
+/* The offline step gave up: online again, in the zone it was in, what
+ * this job offlined, so that the device stays on kmem as it was found;
+ * returns how many blocks would not come back. */
+static unsigned offline_roll_back(struct device *d, const struct backend *be, void *ctx) {
+        struct job *j = d->job;
+        unsigned lost = 0;
+
+        for (size_t i = 0; j->offlined && i < j->n_blocks; i++) {
+                if (!j->offlined[i])
+                        continue;
+                if (be->block_set(ctx, j->blocks[i], j->offlined[i] == 2 ? "online_kernel" : "online_movable") < 0)
+                        lost++;
+                else
+                        d->online_blocks++;
+        }
+        return lost;
+}
+
 static int step_offline(struct device *d, const struct backend *be, void *ctx,
                         const struct device_observer *obs) {
         struct job *j = d->job;
@@ -589,13 +628,38 @@ static int step_offline(struct device *d, const struct backend *be, void *ctx,
                 if (r != 0)
                         return r;
         }
+        if (!j->offlined) {
+                j->offlined = calloc(j->n_blocks ? j->n_blocks : 1, 1);
+                if (!j->offlined)
+                        return job_endf(d, DEV_FAILED, obs, "offlining %s: out of memory", d->name);
+        }
         if (j->next >= j->n_blocks) {
+                if (j->n_stuck > 0 && j->offline_retry < OFFLINE_RETRIES) {
+                        /* Pages that cannot move now (pinned, or being
+                         * freed) may be movable in a moment: try again. */
+                        j->call_delay_ms = OFFLINE_RETRY_MS << j->offline_retry;
+                        j->offline_retry++;
+                        job_note(d, obs, NOTE_BLOCK_STUCK,
+                                 "%u block%s of %s would not go offline: %s; trying again in %u ms (retry %u of %u)",
+                                 j->n_stuck, j->n_stuck == 1 ? "" : "s", d->name, strbuf_str(&j->stuck),
+                                 j->call_delay_ms, j->offline_retry, OFFLINE_RETRIES);
+                        j->n_stuck = 0;
+                        strbuf_free(&j->stuck);
+                        j->next = 0;
+                        return 1;
+                }
                 if (j->n_stuck > 0) {
+                        unsigned lost = offline_roll_back(d, be, ctx);
                         job_note(d, obs, NOTE_BLOCK_STUCK, "%u block%s of %s would not go offline: %s", j->n_stuck,
                              j->n_stuck == 1 ? "" : "s", d->name, strbuf_str(&j->stuck));
+                        if (lost > 0)
+                                return job_endf(d, DEV_FAILED, obs,
+                                                "%u of %zu blocks would not go offline (%u retries), so %s stays on kmem: %s; %u of the blocks offlined could not be onlined again",
+                                                j->n_stuck, j->n_blocks, OFFLINE_RETRIES, d->name,
+                                                strbuf_str(&j->stuck), lost);
                         return job_endf(d, DEV_FAILED, obs,
-                                        "%u of %zu blocks would not go offline, so %s stays on kmem: %s",
-                                        j->n_stuck, j->n_blocks, d->name, strbuf_str(&j->stuck));
+                                        "%u of %zu blocks would not go offline (%u retries), so %s stays on kmem, all of it online again: %s",
+                                        j->n_stuck, j->n_blocks, OFFLINE_RETRIES, d->name, strbuf_str(&j->stuck));
                 }
                 job_phase(j, PH_BIND_DEVDAX);
                 return 1;
@@ -611,6 +675,8 @@ static int step_offline(struct device *d, const struct backend *be, void *ctx,
                 return 1;
         /* Offlining migrates the block's pages away: it may take long. */
         j->next--;
+        if (!j->offlined[j->next])
+                j->offlined[j->next] = streq(bi.zone, "Normal") ? 2 : 1;
         return job_call_request(j, CALL_OFFLINE, DRV_NONE, b);
 }
 
@@ -619,12 +685,13 @@ static int step_offline_done(struct device *d, const struct backend *be, void *c
         uint64_t b = j->call_block;
         int r;
 
-        j->next++;
         r = job_call_result(d, be, ctx);
-        if (r < 0)
+        if (r < 0) {
                 stuck(j, b, r == -EBUSY ? "in use, cannot be migrated" : "offline", r);
-        else if (d->online_blocks > 0)
+                j->offlined[j->next] = 0;
+        } else if (d->online_blocks > 0)
                 d->online_blocks--;
+        j->next++;
         return 1;
 }
 

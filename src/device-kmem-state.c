@@ -128,10 +128,20 @@ int job_kmem_state_unplug_done(struct device *d, const struct backend *be, void 
         int r;
 
         r = job_call_result(d, be, ctx);
-        if (r < 0)
-                return job_endf(d, DEV_FAILED, obs,
-                                "writing unplugged to the kmem state of %s failed: %s; the kernel offlines all of it or nothing, so it stays on kmem as it was",
-                                d->name, strerror(-r));
+        if (r < 0) {
+                /* The kernel offlined all of it or nothing: nothing.  The
+                 * per-block steps find the blocks that hold it, try them
+                 * again and, when they give up, online again what they
+                 * offlined. */
+                job_note(d, obs, NOTE_BLOCK_STUCK,
+                         "writing unplugged to the kmem state of %s failed (%s): all of it stays online; offlining block by block to find the blocks in use",
+                         d->name, strerror(-r));
+                d->online_path = "per-block";
+                job_phase(j, PH_OFFLINE);
+                j->entered = true;
+                j->state_tried = true;
+                return 1;
+        }
         /* Verify: no block of the device may be online now. */
         for (size_t i = 0; i < j->n_blocks; i++)
                 if (be->block_get(ctx, j->blocks[i], &bi) >= 0 && bi.state != BLOCK_ABSENT &&
@@ -143,6 +153,7 @@ int job_kmem_state_unplug_done(struct device *d, const struct backend *be, void 
                          left, left == 1 ? "" : "s", d->name);
                 d->online_path = "per-block";
                 job_phase(j, PH_OFFLINE);
+                j->entered = true;
                 j->state_tried = true;
                 return 1;
         }

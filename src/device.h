@@ -114,6 +114,10 @@ struct backend {
         int (*set_memmap)(void *ctx, const char *name, bool on);
         /* Moves the device to the driver (DRV_KMEM or DRV_DEVICE_DAX). */
         int (*bind)(void *ctx, const char *name, enum dax_driver drv);
+        /* 1 when the driver (DRV_KMEM or DRV_DEVICE_DAX) is registered on
+         * the dax bus, 0 when not (its module not loaded), or -errno.
+         * Optional: without it the bind tells. */
+        int (*driver_loaded)(void *ctx, enum dax_driver drv);
         /* Processes holding /dev/NAME open or mapped: "pid 42 (cat)", ...;
          * returns the count, *ret (malloc'd, comma separated) when > 0. */
         int (*holders)(void *ctx, const struct dax_facts *f, char **ret);

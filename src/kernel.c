@@ -315,6 +315,10 @@ out:
         return r;
 }
 
+static int kernel_driver_loaded(void *ctx, enum dax_driver drv) {
+        return sysfs_exists(drv == DRV_KMEM ? "/sys/bus/dax/drivers/kmem" : "/sys/bus/dax/drivers/device_dax");
+}
+
 static int kernel_auto_online_get(void *ctx, char *buf, size_t len) {
         return sysfs_read(MEMORY "/auto_online_blocks", buf, len);
 }
@@ -411,6 +415,7 @@ const struct backend kernel_backend = {
         .memmap_supported = kernel_memmap_supported,
         .set_memmap = kernel_set_memmap,
         .bind = kernel_bind,
+        .driver_loaded = kernel_driver_loaded,
         .holders = kernel_holders,
         .auto_online_get = kernel_auto_online_get,
         .auto_online_set = kernel_auto_online_set,

@@ -73,6 +73,7 @@ struct fake_block {
         /* Injected failures: 0, or the -errno to return. */
         int get_err;
         int offline_err;
+        unsigned offline_err_times;     /* offline_err this many times only (0: always) */
         int online_err;
 };
 
@@ -88,6 +89,7 @@ struct fake {
         struct fake_block blocks[MAX_BLOCKS];
 
         int block_size_err;
+        bool kmem_missing;      /* driver_loaded(DRV_KMEM) says 0 */
 
         /* read_facts fails with read_facts_err once read_facts_ok_left
          * more calls have succeeded. */
@@ -350,8 +352,12 @@ static int fake_block_set(void *ctx, uint64_t block, const char *state) {
         b = &f->blocks[block];
 
         if (streq(state, "offline")) {
-                if (b->offline_err)
-                        return b->offline_err;
+                if (b->offline_err) {
+                        int err = b->offline_err;
+                        if (b->offline_err_times > 0 && --b->offline_err_times == 0)
+                                b->offline_err = 0;
+                        return err;
+                }
                 /* The kernel answers -EINVAL; the daemon checks first. */
                 ck_assert_msg(b->state == BLOCK_ONLINE, "offlining memory%llu, which is not online",
                               (unsigned long long) block);
@@ -705,7 +711,13 @@ static int fake_clear_error(void *ctx, const struct dax_facts *fa, uint64_t addr
         return 0;
 }
 
+static int fake_driver_loaded(void *ctx, enum dax_driver drv) {
+        struct fake *f = ctx;
+        return drv == DRV_KMEM && f->kmem_missing ? 0 : 1;
+}
+
 static const struct backend fake_backend = {
+        .driver_loaded = fake_driver_loaded,
         .read_facts = fake_read_facts,
         .block_size = fake_block_size,
         .block_get = fake_block_get,
@@ -1796,9 +1808,32 @@ START_TEST(test_ram_to_devdax_block_stuck) {
         /* Not unbound: the memory would be lost until reboot. */
         ck_assert_int_lt(log_find("bind dax0.0 device_dax"), 0);
         ck_assert_int_eq(fdev->facts.driver, DRV_KMEM);
-        ck_assert_int_eq(fk.blocks[35].state, BLOCK_ONLINE);
-        ck_assert_int_eq(fk.blocks[34].state, BLOCK_OFFLINE);
-        ck_assert_int_eq(fk.blocks[36].state, BLOCK_OFFLINE);
+        /* Bounded retries, then what was offlined is online again. */
+        ck_assert_contains(last_reason(), "3 retries");
+        ck_assert_contains(last_reason(), "all of it online again");
+        ck_assert_uint_eq(log_count_prefix("block_set 35 offline"), 1 + 3);
+        ck_assert_uint_eq(log_count_prefix("block_set 34 offline"), 1);
+        ck_assert_int_ge(log_find("block_set 34 online_movable"), 0);
+        ck_assert_uint_eq(note_count(NOTE_BLOCK_STUCK), 3 + 1);
+        expect_blocks(BLOCK_ONLINE, "Movable");
+        ck_assert_uint_eq(dut->online_blocks, 8);
+}
+END_TEST
+
+/* Offlining fails once, then the block lets go: a retry finishes the job. */
+START_TEST(test_ram_to_devdax_block_busy_once) {
+        struct rule r = make_rule(DT_MODE_DEVDAX, DT_ZONE_MOVABLE, -1, DT_MEMMAP_NO);
+
+        fake_on_kmem(fdev, BLOCK_ONLINE, "Movable");
+        fk.blocks[35].offline_err = -EBUSY;
+        fk.blocks[35].offline_err_times = 1;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "online checking offlining binding devdax");
+        ck_assert_uint_eq(log_count_prefix("block_set 35 offline"), 2);
+        ck_assert_contains(note_msg(NOTE_BLOCK_STUCK), "retry 1 of 3");
+        ck_assert_int_eq(fdev->facts.driver, DRV_DEVICE_DAX);
 }
 END_TEST
 
@@ -2232,6 +2267,25 @@ START_TEST(test_bind_fails_after_unbind) {
         ck_assert_int_gt(log_find("bind dax0.0 device_dax"), log_find("bind dax0.0 kmem"));
         ck_assert_int_eq(fdev->facts.driver, DRV_DEVICE_DAX);
         expect_blocks(BLOCK_ABSENT, NULL);
+}
+END_TEST
+
+/* No kmem driver (its module missing or refused): failed before anything
+ * is touched, with a reason that names kmem. */
+START_TEST(test_kmem_missing) {
+        struct rule r = rule_ram(DT_ZONE_MOVABLE);
+
+        snprintf(fk.auto_online, sizeof(fk.auto_online), "online");
+        fk.kmem_missing = true;
+        prepare(dut, &r);
+        run_job(dut);
+
+        ck_assert_str_eq(path(), "devdax checking failed");
+        ck_assert_contains(last_reason(), "the kmem driver is not loaded");
+        ck_assert_contains(last_reason(), "dax0.0");
+        ck_assert_uint_eq(log_count_prefix("bind "), 0);
+        ck_assert_uint_eq(fk.n_auto_online_writes, 0);
+        ck_assert_int_eq(fdev->facts.driver, DRV_DEVICE_DAX);
 }
 END_TEST
 
@@ -3954,8 +4008,11 @@ START_TEST(test_kmem_state_to_devdax_busy) {
         run_job(dut);
 
         ck_assert_str_eq(path(), "online checking offlining failed");
-        ck_assert_contains(last_reason(), "unplugged");
+        /* The per-block steps name the block, retry, and put back. */
+        ck_assert_contains(note_msg(NOTE_BLOCK_STUCK), "unplugged");
+        ck_assert_contains(last_reason(), "memory35");
         ck_assert_contains(last_reason(), strerror(EBUSY));
+        ck_assert_contains(last_reason(), "all of it online again");
         ck_assert_int_lt(log_find("bind dax0.0 device_dax"), 0);
         ck_assert_int_eq(fdev->facts.driver, DRV_KMEM);
         expect_blocks(BLOCK_ONLINE, "Movable");
@@ -4059,6 +4116,8 @@ static Suite *device_suite(void) {
         tcase_add_test(tc, test_ram_to_devdax);
         tcase_add_test(tc, test_ram_to_devdax_partly_offline);
         tcase_add_test(tc, test_ram_to_devdax_block_stuck);
+        tcase_add_test(tc, test_ram_to_devdax_block_busy_once);
+        tcase_add_test(tc, test_kmem_missing);
         tcase_add_test(tc, test_ram_to_devdax_block_unreadable);
         tcase_add_test(tc, test_unbound_to_devdax);
         tcase_add_test(tc, test_devdax_stays_devdax);

@@ -245,12 +245,30 @@ static const char *const hostile_values[] = {
 };
 #define N_HOSTILE (sizeof(hostile_values) / sizeof(hostile_values[0]))
 
-static void hostile_put(const char *rel, size_t k) {
-        char p[PATH_MAX * 2], cmd[PATH_MAX * 2 + 16];
+/* Removes root + rel, a file or the empty directory hostile_put() made. */
+static void hostile_remove(const char *rel) {
+        char p[PATH_MAX * 2];
 
         snprintf(p, sizeof(p), "%s%s", root, rel);
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", p);
-        ck_assert_int_eq(system(cmd), 0);
+        if (unlink(p) < 0)
+                ck_assert_msg(errno == ENOENT || (errno == EISDIR && rmdir(p) == 0), "remove %s: %m", p);
+}
+
+/* The attribute's content as tree() wrote it (without the newline). */
+static void hostile_saved(const char *rel, char *buf, size_t len) {
+        char p[PATH_MAX * 2];
+        FILE *f;
+
+        snprintf(p, sizeof(p), "%s%s", root, rel);
+        f = fopen(p, "r");
+        ck_assert_msg(f != NULL, "%s: %m", p);
+        ck_assert_ptr_nonnull(fgets(buf, (int) len, f));
+        fclose(f);
+        buf[strcspn(buf, "\n")] = 0;
+}
+
+static void hostile_put(const char *rel, size_t k) {
+        hostile_remove(rel);
         if (k < N_HOSTILE - 3)
                 put(rel, hostile_values[k]);
         else if (k == N_HOSTILE - 3) {
@@ -280,10 +298,10 @@ START_TEST(test_facts_hostile_attrs) {
         for (size_t a = 0; a < ELEMENTSOF(attrs); a++)
                 for (size_t k = 0; k < N_HOSTILE; k++) {
                         struct dax_facts f;
+                        char saved[256];
                         int r;
 
-                        teardown();
-                        setup();
+                        hostile_saved(attrs[a].attr, saved, sizeof(saved));
                         hostile_put(attrs[a].attr, k);
                         r = kernel_backend.read_facts(NULL, "dax1.0", &f);
                         if (r == 0) {
@@ -296,6 +314,8 @@ START_TEST(test_facts_hostile_attrs) {
                                               f.memmap_on_memory);
                         } else
                                 ck_assert_msg(r < 0, "%s = value %zu: %d", attrs[a].attr, k, r);
+                        hostile_remove(attrs[a].attr);
+                        put(attrs[a].attr, saved);
                 }
 }
 END_TEST
@@ -308,12 +328,14 @@ START_TEST(test_blocks_hostile) {
         for (size_t a = 0; a < ELEMENTSOF(attrs); a++)
                 for (size_t k = 0; k < N_HOSTILE; k++) {
                         struct block_info bi;
+                        char saved[256];
                         int r;
 
-                        teardown();
-                        setup();
+                        hostile_saved(attrs[a], saved, sizeof(saved));
                         hostile_put(attrs[a], k);
                         r = kernel_backend.block_get(NULL, 72, &bi);
+                        hostile_remove(attrs[a]);
+                        put(attrs[a], saved);
                         if (r < 0)
                                 continue;
                         if (a == 0)
@@ -330,8 +352,6 @@ START_TEST(test_blocks_hostile) {
                 uint64_t bs = 0;
                 int r;
 
-                teardown();
-                setup();
                 hostile_put("/sys/devices/system/memory/block_size_bytes", k);
                 r = kernel_backend.block_size(NULL, &bs);
                 ck_assert_msg(r < 0, "block_size_bytes = value %zu accepted as %llu", k, (unsigned long long) bs);

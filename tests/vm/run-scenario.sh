@@ -59,6 +59,14 @@
 # and package).  DAXTIER_VM_INSTALL=make installs the build tree
 # ($DAXTIER_BUILDDIR, default the source tree) with make install DESTDIR
 # instead: quicker while developing, bookworm cells only.
+# DAXTIER_VM_INSTALL=asan (bookworm cells only) installs a build with
+# AddressSanitizer and UBSan (configure --enable-sanitizers, the runtimes
+# linked statically: the guest has no libasan), made from a copy of the
+# source tree in $DAXTIER_BUILDDIR/tests/vm/asan-build; its unit runs the
+# daemon with ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:disable_coredump=0 (LeakSanitizer
+# needs ptrace, which the unit's system call filter denies; the unit tests
+# look for leaks) and UBSan findings fatal.  A sanitizer report in the
+# guest's journal fails the run.
 # Prints the scenario's TAP on stdout; exits 0 when the plan was complete
 # and nothing failed.
 set -euo pipefail
@@ -102,8 +110,8 @@ case "$install" in deb|none) ;; *) die "$name: # vm-install: must be deb or none
 install_mode=${DAXTIER_VM_INSTALL:-deb}
 case "$install_mode" in
 deb) ;;
-make) [ "$dist" = bookworm ] || die "DAXTIER_VM_INSTALL=make builds on this host (bookworm): not for a $dist guest" ;;
-*) die "DAXTIER_VM_INSTALL must be deb or make" ;;
+make|asan) [ "$dist" = bookworm ] || die "DAXTIER_VM_INSTALL=$install_mode builds on this host (bookworm): not for a $dist guest" ;;
+*) die "DAXTIER_VM_INSTALL must be deb, make or asan" ;;
 esac
 mce=$(yes_no mce)
 cxl=$(header cxl)
@@ -123,6 +131,24 @@ srcdir=$(cd "$VM_DIR/../.." && pwd)
 results=${results:-${DAXTIER_VM_RESULTS:-$builddir/tests/vm/results}/$name-$dist-$kernel}
 rm -rf "$results"
 mkdir -p "$results"
+
+# DAXTIER_VM_INSTALL=asan: the sanitizer build, before the lock (it takes
+# minutes); make install below installs it.
+if [ "$install_mode" = asan ]; then
+        asan=$builddir/tests/vm/asan-build
+        mkdir -p "$asan"
+        (cd "$srcdir" && git ls-files -z --cached --others --exclude-standard | cpio -0pdmu --quiet "$asan") ||
+                die "cannot copy the source tree to $asan"
+        if [ ! -f "$asan/config.status" ]; then
+                (cd "$asan" && { [ -x configure ] || ./autogen.sh; } && ./configure -q --disable-vm-tests \
+                        --enable-sanitizers CFLAGS="-g -O1 -fno-sanitize-recover=all" \
+                        LDFLAGS="-static-libasan -static-libubsan") >"$results/asan-build.log" 2>&1 ||
+                        { tail -n 30 "$results/asan-build.log" >&2; die "configure of the ASan build failed"; }
+        fi
+        nice make -s -C "$asan" -j"${MAKE_JOBS:-2}" >>"$results/asan-build.log" 2>&1 ||
+                { tail -n 30 "$results/asan-build.log" >&2; die "the ASan build failed"; }
+        builddir=$asan
+fi
 
 # One guest at a time on this machine.  A caller that holds the lock for a
 # batch of guests (flock "$DAXTIER_VM_CACHE/.lock" with VM_LOCKED=1 in the
@@ -237,6 +263,15 @@ if [ "$install" = none ]; then
         cp "$deb" "$ov/usr/lib/daxtier-test/debs/"
 elif [ "$install_mode" = make ]; then
         overlay_make_install
+elif [ "$install_mode" = asan ]; then
+        overlay_make_install
+        install -D -m 0644 /dev/stdin "$ov/etc/systemd/system/daxtierd.service.d/asan.conf" <<'UNIT'
+[Service]
+# disable_coredump=0: its setrlimit() is denied by the unit's system call
+# filter, and ASan dies when it fails.  A small quarantine: MemoryMax=.
+Environment=ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:disable_coredump=0:quarantine_size_mb=16:print_summary=1
+Environment=UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+UNIT
 else
         deb=$(VM_LOCKED=1 "$VM_DIR/build-deb.sh" "$dist")
         installed=$(installed_cpio "$deb")
@@ -268,6 +303,8 @@ if [ "$shell" = 1 ]; then
 else
         ln -s ../daxtier-scenario.service "$ov/etc/systemd/system/multi-user.target.wants/"
 fi
+# A seed for scenarios that draw random numbers (resilience.vm).
+[ -n "${DAXTIER_SEED:-}" ] && append="$append daxtier.seed=$DAXTIER_SEED"
 (cd "$ov" && find . -print0 | LC_ALL=C sort -z | cpio --null --create --format=newc --quiet --owner=0:0) >"$work/overlay.cpio"
 cat "$rootfs" ${installed:+"$installed"} "$modules" "$work/overlay.cpio" >"$work/initrd.cpio"
 
@@ -428,5 +465,16 @@ if ! grep -q '^1\.\.[0-9]' "$results/tap.txt"; then
         echo "not ok - the scenario printed no TAP plan; console log tail:"
         tail -n 40 "$results/console.log" | sed 's/^/#   /'
         exit 1
+fi
+if [ "$install_mode" = asan ]; then
+        # Reports go to the daemon's stderr, which is its journal.
+        reports=$(jq -r 'select(._SYSTEMD_UNIT == "daxtierd.service") | .MESSAGE | strings' "$results/journal.json" 2>/dev/null |
+                grep -E 'ERROR: AddressSanitizer|runtime error:|SUMMARY: (Address|UndefinedBehavior)Sanitizer' || true)
+        if [ -n "$reports" ]; then
+                echo "not ok - sanitizer reports in daxtierd's journal:"
+                echo "$reports" | head -n 40 | sed 's/^/#   /'
+                exit 1
+        fi
+        echo "# ASan+UBSan build of daxtierd: no sanitizer report in its journal ($(jq -r 'select(._SYSTEMD_UNIT == "daxtierd.service") | .MESSAGE | strings' "$results/journal.json" 2>/dev/null | wc -l) lines)"
 fi
 ! grep -q '^not ok' "$results/tap.txt"
