@@ -42,6 +42,10 @@
 #                               (e.g. -machine hmat=on -numa hmat-lb,...);
 #                               with hmat=on in them, every node without
 #                               CPUs gets initiator=0, as QEMU requires
+#   # vm-asan: bookworm/6.12     cells (bookworm only) whose guest runs the
+#                               daemon built with ASan+UBSan instead of the
+#                               .deb (as DAXTIER_VM_INSTALL=asan); a
+#                               sanitizer report in its journal fails the run
 #   # vm-install: deb           daxtierd installed from its .deb (default);
 #                 none          not installed: the package and a rebuilt one
 #                               with a higher version are in
@@ -108,6 +112,11 @@ nfit_test=$(yes_no nfit-test)
 install=$(header install); install=${install:-deb}
 case "$install" in deb|none) ;; *) die "$name: # vm-install: must be deb or none" ;; esac
 install_mode=${DAXTIER_VM_INSTALL:-deb}
+# vm-asan: the cells whose guest gets the ASan+UBSan build of the daemon
+# (bookworm cells: it is built on this host), unless DAXTIER_VM_INSTALL says.
+if [ -z "${DAXTIER_VM_INSTALL:-}" ] && [ "$install" = deb ]; then
+        case " $(header asan) " in *" $dist/$kernel "*) install_mode=asan ;; esac
+fi
 case "$install_mode" in
 deb) ;;
 make|asan) [ "$dist" = bookworm ] || die "DAXTIER_VM_INSTALL=$install_mode builds on this host (bookworm): not for a $dist guest" ;;
