@@ -93,6 +93,11 @@ uint64_t device_now_usec(void);
 bool device_block_skipped(const struct device *d, uint64_t b);
 
 void job_free(struct job *j);
+/* Adds block to the job's list of blocks that would not do what, err. */
+void job_stuck(struct job *j, uint64_t block, const char *what, int err);
+/* device-devdax.c: the PH_OFFLINE and PH_BIND_DEVDAX steps. */
+int job_step_offline(struct device *d, const struct backend *be, void *ctx, const struct device_observer *obs);
+int job_step_bind_devdax(struct device *d, const struct backend *be, void *ctx, const struct device_observer *obs);
 /* Ends the job refused (why); a device the kernel bound to kmem with no
  * block online is moved to device_dax first (the job goes on). */
 int job_refuse_to_devdax(struct device *d, const struct device_observer *obs, const char *why);

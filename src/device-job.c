@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * device-job: the job state machine that takes a dax device where its
- * rule wants it: check, bind, online, verify; offline and back to devdax
- * (see device.h).  The scrub and clear steps are in device-poison.c.
+ * rule wants it: check, bind, online, verify (see device.h).  The scrub
+ * and clear steps are in device-poison.c, offlining and the way back to
+ * device_dax in device-devdax.c.
  * Pure: the system is reached only through the struct backend.
  */
 
@@ -112,7 +113,7 @@ static int job_load_blocks(struct device *d, const struct backend *be, void *ctx
         return 0;
 }
 
-static void stuck(struct job *j, uint64_t block, const char *what, int err) {
+void job_stuck(struct job *j, uint64_t block, const char *what, int err) {
         if (j->n_stuck < 16)
                 strbuf_appendf(&j->stuck, "%smemory%llu (%s: %s)", j->n_stuck ? ", " : "",
                                (unsigned long long) block, what, strerror(-err));
@@ -476,7 +477,7 @@ static int step_online(struct device *d, const struct backend *be, void *ctx,
                 if (r >= 0 && bi.state == BLOCK_ONLINE) {
                         r = be->block_set(ctx, b, "offline");
                         if (r < 0)
-                                stuck(j, b, "holds poison, online, and would not go offline", r);
+                                job_stuck(j, b, "holds poison, online, and would not go offline", r);
                         else if (d->online_blocks > 0)
                                 d->online_blocks--;
                 }
@@ -485,15 +486,15 @@ static int step_online(struct device *d, const struct backend *be, void *ctx,
 
         r = be->block_get(ctx, b, &bi);
         if (r < 0) {
-                stuck(j, b, "cannot read state", r);
+                job_stuck(j, b, "cannot read state", r);
                 return 1;
         }
         switch (bi.state) {
         case BLOCK_ABSENT:
-                stuck(j, b, "not added by kmem", -ENODEV);
+                job_stuck(j, b, "not added by kmem", -ENODEV);
                 return 1;
         case BLOCK_GOING:
-                stuck(j, b, "changing state", -EBUSY);
+                job_stuck(j, b, "changing state", -EBUSY);
                 return 1;
         case BLOCK_ONLINE:
                 if (streq(bi.zone, zone)) {
@@ -503,13 +504,13 @@ static int step_online(struct device *d, const struct backend *be, void *ctx,
                 /* A competing onliner put it elsewhere: move it. */
                 r = be->block_set(ctx, b, "offline");
                 if (r < 0) {
-                        stuck(j, b, bi.zone[0] ? bi.zone : "online elsewhere", r);
+                        job_stuck(j, b, bi.zone[0] ? bi.zone : "online elsewhere", r);
                         return 1;
                 }
                 snprintf(j->rezone_from, sizeof(j->rezone_from), "%s", bi.zone);
                 r = be->block_set(ctx, b, zone_online_op(d->want.zone));
                 if (r < 0) {
-                        stuck(j, b, zone_online_op(d->want.zone), r);
+                        job_stuck(j, b, zone_online_op(d->want.zone), r);
                         return 1;
                 }
                 j->rezoned++;
@@ -517,7 +518,7 @@ static int step_online(struct device *d, const struct backend *be, void *ctx,
         case BLOCK_OFFLINE:
                 r = be->block_set(ctx, b, zone_online_op(d->want.zone));
                 if (r < 0) {
-                        stuck(j, b, zone_online_op(d->want.zone), r);
+                        job_stuck(j, b, zone_online_op(d->want.zone), r);
                         return 1;
                 }
                 j->onlined++;
@@ -589,151 +590,6 @@ static int step_verify(struct device *d, const struct backend *be, void *ctx,
         return job_end(d, DEV_ONLINE, NULL, obs);
 }
 
-static int step_offline_done(struct device *d, const struct backend *be, void *ctx);
-
-/* The offline step gave up: online again, in the zone it was in, what
- * this job offlined, so that the device stays on kmem as it was found;
- * returns how many blocks would not come back. */
-static unsigned offline_roll_back(struct device *d, const struct backend *be, void *ctx) {
-        struct job *j = d->job;
-        unsigned lost = 0;
-
-        for (size_t i = 0; j->offlined && i < j->n_blocks; i++) {
-                if (!j->offlined[i])
-                        continue;
-                if (be->block_set(ctx, j->blocks[i], j->offlined[i] == 2 ? "online_kernel" : "online_movable") < 0)
-                        lost++;
-                else
-                        d->online_blocks++;
-        }
-        return lost;
-}
-
-static int step_offline(struct device *d, const struct backend *be, void *ctx,
-                        const struct device_observer *obs) {
-        struct job *j = d->job;
-        struct block_info bi;
-        uint64_t b;
-        int r;
-
-        if (j->call == CALL_OFFLINE)
-                return step_offline_done(d, be, ctx);
-        if (j->call == CALL_UNPLUG)
-                return job_kmem_state_unplug_done(d, be, ctx, obs);
-        job_enter(d, DEV_OFFLINING, NULL, obs);
-        if (!j->state_tried) {
-                /* Kernel 7.3+: offline and remove all of it at once. */
-                j->state_tried = true;
-                r = job_kmem_state_unplug(d, be, ctx, obs);
-                if (r != 0)
-                        return r;
-        }
-        if (!j->offlined) {
-                j->offlined = calloc(j->n_blocks ? j->n_blocks : 1, 1);
-                if (!j->offlined)
-                        return job_endf(d, DEV_FAILED, obs, "offlining %s: out of memory", d->name);
-        }
-        if (j->next >= j->n_blocks) {
-                if (j->n_stuck > 0 && j->offline_retry < OFFLINE_RETRIES) {
-                        /* Pages that cannot move now (pinned, or being
-                         * freed) may be movable in a moment: try again. */
-                        j->call_delay_ms = OFFLINE_RETRY_MS << j->offline_retry;
-                        j->offline_retry++;
-                        job_note(d, obs, NOTE_BLOCK_STUCK,
-                                 "%u block%s of %s would not go offline: %s; trying again in %u ms (retry %u of %u)",
-                                 j->n_stuck, j->n_stuck == 1 ? "" : "s", d->name, strbuf_str(&j->stuck),
-                                 j->call_delay_ms, j->offline_retry, OFFLINE_RETRIES);
-                        j->n_stuck = 0;
-                        strbuf_free(&j->stuck);
-                        j->next = 0;
-                        return 1;
-                }
-                if (j->n_stuck > 0) {
-                        unsigned lost = offline_roll_back(d, be, ctx);
-                        job_note(d, obs, NOTE_BLOCK_STUCK, "%u block%s of %s would not go offline: %s", j->n_stuck,
-                             j->n_stuck == 1 ? "" : "s", d->name, strbuf_str(&j->stuck));
-                        if (lost > 0)
-                                return job_endf(d, DEV_FAILED, obs,
-                                                "%u of %zu blocks would not go offline (%u retries), so %s stays on kmem: %s; %u of the blocks offlined could not be onlined again",
-                                                j->n_stuck, j->n_blocks, OFFLINE_RETRIES, d->name,
-                                                strbuf_str(&j->stuck), lost);
-                        return job_endf(d, DEV_FAILED, obs,
-                                        "%u of %zu blocks would not go offline (%u retries), so %s stays on kmem, all of it online again: %s",
-                                        j->n_stuck, j->n_blocks, OFFLINE_RETRIES, d->name, strbuf_str(&j->stuck));
-                }
-                job_phase(j, PH_BIND_DEVDAX);
-                return 1;
-        }
-        b = j->blocks[j->next++];
-        r = be->block_get(ctx, b, &bi);
-        if (r < 0) {
-                /* Unbinding kmem with a block online would strand its memory. */
-                stuck(j, b, "cannot read state", r);
-                return 1;
-        }
-        if (bi.state == BLOCK_ABSENT || bi.state == BLOCK_OFFLINE)
-                return 1;
-        /* Offlining migrates the block's pages away: it may take long. */
-        j->next--;
-        if (!j->offlined[j->next])
-                j->offlined[j->next] = streq(bi.zone, "Normal") ? 2 : 1;
-        return job_call_request(j, CALL_OFFLINE, DRV_NONE, b);
-}
-
-static int step_offline_done(struct device *d, const struct backend *be, void *ctx) {
-        struct job *j = d->job;
-        uint64_t b = j->call_block;
-        int r;
-
-        r = job_call_result(d, be, ctx);
-        if (r < 0) {
-                stuck(j, b, r == -EBUSY ? "in use, cannot be migrated" : "offline", r);
-                j->offlined[j->next] = 0;
-        } else if (d->online_blocks > 0)
-                d->online_blocks--;
-        j->next++;
-        return 1;
-}
-
-static int step_bind_devdax(struct device *d, const struct backend *be, void *ctx,
-                            const struct device_observer *obs) {
-        int r;
-
-        if (d->job->call != CALL_BIND) {
-                job_enter(d, DEV_BINDING, "to device_dax", obs);
-                /* Leaving kmem removes all of the device's memory at once. */
-                return job_call_request(d->job, CALL_BIND, DRV_DEVICE_DAX, 0);
-        }
-        r = job_call_result(d, be, ctx);
-        if (r < 0 && d->job->refuse_why)
-                return job_endf(d, DEV_REFUSED, obs, "%s; moving it from kmem to device_dax failed (%s)",
-                                d->job->refuse_why, strerror(-r));
-        if (r < 0)
-                return job_endf(d, DEV_FAILED, obs, "binding %s to device_dax failed: %s", d->name, strerror(-r));
-        r = be->read_facts(ctx, d->name, &d->facts);
-        if (r < 0)
-                return job_endf(d, DEV_FAILED, obs, "cannot read %s after binding: %s", d->name, strerror(-r));
-        if (d->facts.driver != DRV_DEVICE_DAX)
-                return job_endf(d, DEV_FAILED, obs, "%s is on %s, not device_dax, after binding", d->name,
-                                dax_driver_to_string(d->facts.driver));
-        device_observe(d, be, ctx);
-        if (d->job->refuse_why)
-                return job_endf(d, DEV_REFUSED, obs, "%s; moved from kmem to device_dax", d->job->refuse_why);
-        return job_end(d, DEV_DEVDAX, NULL, obs);
-}
-
-int job_refuse_to_devdax(struct device *d, const struct device_observer *obs, const char *why) {
-        if (d->facts.driver != DRV_KMEM || d->online_blocks > 0)
-                return job_end(d, DEV_REFUSED, why, obs);
-        /* The kernel bound it to kmem (CXL) and onlined nothing: a
-         * refused device is left as devdax, as one daxtierd never bound. */
-        d->job->refuse_why = strdup(why);
-        if (!d->job->refuse_why)
-                return job_end(d, DEV_REFUSED, why, obs);
-        job_phase(d->job, PH_BIND_DEVDAX);
-        return 1;
-}
-
 int device_job_step(struct device *d, const struct backend *be, void *be_ctx,
                     const struct device_observer *obs) {
         if (!d->job)
@@ -754,9 +610,9 @@ int device_job_step(struct device *d, const struct backend *be, void *be_ctx,
         case PH_VERIFY:
                 return step_verify(d, be, be_ctx, obs);
         case PH_OFFLINE:
-                return step_offline(d, be, be_ctx, obs);
+                return job_step_offline(d, be, be_ctx, obs);
         case PH_BIND_DEVDAX:
-                return step_bind_devdax(d, be, be_ctx, obs);
+                return job_step_bind_devdax(d, be, be_ctx, obs);
         }
         return job_end(d, DEV_FAILED, "internal error: unknown job phase", obs);
 }
