@@ -10,7 +10,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 ls "$datadir"/*.dat >/dev/null 2>&1 || { echo "report: no data files in $datadir" >&2; exit 1; }
 
-perl - "$tmp" "$datadir"/*.dat >"$md.tmp" <<'PERL'
+BENCH_NOTES=$here/NOTES.md perl - "$tmp" "$datadir"/*.dat >"$md.tmp" <<'PERL'
 use strict; use warnings;
 my $tmp = shift;
 my (%meta, @rows, %cells);
@@ -126,9 +126,11 @@ for my $cell (@cellorder) {
     # steps
     my @s = rows_of(item => 'steps', cell => $cell);
     if (@s) {
-        print "\nWhere the time goes (ms after the add uevent, median over the rounds; daxtierd: its\n";
-        print "journal records' monotonic time per state entered; daxctl: systemd's job records of the\n";
-        print "per-device service):\n\n";
+        print "\nWhere the time goes: ms after the add uevent (median over the rounds) at which each\n";
+        print "step began, and (+ms) since the step before.  daxtierd: its journal records' monotonic\n";
+        print "time (`found`: the device's first record; then each state it entered; `last_online`:\n";
+        print "the last block's online uevent; `record_online`: its online record).  daxctl: systemd's\n";
+        print "job records of the per-device service (`service_start`, `service_done`).\n\n";
         for my $c (@corder) {
             my @x = rows_of(item => 'steps', cell => $cell, contender => $c);
             next unless @x;
@@ -136,7 +138,11 @@ for my $cell (@cellorder) {
             for my $r (@x) { for my $k (sort { ($r->{$a} // 0) <=> ($r->{$b} // 0) } grep { !/^(item|contender|round|cell|scenario)$/ } keys %$r) { push @keys, $k unless $seen{$k}++ } }
             my %m = map { my $k = $_; ($k => median(vals($k, @x))) } @keys;
             @keys = sort { ($m{$a} // 1e9) <=> ($m{$b} // 1e9) } grep { defined $m{$_} } @keys;
-            print "- $c: ", join(', ', map { sprintf('%s %.0f', $_, $m{$_}) } @keys), "\n";
+            my @parts = (sprintf('add uevent → %s %.0f', $keys[0], $m{$keys[0]}));
+            for my $i (1 .. $#keys) {
+                push @parts, sprintf('→ %s %.0f (+%.0f)', $keys[$i], $m{$keys[$i]}, $m{$keys[$i]} - $m{$keys[$i - 1]});
+            }
+            print "- $c: ", join(' ', @parts), "\n";
         }
     }
     print "\n";
@@ -185,7 +191,7 @@ table_item('fairness', '2. Fairness: 16 devices, with and without a D-Bus flood'
 table_item('idle', '3. Idle cost',
     "RSS at the end and voluntary context switches (all threads) over the idle period, the\n" .
     "device(s) online; `ndctl monitor` beside it for reference.  Targets: RSS under 4 MiB; at most\n" .
-    "1 wakeup a minute, the watchdog aside.", ['contender', 'devices', 'seconds', 'watchdog'],
+    "1 wakeup a minute, the watchdog aside.", ['contender', 'devices', 'seconds', 'watchdog', 'status'],
     ['rss_kb', 'RSS KiB'], ['vcsw', 'voluntary switches'], ['nvcsw', 'involuntary'], ['cpu_ticks', 'CPU ticks']);
 table_item('storm', '4. Storm: namespace disable/enable cycles',
     "The daemon's CPU time (utime+stime from /proc/PID/stat) and RSS over the cycles.  Target:\n" .
@@ -198,6 +204,7 @@ table_item('scale', '5. Scale: 64 GiB device',
     ['from_add_ms', 'from add ms'], ['from_enable_ms', 'from enable ms'], ['p50_ms', 'D-Bus p50 ms'], ['p99_ms', 'D-Bus p99 ms'], ['calls', 'D-Bus calls']);
 print "## 6. CXL\n\n";
 print rows_of(item => 'cxl') ? "See data.\n\n" : "Not measured.\n\n";
+if (open(my $n, '<', "$ENV{BENCH_NOTES}")) { print "## Notes\n\n"; print while <$n>; print "\n"; }
 print "![distributions](results.png)\n";
 PERL
 mv "$md.tmp" "$md"

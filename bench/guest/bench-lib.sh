@@ -393,3 +393,17 @@ bench_dbus_stop() {
         cat "$1" 2>/dev/null
         rm -f "$1" "$1.pid"
 }
+
+# bench_monitor_line PID VCSW0 DEVICES SECONDS: the idle line of the
+# ndctl monitor started beside daxtierd (PID empty: it had exited).
+bench_monitor_line() {
+        if [ -z "$1" ] || ! kill -0 "$1" 2>/dev/null; then
+                bench_line item=idle contender=ndctl-monitor devices="$3" seconds="$4" status=exited
+                diag "ndctl monitor exited at once: $(journalctl -q -o cat _COMM=ndctl | grep -i 'monitor\|smart' | tail -n 2 | tr '\n' ' ')"
+                return 0
+        fi
+        bench_line item=idle contender=ndctl-monitor devices="$3" seconds="$4" rss_kb="$(bench_rss_kb "$1")" \
+                vcsw=$(( $(bench_vcsw "$1") - $2 )) status=running
+        kill "$1" 2>/dev/null
+        wait "$1" 2>/dev/null
+}
