@@ -192,7 +192,7 @@ table_item('idle', '3. Idle cost',
     "RSS at the end and voluntary context switches (all threads) over the idle period, the\n" .
     "device(s) online; `ndctl monitor` beside it for reference.  Targets: RSS under 4 MiB; at most\n" .
     "1 wakeup a minute, the watchdog aside.", ['contender', 'devices', 'seconds', 'watchdog', 'status'],
-    ['rss_kb', 'RSS KiB'], ['vcsw', 'voluntary switches'], ['nvcsw', 'involuntary'], ['cpu_ticks', 'CPU ticks']);
+    ['rss_kb', 'RSS KiB'], ['rss_anon_kb', 'of it anon KiB'], ['rss_file_kb', 'of it files KiB'], ['vcsw', 'voluntary switches'], ['nvcsw', 'involuntary'], ['cpu_ticks', 'CPU ticks']);
 table_item('storm', '4. Storm: namespace disable/enable cycles',
     "The daemon's CPU time (utime+stime from /proc/PID/stat) and RSS over the cycles.  Target:\n" .
     "no RSS growth after warm-up.", ['contender', 'cycles'],

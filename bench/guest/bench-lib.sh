@@ -30,6 +30,7 @@
 # Contenders: bench_contender_on NAME, bench_contender_off NAME
 #             (daxtierd, daxtierd-block, daxctl, lower, lower-state)
 # Daemon:     bench_pid_stat PID        "utime+stime ticks" of a process
+#             bench_rss_split PID       "rss_anon_kb=N rss_file_kb=N"
 #             bench_vcsw PID            voluntary ctxt switches, all threads
 #             bench_rss_kb PID, bench_threads PID, bench_hz
 # D-Bus:      bench_dbus_client [--user U] OUT CALL...   (background) loops
@@ -407,3 +408,7 @@ bench_monitor_line() {
         kill "$1" 2>/dev/null
         wait "$1" 2>/dev/null
 }
+
+# bench_rss_split PID: "rss_anon_kb=N rss_file_kb=N" (VmRSS's parts: the
+# process's own memory, and mapped files such as its shared libraries).
+bench_rss_split() { awk '/^RssAnon:/ { a = $2 } /^RssFile:/ { f = $2 } END { printf "rss_anon_kb=%d rss_file_kb=%d\n", a, f }' "/proc/$1/status"; }
