@@ -193,10 +193,26 @@ table_item('idle', '3. Idle cost',
     "device(s) online; `ndctl monitor` beside it for reference.  Targets: RSS under 4 MiB; at most\n" .
     "1 wakeup a minute, the watchdog aside.", ['contender', 'devices', 'seconds', 'watchdog', 'status'],
     ['rss_kb', 'RSS KiB'], ['rss_anon_kb', 'of it anon KiB'], ['rss_file_kb', 'of it files KiB'], ['vcsw', 'voluntary switches'], ['nvcsw', 'involuntary'], ['cpu_ticks', 'CPU ticks']);
+for my $x (rows_of(item => 'idle', contender => 'daxtierd')) {
+    next unless num($x->{rss_kb}) && num($x->{vcsw}) && ($x->{seconds} // 0) >= 60;
+    my $wd = 0;
+    if (($x->{watchdog} // '') =~ /^(\d+)(min|s)$/) { $wd = $2 eq 'min' ? $1 * 60 : $1 }
+    my $pings = $wd ? 60 / ($wd / 2) : 0;   # sd_event pings at half the watchdog period
+    my $per_min = $x->{vcsw} * 60 / $x->{seconds};
+    printf "%s, %d device%s: RSS %d KiB (target < 4096 KiB: %s); %.1f wakeups a minute, of which %.0f watchdog pings (target ≤ 1 besides them: %s).\n\n",
+        $x->{cell}, $x->{devices}, $x->{devices} == 1 ? '' : 's', $x->{rss_kb}, $x->{rss_kb} < 4096 ? 'met' : '**missed**',
+        $per_min, $pings, $per_min - $pings <= 1 ? 'met' : '**missed**';
+}
 table_item('storm', '4. Storm: namespace disable/enable cycles',
     "The daemon's CPU time (utime+stime from /proc/PID/stat) and RSS over the cycles.  Target:\n" .
     "no RSS growth after warm-up.", ['contender', 'cycles'],
     ['cpu_ticks', 'CPU ticks'], ['rss_start_kb', 'RSS before KiB'], ['rss_warm_kb', 'RSS after warm-up KiB'], ['rss_end_kb', 'RSS after KiB'], ['elapsed_ms', 'elapsed ms']);
+for my $x (rows_of(item => 'storm')) {
+    next unless num($x->{rss_warm_kb}) && num($x->{rss_end_kb});
+    printf "%s, %d cycles: RSS %+d KiB after warm-up (target: no growth: %s); %.0f ms of daemon CPU a cycle.\n\n",
+        $x->{cell}, $x->{cycles}, $x->{rss_end_kb} - $x->{rss_warm_kb}, $x->{rss_end_kb} <= $x->{rss_warm_kb} ? 'met' : '**missed**',
+        $x->{cpu_ticks} * 1000 / ($x->{hz} || 100) / $x->{cycles};
+}
 table_item('scale', '5. Scale: 64 GiB device',
     "Time from the add uevent to the last block's online uevent for a 64 GiB NVDIMM, and D-Bus\n" .
     "latency (GetManagedObjects plus a property read) from a client looping meanwhile.  Targets:\n" .
