@@ -76,7 +76,7 @@ bench_uevents_mark() { stat -c %s "$BENCH_UEVENTS"; }
 
 # KERNEL[123.456789] add      /devices/.../dax0.0 (dax)
 bench_uevent_add() {
-        tail -c +"$(($1 + 1))" "$BENCH_UEVENTS" | awk -v dev="$2" '
+        tail -c +"$(($1 + 1))" "$BENCH_UEVENTS" 2>/dev/null | awk -v dev="$2" '
                 /^KERNEL\[/ && $2 == "add" && $4 == "(dax)" {
                         n = split($3, p, "/"); if (p[n] != dev) next
                         t = $1; sub(/^KERNEL\[/, "", t); sub(/\]$/, "", t); print t; exit }'
