@@ -10,7 +10,9 @@
 #   BENCH_CELLS   cells to run in (default: tests/vm's default matrix,
 #                 "bookworm/6.1 bookworm/6.12 trixie/7.3"); a scenario's
 #                 "# bench-cells:" header narrows it
-#   BENCH_ROUNDS  rounds of each interleaved comparison (default 5)
+#   BENCH_ROUNDS  rounds of each interleaved comparison (default 5; a
+#                 scenario's "# bench-rounds: VAR=DEFAULT" header names
+#                 another variable, e.g. BENCH_SCALE_ROUNDS=1)
 #   BENCH_*       every other BENCH_ variable is handed to the guest
 #                 (BENCH_IDLE_SECONDS, BENCH_STORM_CYCLES, ...)
 #   BENCH_REPORT_ONLY=1   only regenerate RESULTS.md and results.png
@@ -38,7 +40,7 @@ machine_meta() {
 }
 
 run_one() {
-        local scenario=$1 cell=$2 name dist kernel tmp out rc=0 start
+        local scenario=$1 cell=$2 name dist kernel tmp out rc=0 start rv
         name=$(basename "$scenario" .vm)
         dist=$(cell_dist "$cell") kernel=$(cell_kernel "$cell")
         tmp=$(mktemp -d "${TMPDIR:-/tmp}/daxtier-bench.XXXXXX")
@@ -76,7 +78,13 @@ run_one() {
                 else
                         echo "#meta qemu $(qemu-system-x86_64 --version | head -n1)"
                 fi
-                echo "#meta rounds $BENCH_ROUNDS"
+                # "# bench-rounds: VAR=DEFAULT": the scenario counts its rounds in VAR.
+                rv=$(header "$scenario" bench-rounds)
+                if [ -n "$rv" ]; then
+                        echo "#meta rounds $(printenv "${rv%%=*}" || echo "${rv#*=}")"
+                else
+                        echo "#meta rounds $BENCH_ROUNDS"
+                fi
                 echo "#meta status $([ "$rc" = 0 ] && echo complete || echo "incomplete (harness exit $rc: see bench/results/$name-$dist-$kernel)")"
                 machine_meta
                 grep '^# BENCH ' "$tmp/tap.txt" | sed 's/^# BENCH //'
