@@ -67,6 +67,10 @@ for my $k (sort keys %meta) {
 print "\n";
 
 # ---- 1. event -> online ------------------------------------------------------
+# The sections go to a buffer: the summary of targets, worked out along
+# the way, is printed before them.
+open(my $body_fh, '>', \my $body) or die;
+select $body_fh;
 print "## 1. Event → online, 2 GiB NVDIMM namespace\n\n";
 print "Span from `ndctl enable-namespace` (its exec) and from the dax device's `add` uevent\n";
 print "(`udevadm monitor --kernel`, CLOCK_MONOTONIC at receipt) to the `online` uevent of the\n";
@@ -77,6 +81,7 @@ open(my $plot, '>', "$tmp/event.dat") or die;
 open(my $raw, '>', "$tmp/event-raw.dat") or die;
 my $idx = 0;
 my @verdicts;
+our @summary;
 for my $cell (@cellorder) {
     my @r = rows_of(item => 'event', cell => $cell);
     next unless @r;
@@ -122,6 +127,7 @@ for my $cell (@cellorder) {
                 if $lb && $dc;
         }
         print "\n**$c on $cell** — ", join('; ', @v), ".\n" if @v;
+        push @summary, ["1 event → online", "$c, $cell", join('; ', @v)] if @v;
     }
     # steps
     my @s = rows_of(item => 'steps', cell => $cell);
@@ -186,6 +192,7 @@ table_item('fairness', '2. Fairness: 16 devices, with and without a D-Bus flood'
     if (@a && @b) {
         my $f = median(@b) / median(@a);
         printf "Flood / alone (medians): %.2f× (target ≤ 2×: %s).\n\n", $f, $f <= 2 ? 'met' : '**missed**';
+        push @summary, ['2 fairness', '16 devices', sprintf('flood / alone %.2f× (target ≤ 2×: %s)', $f, $f <= 2 ? 'met' : '**missed**')];
     }
 }
 table_item('idle', '3. Idle cost',
@@ -199,9 +206,10 @@ for my $x (rows_of(item => 'idle', contender => 'daxtierd')) {
     if (($x->{watchdog} // '') =~ /^(\d+)(min|s)$/) { $wd = $2 eq 'min' ? $1 * 60 : $1 }
     my $pings = $wd ? 60 / ($wd / 2) : 0;   # sd_event pings at half the watchdog period
     my $per_min = $x->{vcsw} * 60 / $x->{seconds};
-    printf "%s, %d device%s: RSS %d KiB (target < 4096 KiB: %s); %.1f wakeups a minute, of which %.0f watchdog pings (target ≤ 1 besides them: %s).\n\n",
-        $x->{cell}, $x->{devices}, $x->{devices} == 1 ? '' : 's', $x->{rss_kb}, $x->{rss_kb} < 4096 ? 'met' : '**missed**',
-        $per_min, $pings, $per_min - $pings <= 1 ? 'met' : '**missed**';
+    my $t = sprintf "RSS %d KiB (target < 4096 KiB: %s); %.1f wakeups a minute, of which %.0f watchdog pings (target ≤ 1 besides them: %s)",
+        $x->{rss_kb}, $x->{rss_kb} < 4096 ? 'met' : '**missed**', $per_min, $pings, $per_min - $pings <= 1 ? 'met' : '**missed**';
+    printf "%s, %d device%s: %s.\n\n", $x->{cell}, $x->{devices}, $x->{devices} == 1 ? '' : 's', $t;
+    push @summary, ['3 idle', "$x->{cell}, $x->{devices} device" . ($x->{devices} == 1 ? '' : 's'), $t];
 }
 table_item('storm', '4. Storm: namespace disable/enable cycles',
     "The daemon's CPU time (utime+stime from /proc/PID/stat) and RSS over the cycles.  Target:\n" .
@@ -209,9 +217,11 @@ table_item('storm', '4. Storm: namespace disable/enable cycles',
     ['cpu_ticks', 'CPU ticks'], ['rss_start_kb', 'RSS before KiB'], ['rss_warm_kb', 'RSS after warm-up KiB'], ['rss_end_kb', 'RSS after KiB'], ['elapsed_ms', 'elapsed ms']);
 for my $x (rows_of(item => 'storm')) {
     next unless num($x->{rss_warm_kb}) && num($x->{rss_end_kb});
-    printf "%s, %d cycles: RSS %+d KiB after warm-up (target: no growth: %s); %.0f ms of daemon CPU a cycle.\n\n",
-        $x->{cell}, $x->{cycles}, $x->{rss_end_kb} - $x->{rss_warm_kb}, $x->{rss_end_kb} <= $x->{rss_warm_kb} ? 'met' : '**missed**',
+    my $t = sprintf "RSS %+d KiB after warm-up (target: no growth: %s); %.0f ms of daemon CPU a cycle",
+        $x->{rss_end_kb} - $x->{rss_warm_kb}, $x->{rss_end_kb} <= $x->{rss_warm_kb} ? 'met' : '**missed**',
         $x->{cpu_ticks} * 1000 / ($x->{hz} || 100) / $x->{cycles};
+    printf "%s, %d cycles: %s.\n\n", $x->{cell}, $x->{cycles}, $t;
+    push @summary, ['4 storm', "$x->{cell}, $x->{cycles} cycles", $t];
 }
 table_item('scale', '5. Scale: 64 GiB device',
     "Time from the add uevent to the last block's online uevent for a 64 GiB NVDIMM, and D-Bus\n" .
@@ -226,13 +236,23 @@ for my $cell (@cellorder) {
         my @p = vals('p99_ms', rows_of(item => 'scale', cell => $cell, contender => 'daxtierd', memmap => $mm));
         next unless @d && @l;
         my $f = median(@d) / median(@l);
-        printf "%s, memmap_on_memory %s: daxtierd %.2f× the lower bound (target ≤ 1.2×: %s)%s; D-Bus p99 %.0f ms (target < 50 ms: %s).\n\n",
-            $cell, $mm, $f, $f <= 1.2 ? 'met' : '**missed**', @c ? sprintf(', %.2f× the daxctl path', median(@d) / median(@c)) : '',
+        my $t = sprintf "daxtierd %.2f× the lower bound (target ≤ 1.2×: %s)%s; D-Bus p99 %.0f ms (target < 50 ms: %s)",
+            $f, $f <= 1.2 ? 'met' : '**missed**', @c ? sprintf(', %.2f× the daxctl path', median(@d) / median(@c)) : '',
             median(@p) // 0, @p && median(@p) < 50 ? 'met' : '**missed**';
+        printf "%s, memmap_on_memory %s: %s.\n\n", $cell, $mm, $t;
+        push @summary, ['5 scale', "$cell, memmap_on_memory $mm", $t];
     }
 }
 print "## 6. CXL\n\n";
 print rows_of(item => 'cxl') ? "See data.\n\n" : "Not measured.\n\n";
+select STDOUT;
+close $body_fh;
+if (@summary) {
+    print "## Targets at a glance\n\n| item | case | result |\n|---|---|---|\n";
+    print "| $_->[0] | $_->[1] | $_->[2] |\n" for @summary;
+    print "\nWhy, where a target is missed: see Notes at the end.\n\n";
+}
+print $body;
 if (open(my $n, '<', "$ENV{BENCH_NOTES}")) { print "## Notes\n\n"; print while <$n>; print "\n"; }
 print "![distributions](results.png)\n";
 PERL
