@@ -19,6 +19,7 @@
 #                                       (dax and memory) into BENCH_UEVENTS
 #             bench_uevents_mark        byte offset to read from later
 #             bench_uevent_add MARK DEV   time of DEV's "add" after MARK
+#             bench_uevent_first MARK ACTION SUBSYSTEM   first such event
 #             bench_uevent_last_online MARK FIRST LAST
 #                                       time of the last "online" of the
 #                                       memory blocks FIRST..LAST after MARK
@@ -89,6 +90,12 @@ bench_uevent_last_online() {
                         if (b + 0 < lo + 0 || b + 0 > hi + 0) next
                         t = $1; sub(/^KERNEL\[/, "", t); sub(/\]$/, "", t); last = t }
                 END { if (last != "") print last }'
+}
+
+# bench_uevent_first MARK ACTION SUBSYSTEM: time of the first such event after MARK.
+bench_uevent_first() {
+        tail -c +"$(($1 + 1))" "$BENCH_UEVENTS" 2>/dev/null | awk -v a="$2" -v s="($3)" '
+                /^KERNEL\[/ && $2 == a && $4 == s { t = $1; sub(/^KERNEL\[/, "", t); sub(/\]$/, "", t); print t; exit }'
 }
 
 # bench_uevent_count MARK ACTION SUBSYSTEM: how many such events after MARK.
