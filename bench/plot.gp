@@ -8,7 +8,8 @@ set multiplot layout 2,1 title "Event -> online, 2 GiB NVDIMM namespace (TCG gue
 set grid ytics
 set ylabel "ms"
 set xtics rotate by -30 left
-set key top left
+set key top center horizontal
+set offsets 0, 0, graph 0.15, 0
 set yrange [0:*]
 stats datafile using 1 nooutput
 set xrange [0.5:STATS_max + 0.5]
