@@ -28,6 +28,12 @@ for my $f (@ARGV) {
     $meta{"$m{scenario} $m{cell}"} = \%m;
     $cells{$m{cell}} = 1;
 }
+# VmRSS = RssAnon + RssFile + RssShmem; the guests' root file system is in
+# RAM (tmpfs), so their mapped libraries count as shmem: "mapped" is
+# everything but the anonymous part.
+for my $r (@rows) {
+    $r->{rss_mapped_kb} = $r->{rss_kb} - $r->{rss_anon_kb} if num($r->{rss_kb}) && num($r->{rss_anon_kb});
+}
 my @cellorder = grep { $cells{$_} } ('bookworm/6.1', 'bookworm/6.12', 'trixie/7.3', 'trixie/6.12');
 sub num { my $v = shift; defined $v && $v =~ /^-?[0-9.]+$/ }
 sub median { my @v = sort { $a <=> $b } @_; return undef unless @v; my $n = @v;
@@ -199,7 +205,7 @@ table_item('idle', '3. Idle cost',
     "RSS at the end and voluntary context switches (all threads) over the idle period, the\n" .
     "device(s) online; `ndctl monitor` beside it for reference.  Targets: RSS under 4 MiB; at most\n" .
     "1 wakeup a minute, the watchdog aside.", ['contender', 'devices', 'seconds', 'watchdog', 'status'],
-    ['rss_kb', 'RSS KiB'], ['rss_anon_kb', 'of it anon KiB'], ['rss_file_kb', 'of it files KiB'], ['vcsw', 'voluntary switches'], ['nvcsw', 'involuntary'], ['cpu_ticks', 'CPU ticks']);
+    ['rss_kb', 'RSS KiB'], ['rss_anon_kb', 'of it anonymous KiB'], ['rss_mapped_kb', 'of it mapped files KiB'], ['vcsw', 'voluntary switches'], ['nvcsw', 'involuntary'], ['cpu_ticks', 'CPU ticks']);
 for my $x (rows_of(item => 'idle', contender => 'daxtierd')) {
     next unless num($x->{rss_kb}) && num($x->{vcsw}) && ($x->{seconds} // 0) >= 60;
     my $wd = 0;
