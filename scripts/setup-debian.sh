@@ -19,6 +19,8 @@ PACKAGES=(
         # nfit_test modules, built from Debian's linux-source-6.12 with its
         # linux-headers and prebuilt linux-kbuild tools (need libelf1)
         gcc-12 make xz-utils libelf1 binutils
+        # make bench: the chart of bench/results.png
+        gnuplot-nox
 )
 
 [ "$(id -u)" = 0 ] || { echo "setup-debian.sh: run as root (apt-get install)" >&2; exit 1; }

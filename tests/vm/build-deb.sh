@@ -43,12 +43,15 @@ flavour=$dist
 out=${DAXTIER_DEB_DIR:-$builddir/tests/vm/debs}/$flavour
 
 # The source state: what git sees (index, work tree changes, untracked
-# files), or the mtimes of the tree outside git.
+# files), or the mtimes of the tree outside git.  bench/ is left out: the
+# package never contains it, and make bench rewrites its results, which
+# would otherwise build the package again.
 source_files() {
         git -C "$srcdir" ls-files -z --cached --others --exclude-standard |
                 while IFS= read -r -d '' f; do
                         [ -e "$srcdir/$f" ] && [ "${f#tests/vm/results/}" = "$f" ] &&
-                                [ "${f#tests/vm/debs/}" = "$f" ] && printf '%s\0' "$f"
+                                [ "${f#tests/vm/debs/}" = "$f" ] && [ "${f#bench/}" = "$f" ] &&
+                                printf '%s\0' "$f"
                 done
 }
 source_key() {
