@@ -262,6 +262,8 @@ static void on_call_done(void *userdata) {
         pump_set_enabled(m->pump, true);
 }
 
+static void security_poll_update(struct manager *m);
+
 static void on_work(void *userdata) {
         struct manager *m = userdata;
 
@@ -302,6 +304,7 @@ static void on_work(void *userdata) {
         if (!m->active && m->n_queue == 0) {
                 pump_set_enabled(m->pump, false);
                 manager_watches_refresh(m);
+                security_poll_update(m);
                 /* Devices found online at start make no transition: the
                  * knobs wait for the first full pass, so that a restart
                  * does not put them back before it found its devices. */
@@ -427,6 +430,28 @@ static int on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userda
  */
 #define SECURITY_POLL_USEC (5 * 1000000ULL)
 
+static bool security_wanted(const struct manager *m) {
+        for (size_t i = 0; i < m->n_devices; i++)
+                if (m->devices[i]->want.security != DT_SECURITY_NONE)
+                        return true;
+        return false;
+}
+
+/* Runs the poll only while some device's rule requires security: an
+ * idle daemon without such a rule has no timer to wake it. */
+static void security_poll_update(struct manager *m) {
+        int on = SD_EVENT_OFF;
+
+        if (!m->security_poll || sd_event_source_get_enabled(m->security_poll, &on) < 0)
+                return;
+        if (!security_wanted(m))
+                (void) sd_event_source_set_enabled(m->security_poll, SD_EVENT_OFF);
+        else if (on == SD_EVENT_OFF) {
+                (void) sd_event_source_set_time_relative(m->security_poll, SECURITY_POLL_USEC);
+                (void) sd_event_source_set_enabled(m->security_poll, SD_EVENT_ONESHOT);
+        }
+}
+
 static int on_security_poll(sd_event_source *s, uint64_t usec, void *userdata) {
         struct manager *m = userdata;
 
@@ -446,6 +471,8 @@ static int on_security_poll(sd_event_source *s, uint64_t usec, void *userdata) {
                                 manager_enqueue(m, d, true);
                 }
         }
+        if (!security_wanted(m))
+                return sd_event_source_set_enabled(s, SD_EVENT_OFF);
         sd_event_source_set_time_relative(s, SECURITY_POLL_USEC);
         return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
@@ -537,6 +564,7 @@ static int setup_loop(struct manager *m) {
         if (r < 0)
                 return r;
         sd_event_source_set_description(m->security_poll, "security-poll");
+        (void) sd_event_source_set_enabled(m->security_poll, SD_EVENT_OFF);
         r = manager_metrics_setup(m);
         if (r < 0)
                 return r;
