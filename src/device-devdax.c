@@ -135,12 +135,8 @@ int job_step_bind_devdax(struct device *d, const struct backend *be, void *ctx,
                                 d->job->refuse_why, strerror(-r));
         if (r < 0)
                 return job_endf(d, DEV_FAILED, obs, "binding %s to device_dax failed: %s", d->name, strerror(-r));
-        r = be->read_facts(ctx, d->name, &d->facts);
-        if (r < 0)
-                return job_endf(d, DEV_FAILED, obs, "cannot read %s after binding: %s", d->name, strerror(-r));
-        if (d->facts.driver != DRV_DEVICE_DAX)
-                return job_endf(d, DEV_FAILED, obs, "%s is on %s, not device_dax, after binding", d->name,
-                                dax_driver_to_string(d->facts.driver));
+        if ((r = job_check_bound(d, be, ctx, obs, DRV_DEVICE_DAX)) != 1)
+                return r;
         device_observe(d, be, ctx);
         if (d->job->refuse_why)
                 return job_endf(d, DEV_REFUSED, obs, "%s; moved from kmem to device_dax", d->job->refuse_why);

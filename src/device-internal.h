@@ -93,6 +93,10 @@ uint64_t device_now_usec(void);
 bool device_block_skipped(const struct device *d, uint64_t b);
 
 void job_free(struct job *j);
+/* After a bind: reads the facts again; 1 when the device is on want, else
+ * the job ends failed, naming what it found (the return of job_endf). */
+int job_check_bound(struct device *d, const struct backend *be, void *ctx, const struct device_observer *obs,
+                    enum dax_driver want);
 /* Adds block to the job's list of blocks that would not do what, err. */
 void job_stuck(struct job *j, uint64_t block, const char *what, int err);
 /* device-devdax.c: the PH_OFFLINE and PH_BIND_DEVDAX steps. */

@@ -180,6 +180,18 @@ int device_job_call(struct device *d, const struct backend *be, void *ctx) {
 
 
 /* The result of the finished call; runs it here if the runner did not. */
+int job_check_bound(struct device *d, const struct backend *be, void *ctx, const struct device_observer *obs,
+                    enum dax_driver want) {
+        int r = be->read_facts(ctx, d->name, &d->facts);
+
+        if (r < 0)
+                return job_endf(d, DEV_FAILED, obs, "cannot read %s after binding: %s", d->name, strerror(-r));
+        if (d->facts.driver != want)
+                return job_endf(d, DEV_FAILED, obs, "%s is on %s, not %s, after binding", d->name,
+                                dax_driver_to_string(d->facts.driver), dax_driver_to_string(want));
+        return 1;
+}
+
 int job_call_result(struct device *d, const struct backend *be, void *ctx) {
         struct job *j = d->job;
         device_job_call(d, be, ctx);
@@ -359,12 +371,8 @@ static int step_bind_kmem_done(struct device *d, const struct backend *be, void 
                 return job_endf(d, DEV_FAILED, obs, "binding %s to kmem failed: %s", d->name, strerror(-r));
         }
 
-        r = be->read_facts(ctx, d->name, &d->facts);
-        if (r < 0)
-                return job_endf(d, DEV_FAILED, obs, "cannot read %s after binding: %s", d->name, strerror(-r));
-        if (d->facts.driver != DRV_KMEM)
-                return job_endf(d, DEV_FAILED, obs, "%s is on %s, not kmem, after binding", d->name,
-                                dax_driver_to_string(d->facts.driver));
+        if ((r = job_check_bound(d, be, ctx, obs, DRV_KMEM)) != 1)
+                return r;
         d->memmap_active = d->facts.memmap_on_memory == 1;
         job_phase(j, PH_ONLINE);
         return 1;

@@ -294,7 +294,7 @@ bench_pid_stat() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; 
 bench_hz() { getconf CLK_TCK; }
 bench_vcsw() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^voluntary_ctxt_switches:/ { n += $2 } END { print n + 0 }'; }
 bench_nvcsw() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^nonvoluntary_ctxt_switches:/ { n += $2 } END { print n + 0 }'; }
-bench_rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+bench_rss_kb() { vm_rss_kb "$1"; }   # lib.sh's, which the runner sources
 bench_threads() { awk '/^Threads:/ { print $2 }' "/proc/$1/status"; }
 
 # ---- D-Bus clients -------------------------------------------------------------
