@@ -55,29 +55,42 @@ mkdir -p "$TEST_STATE"
 [ -f "$TEST_STATE/count" ] || echo 0 >"$TEST_STATE/count"
 [ -f "$TEST_STATE/failed" ] || echo 0 >"$TEST_STATE/failed"
 
+# Under TCG every program started costs some 150 ms (jq 1.6: about
+# 900 ms), so the helpers below that run for every check or in loops use
+# the shell's builtins, and one awk where they must filter.
 _tap_next() {
         local n
-        n=$(($(cat "$TEST_STATE/count") + 1))
+        read -r n <"$TEST_STATE/count"
+        n=$((n + 1))
         echo "$n" >"$TEST_STATE/count"
         echo "$n"
+}
+
+# _prefix PREFIX TEXT: each line of TEXT after PREFIX.
+_prefix() {
+        local line
+        while IFS= read -r line; do
+                printf '%s%s\n' "$1" "$line"
+        done <<<"$2"
 }
 
 ok() { echo "ok $(_tap_next) - $1"; }
 
 not_ok() {
+        local failed line
         echo "not ok $(_tap_next) - $1"
-        echo $(($(cat "$TEST_STATE/failed") + 1)) >"$TEST_STATE/failed"
+        read -r failed <"$TEST_STATE/failed"
+        echo $((failed + 1)) >"$TEST_STATE/failed"
         shift
-        local line
         for line in "$@"; do
-                printf '%s\n' "$line" | sed 's/^/#   /'
+                _prefix '#   ' "$line"
         done
         return 0
 }
 
 skip() { echo "ok $(_tap_next) - $1 # SKIP $2"; }
 
-diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
+diag() { _prefix '# ' "$*"; }
 
 check() {
         local desc=$1 out
@@ -114,15 +127,17 @@ assert_match() {
 }
 
 done_testing() {
-        echo "1..$(cat "$TEST_STATE/count")"
+        local n
+        read -r n <"$TEST_STATE/count"
+        echo "1..$n"
 }
 
 wait_for() {
         local timeout=$1 deadline
         shift
-        deadline=$(($(date +%s%N) + timeout * 1000000000))
+        deadline=$((${EPOCHREALTIME/./} + timeout * 1000000))
         while ! "$@" >/dev/null 2>&1; do
-                [ "$(date +%s%N)" -lt "$deadline" ] || return 1
+                [ "${EPOCHREALTIME/./}" -lt "$deadline" ] || return 1
                 sleep 0.2
         done
         return 0
@@ -201,39 +216,58 @@ node_memtotal_kb() {
 
 dax_attr() { cat "/sys/bus/dax/devices/$1/$2"; }
 
-block_size() { printf '%d\n' "0x$(cat /sys/devices/system/memory/block_size_bytes)"; }
+block_size() {
+        local bs
+        read -r bs </sys/devices/system/memory/block_size_bytes
+        echo $((16#$bs))
+}
 
 # The memory blocks wholly inside the device's ranges, as kmem adds them.
 dax_blocks() {
-        local dev=/sys/bus/dax/devices/$1 bs start end m
-        bs=$(block_size)
+        local dev=/sys/bus/dax/devices/$1 bs start end m b found=0
+        read -r bs </sys/devices/system/memory/block_size_bytes
+        bs=$((16#$bs))
         # mappingN/ directories; a dynamic device also has a file "mapping".
-        if ls -d "$dev"/mapping[0-9]* >/dev/null 2>&1; then
-                for m in "$dev"/mapping[0-9]*; do
-                        start=$(( $(cat "$m/start") ))
-                        end=$(( $(cat "$m/end") + 1 ))
-                        seq $(( (start + bs - 1) / bs )) $(( end / bs - 1 ))
-                done
-        else
-                start=$(( $(cat "$dev/resource") ))
-                end=$(( start + $(cat "$dev/size") ))
-                seq $(( (start + bs - 1) / bs )) $(( end / bs - 1 ))
+        for m in "$dev"/mapping[0-9]*; do
+                [ -d "$m" ] || continue
+                found=1
+                read -r start <"$m/start"
+                read -r end <"$m/end"
+                start=$((start)) end=$((end + 1))
+                for ((b = (start + bs - 1) / bs; b <= end / bs - 1; b++)); do echo "$b"; done
+        done
+        if [ "$found" = 0 ]; then
+                read -r start <"$dev/resource"
+                read -r end <"$dev/size"
+                start=$((start)) end=$((start + end))
+                for ((b = (start + bs - 1) / bs; b <= end / bs - 1; b++)); do echo "$b"; done
         fi
 }
 
+# _block_state N: the state of memory block N ("" when it is not there).
+_block_state() {
+        _state=""
+        [ -e "/sys/devices/system/memory/memory$1/state" ] &&
+                read -r _state <"/sys/devices/system/memory/memory$1/state" 2>/dev/null
+        return 0
+}
+
 dax_online_blocks() {
-        local b n=0
+        local b n=0 _state
         for b in $(dax_blocks "$1"); do
-                [ "$(cat "/sys/devices/system/memory/memory$b/state" 2>/dev/null)" = online ] && n=$((n + 1))
+                _block_state "$b"
+                [ "$_state" = online ] && n=$((n + 1))
         done
         echo "$n"
 }
 
 dax_zones() {
-        local b
+        local b z _state
         for b in $(dax_blocks "$1"); do
-                if [ "$(cat "/sys/devices/system/memory/memory$b/state" 2>/dev/null)" = online ]; then
-                        cat "/sys/devices/system/memory/memory$b/valid_zones"
+                _block_state "$b"
+                if [ "$_state" = online ]; then
+                        read -r z <"/sys/devices/system/memory/memory$b/valid_zones"
+                        echo "$z"
                 else
                         echo offline
                 fi
@@ -241,46 +275,105 @@ dax_zones() {
 }
 
 dax_driver() {
-        basename "$(readlink "/sys/bus/dax/devices/$1/driver" 2>/dev/null)" 2>/dev/null || echo none
+        local l
+        l=$(readlink "/sys/bus/dax/devices/$1/driver" 2>/dev/null) || { echo none; return 0; }
+        echo "${l##*/}"
 }
 
+# The journal helpers below read `journalctl -o json`, one compact
+# object per line ("FIELD":"value"), and select with one awk: a record
+# matches when each FIELD=VALUE appears in it as "FIELD":"VALUE", which
+# is exact in that form (a quote inside a value is escaped).  Without a
+# cursor, journalctl's own index picks the records by the same matches
+# first.  No journalctl match with --after-cursor: systemd 252 then skips
+# the first matching record after the cursor.
+# JGET_AWK: an awk function for scenarios' own programs over such lines:
+# jget("FIELD") is 1 when the line has FIELD as a string, its value
+# (unescaped) then in V.
+JGET_AWK='
+function jget(k,   i, n, c, r, h, v, j) {
+        i = index($0, "\"" k "\":\"")
+        if (!i) return 0
+        i += length(k) + 4
+        n = length($0)
+        r = ""
+        for (; i <= n; i++) {
+                c = substr($0, i, 1)
+                if (c == "\"") { V = r; return 1 }
+                if (c == "\\") {
+                        c = substr($0, ++i, 1)
+                        if (c == "n") c = "\n"
+                        else if (c == "t") c = "\t"
+                        else if (c == "r") c = "\r"
+                        else if (c == "u") {
+                                h = tolower(substr($0, i + 1, 4))
+                                v = 0
+                                for (j = 1; j <= 4; j++) v = v * 16 + index("0123456789abcdef", substr(h, j, 1)) - 1
+                                c = v < 128 ? sprintf("%c", v) : "\\u" h
+                                i += 4
+                        }
+                }
+                r = r c
+        }
+        return 0
+}'
+_DT_AWK=$JGET_AWK'
+BEGIN { np = split(ENVIRON["DT_PATS"], P, "\034") - 1 }
+{
+        for (p = 1; p <= np; p++)
+                if (!index($0, P[p])) next
+        if (mode == "records") print
+        else if (mode == "count") cnt++
+        else if (mode == "field") { if (jget(field)) print V }
+        else if (mode == "state") { if (jget("DAXTIER_TO") || jget("DAXTIER_STATE")) { last = V; seen = 1 } }
+        else if (mode == "transitions" && jget("DAXTIER_FROM")) {
+                f = V
+                V = ""
+                jget("DAXTIER_TO")
+                out = out (out == "" ? "" : " ") f ">" V
+        }
+}
+END {
+        if (mode == "count") print cnt + 0
+        else if (mode == "state" && seen) print last
+        else if (mode == "transitions") print out
+}'
 
-
-# dt_records [--since CURSOR] [FIELD=VALUE...]: daxtierd's journal records
-# (one JSON object per line) in which every FIELD equals VALUE.  Filtered
-# with jq rather than journalctl matches, so that the test does not
-# depend on how journalctl combines -u with other matches.
-dt_records() {
-        local since="" filter="." kv
+# _dt_scan MODE FIELD [--since CURSOR] [FIELD=VALUE...]
+_dt_scan() {
+        local mode=$1 field=$2 since="" kv v pats=""
+        shift 2
         if [ "${1:-}" = --since ]; then
                 since=$2
                 shift 2
         fi
-        for kv in _SYSTEMD_UNIT=daxtierd.service "$@"; do
-                filter="$filter | select(.${kv%%=*} == \"${kv#*=}\")"
+        local -a matches=(_SYSTEMD_UNIT=daxtierd.service "$@")
+        for kv in "${matches[@]}"; do
+                v=${kv#*=}
+                v=${v//\\/\\\\}
+                v=${v//\"/\\\"}
+                pats+="\"${kv%%=*}\":\"$v\""$'\034'
         done
-        # No journalctl match with --after-cursor: systemd 252 then skips
-        # the first matching record after the cursor.  Without a cursor the
-        # journal's own index finds the unit's records; with one, grep
-        # passes on only lines that name the unit, so that jq (slow under
-        # TCG) parses a few records, not the whole boot (jq checks exactly).
         if [ -n "$since" ]; then
-                journalctl -q -o json --no-pager --after-cursor="$since" 2>/dev/null |
-                        grep -F 'daxtierd.service' | jq -c "$filter"
+                journalctl -q -o json --no-pager --after-cursor="$since" 2>/dev/null
         else
-                journalctl -q -o json --no-pager _SYSTEMD_UNIT=daxtierd.service 2>/dev/null | jq -c "$filter"
-        fi
+                journalctl -q -o json --no-pager "${matches[@]}" 2>/dev/null
+        fi | DT_PATS=$pats awk -v mode="$mode" -v field="$field" "$_DT_AWK"
 }
+
+# dt_records [--since CURSOR] [FIELD=VALUE...]: daxtierd's journal records
+# (one JSON object per line) in which every FIELD equals VALUE.
+dt_records() { _dt_scan records "" "$@"; }
 
 # dt_field FIELD [--since CURSOR] [FIELD=VALUE...]: that field of each record.
 dt_field() {
         local field=$1
         shift
-        dt_records "$@" | jq -r ".$field // empty"
+        _dt_scan field "$field" "$@"
 }
 
 # dt_count [--since CURSOR] [FIELD=VALUE...]
-dt_count() { dt_records "$@" | grep -c . ; }
+dt_count() { _dt_scan count "" "$@"; }
 
 # dt_count_ge N [--since CURSOR] [FIELD=VALUE...]: at least N such records.
 # For wait_for, which runs its command again each time: a "$(dt_count ...)"
@@ -295,15 +388,12 @@ dt_count_ge() {
 dt_transitions() {
         local dev=$1
         shift
-        dt_records "$@" DAXTIER_DEVICE="$dev" | jq -r 'select(.DAXTIER_FROM) | .DAXTIER_FROM + ">" + .DAXTIER_TO' |
-                tr '\n' ' ' | sed 's/ $//'
+        _dt_scan transitions "" "$@" DAXTIER_DEVICE="$dev"
 }
 
 # The state daxtierd last recorded for a device: DAXTIER_TO of its last
 # transition, or DAXTIER_STATE of its "found" record.
-daxtierd_state() {
-        dt_records DAXTIER_DEVICE="$1" | jq -r 'select(.DAXTIER_TO or .DAXTIER_STATE) | (.DAXTIER_TO // .DAXTIER_STATE)' | tail -n1
-}
+daxtierd_state() { _dt_scan state "" DAXTIER_DEVICE="$1"; }
 
 state_is() { [ "$(daxtierd_state "$1")" = "$2" ]; }
 
