@@ -6,12 +6,18 @@
 # distcheck`, and ends with one summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Where the time goes, for the last line: "time: PHASE N s ...".
+times="" t0=$SECONDS
+lap() { times+=" $1 $((SECONDS - t0)) s,"; t0=$SECONDS; }
 scripts/setup-debian.sh
+lap setup
 scripts/build.sh
+lap build
 
 status=0
 # Serial on purpose: two guests at once only slow each other down.
 make check || status=1
+lap "make check"
 [ -f test-suite.log ] && sed -n '1,/^\.\. contents/p' test-suite.log | grep -E '^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):'
 if [ "$status" != 0 ]; then
         # Show what failed, so that a CI log alone is enough to start.
@@ -38,12 +44,15 @@ grep -h '^# [a-z0-9-]* \[[a-z]*/[0-9.]*\]: wall time' tests/vm/scenarios/*.log 2
         awk '{ gsub(/\[|\]|:/, "", $3); printf "%s %s %s\n", $2, $3, $6 }' | sort |
         awk '{ t[$1] = t[$1] sprintf(" %s=%ss", $2, $3) } END { for (s in t) printf "wall %s:%s\n", s, t[s] }' | sort
 FUZZ_SECONDS=${FUZZ_SECONDS:-10} tests/sanitizers.sh || status=1
+lap sanitizers
 # The packages' lintian verdicts (tests/vm/build-deb.sh fails on errors).
 for l in tests/vm/debs/*/lintian.txt; do
         [ -f "$l" ] || continue
         echo "lintian $(basename "$(dirname "$l")"): $(grep -c '^E: ' "$l") errors, $(grep -c '^W: ' "$l") warnings$(grep '^W: ' "$l" | sed 's/^W: [^ ]* \([^ ]*\).*/ \1/' | sort -u | paste -sd, -)"
 done
 make distcheck >distcheck.log 2>&1 && echo "make distcheck: OK" || { tail -n 40 distcheck.log; echo "make distcheck: FAILED"; status=1; }
+lap distcheck
+echo "time:${times%,}; in all $SECONDS s"
 
 pass=$(sed -n 's/^# PASS: *//p' test-suite.log)
 fail=$(( $(sed -n 's/^# FAIL: *//p' test-suite.log) + $(sed -n 's/^# ERROR: *//p' test-suite.log) + $(sed -n 's/^# XPASS: *//p' test-suite.log) ))

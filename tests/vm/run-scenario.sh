@@ -359,8 +359,11 @@ args+=($qemu_extra)
 # 4 GiB while there is less than 3.5 GiB of it) and must reach the top of
 # the last NVDIMM.
 args+=(-m "$dram,slots=$((i + 2)),maxmem=$(( $(to_bytes "$dram") + nvbase - 4 * gib + nvtotal + 2 * gib ))")
+# mitigations=off: the guest runs only the test, and under TCG the
+# speculation mitigations cost much (with an Intel CPU model, page table
+# isolation flushes QEMU's soft TLB on every system call).
 args+=(-kernel "$kdir/vmlinuz" -initrd "$work/initrd.cpio"
-       -append "console=ttyS0 rdinit=/lib/systemd/systemd panic=-1 systemd.show_status=auto $append")
+       -append "console=ttyS0 rdinit=/lib/systemd/systemd panic=-1 systemd.show_status=auto mitigations=off $append")
 args+=(-monitor "unix:$work/monitor.sock,server,nowait")
 # CXL: the devices and windows, and QMP for cxl-inject-poison.
 [ -n "$cxl" ] && args+=("${CXL_ARGS[@]}" -qmp "unix:$work/qmp.sock,server,nowait")

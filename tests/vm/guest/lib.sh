@@ -188,14 +188,17 @@ create_devdax() {
 # region_namespaces REGION: the namespaces of a region that hold capacity,
 # as JSON lines {dev, size, name, resource} read from sysfs (size in bytes).
 region_namespaces() {
-        local ns d
+        local d size name res
         for d in /sys/bus/nd/devices/"$1"/namespace*.*; do
                 [ -e "$d/size" ] || continue
-                [ "$(cat "$d/size")" != 0 ] || continue
-                ns=$(basename "$d")
-                jq -cn --arg dev "$ns" --arg size "$(cat "$d/size")" --arg name "$(cat "$d/alt_name" 2>/dev/null)" \
-                        --arg res "$(cat "$d/resource" 2>/dev/null)" \
-                        '{dev: $dev, size: ($size | tonumber), name: $name, resource: $res}'
+                read -r size <"$d/size"
+                [ "$size" != 0 ] || continue
+                name="" res=""
+                IFS= read -r name <"$d/alt_name" 2>/dev/null || :
+                read -r res <"$d/resource" 2>/dev/null || :
+                name=${name//\\/\\\\}
+                name=${name//\"/\\\"}
+                printf '{"dev":"%s","size":%d,"name":"%s","resource":"%s"}\n' "${d##*/}" "$size" "$name" "$res"
         done
 }
 
