@@ -250,8 +250,26 @@ for my $cell (@cellorder) {
         push @summary, ['5 scale', "$cell, memmap_on_memory $mm", $t];
     }
 }
-print "## 6. CXL\n\n";
-print rows_of(item => 'cxl') ? "See data.\n\n" : "Not measured.\n\n";
+table_item('cxl', '6. CXL: event → online for a RAM region',
+    "A 1-way RAM region of a 512 MiB CXL device (4 blocks), from its commit (and from its dax\n" .
+    "device's add uevent) to the last block's online uevent in Movable.  daxtierd holds the\n" .
+    "kernel's auto-online and onlines the device itself; kernel-movable is the kernel onlining\n" .
+    "every block in Movable as it hot-adds it (auto_online_blocks = online_movable: nothing in\n" .
+    "user space, the lower bound); kernel-rezone is the kernel's default (online, into Normal)\n" .
+    "followed by a script moving each block to Movable (rezone_failed: blocks it could not move).",
+    ['contender'],
+    ['from_commit_ms', 'from commit ms'], ['from_add_ms', 'from add ms'], ['commit_to_add_ms', 'commit → add ms'],
+    ['online_events', 'online uevents'], ['offline_events', 'offline uevents'], ['rezone_failed', 'rezone failed']);
+for my $cell (@cellorder) {
+    my @d = vals('from_add_ms', rows_of(item => 'cxl', cell => $cell, contender => 'daxtierd'));
+    my @k = vals('from_add_ms', rows_of(item => 'cxl', cell => $cell, contender => 'kernel-movable'));
+    my @z = vals('from_add_ms', rows_of(item => 'cxl', cell => $cell, contender => 'kernel-rezone'));
+    next unless @d && @k;
+    my $t = sprintf "daxtierd %.2f× the kernel's own onlining in Movable%s (from the add uevent; no target set)",
+        median(@d) / median(@k), @z ? sprintf(', %.2f× its auto-online plus a re-zone', median(@d) / median(@z)) : '';
+    printf "%s: %s.\n\n", $cell, $t;
+    push @summary, ['6 CXL', $cell, $t];
+}
 select STDOUT;
 close $body_fh;
 if (@summary) {

@@ -110,8 +110,10 @@ main() {
                 return 0
         fi
         start=$(date +%s)
-        opts=""
-        [ "$upgrade" = 1 ] && opts=nocheck
+        # debhelper builds (and runs the unit tests) in parallel only when
+        # asked to.
+        opts="parallel=$(nproc)"
+        [ "$upgrade" = 1 ] && opts="$opts nocheck"
         if [ "$dist" = bookworm ]; then
                 command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null ||
                         die "dpkg-buildpackage and debhelper are not installed (scripts/setup-debian.sh)"

@@ -43,10 +43,37 @@ vm_mirror() {
         return 1
 }
 
-# Serialise everything that boots a guest or builds an image: the machine
-# has two cores, and two guests at once would only slow both down.
+# vm_lock: a guest slot, held until the process exits.  DAXTIER_VM_SLOTS
+# (default 1) guests may run at once: slot 0 is the lock file .lock, slot
+# N .lockN.  With one slot this serialises everything that boots a guest
+# or builds an image, and a caller that holds .lock for a batch of guests
+# (VM_LOCKED=1 in their environment) runs them back to back.
 vm_lock() {
+        local slots=${DAXTIER_VM_SLOTS:-1} i f
         mkdir -p "$DAXTIER_VM_CACHE"
-        exec {VM_LOCK_FD}>"$DAXTIER_VM_CACHE/.lock"
-        flock "$VM_LOCK_FD"
+        case "$slots" in ''|*[!0-9]*|0) die "DAXTIER_VM_SLOTS must be a positive number, not '$slots'" ;; esac
+        if [ "$slots" = 1 ]; then
+                exec {VM_LOCK_FD}>"$DAXTIER_VM_CACHE/.lock"
+                flock "$VM_LOCK_FD"
+                return 0
+        fi
+        while :; do
+                for ((i = 0; i < slots; i++)); do
+                        f=$DAXTIER_VM_CACHE/.lock
+                        [ "$i" = 0 ] || f=$f$i
+                        exec {VM_LOCK_FD}>"$f"
+                        flock -n "$VM_LOCK_FD" && return 0
+                        exec {VM_LOCK_FD}>&-
+                done
+                sleep 1
+        done
 }
+
+# vm_prep_lock, vm_prep_unlock: around what fills the shared caches (images,
+# kernels, packages), which guests in other slots may be filling too.
+vm_prep_lock() {
+        mkdir -p "$DAXTIER_VM_CACHE"
+        exec {VM_PREP_FD}>"$DAXTIER_VM_CACHE/.prep.lock"
+        flock "$VM_PREP_FD"
+}
+vm_prep_unlock() { exec {VM_PREP_FD}>&-; }

@@ -159,10 +159,14 @@ if [ "$install_mode" = asan ]; then
         builddir=$asan
 fi
 
-# One guest at a time on this machine.  A caller that holds the lock for a
-# batch of guests (flock "$DAXTIER_VM_CACHE/.lock" with VM_LOCKED=1 in the
+# A guest slot (common.sh's vm_lock: one guest at a time unless
+# DAXTIER_VM_SLOTS says more).  A caller that holds the lock for a batch
+# of guests (flock "$DAXTIER_VM_CACHE/.lock" with VM_LOCKED=1 in the
 # environment) runs them back to back.
 [ "${VM_LOCKED:-0}" = 1 ] || vm_lock
+# Caches (images, kernels, QEMU 10, packages): one filler at a time, as
+# guests in other slots (DAXTIER_VM_SLOTS) may need the same ones.
+vm_prep_lock
 VM_LOCKED=1 "$VM_DIR/prepare.sh" rootfs "$dist"
 VM_LOCKED=1 "$VM_DIR/prepare.sh" kernel "$kernel"
 rootfs=$(VM_LOCKED=1 "$VM_DIR/prepare.sh" rootfs-path "$dist")
@@ -285,6 +289,7 @@ else
         deb=$(VM_LOCKED=1 "$VM_DIR/build-deb.sh" "$dist")
         installed=$(installed_cpio "$deb")
 fi
+vm_prep_unlock
 install -D -m 0755 "$VM_DIR/guest/runner" "$ov/usr/lib/daxtier-test/runner"
 install -D -m 0644 "$VM_DIR/guest/lib.sh" "$ov/usr/lib/daxtier-test/lib.sh"
 install -D -m 0644 "$scenario" "$ov/usr/lib/daxtier-test/scenario"
@@ -304,6 +309,11 @@ else
         install -D -m 0644 /dev/null "$ov/etc/systemd/system/daxtierd.service.d/before-coldplug.conf"
 fi
 install -D -m 0644 "$VM_DIR/guest/daxtier-scenario.service" "$ov/etc/systemd/system/daxtier-scenario.service"
+# The image is up to date: without these stamps (newer than /usr) trixie's
+# systemd runs ldconfig, the journal catalog update and update-done at
+# every boot (ConditionNeedsUpdate=), some 2 s under TCG.
+mkdir -p "$ov/var"
+touch "$ov/etc/.updated" "$ov/var/.updated"
 mkdir -p "$ov/etc/systemd/system/sysinit.target.wants" "$ov/etc/systemd/system/multi-user.target.wants"
 ln -s ../daxtier-scenario-setup.service "$ov/etc/systemd/system/sysinit.target.wants/"
 if [ "$shell" = 1 ]; then
