@@ -15,20 +15,21 @@ scripts/build.sh
 lap build
 
 status=0
-# In the background, at the lowest priority, on the CPU the guests leave
-# idle (a TCG guest keeps about 1.25 of the 2 cores busy): the unit tests
-# under the sanitizers and the fuzz targets (tests/sanitizers.sh: build
-# directories of its own; FUZZ_SECONDS, 10 s here, per target) and make
-# distcheck, from the tarball of this tree unpacked elsewhere (in this
-# tree it would race make check), its unit tests' time limits (check's,
-# 4 s by default) ten times as long, as they run with what CPU is left.
+# In the background, at low priority, on the CPU the guests leave idle:
+# the unit tests under the sanitizers and the fuzz targets
+# (tests/sanitizers.sh, nice 19: build directories of its own, no time
+# limits but the fuzzers'; FUZZ_SECONDS, 10 s here, per target) and make
+# distcheck (nice 10), from the tarball of this tree unpacked elsewhere
+# (in this tree it would race make check), its unit tests' time limits
+# (check's, 4 s by default) 30 times as long, as they run with what CPU
+# the guests leave.
 bg=$(mktemp -d "${TMPDIR:-/tmp}/daxtierd-ci.XXXXXX")
 trap 'rm -rf "$bg"' EXIT
 (FUZZ_SECONDS=${FUZZ_SECONDS:-10} nice -n 19 tests/sanitizers.sh >"$bg/sanitizers.log" 2>&1; echo $? >"$bg/sanitizers.rc") &
 sanitizers_pid=$!
 make -s dist >"$bg/dist.log" 2>&1 && mv daxtierd-*.tar.gz "$bg/" || { cat "$bg/dist.log"; status=1; }
 (set -e; cd "$bg"; tar xf daxtierd-*.tar.gz; cd daxtierd-*/
- ./configure -q --disable-vm-tests && CK_TIMEOUT_MULTIPLIER=10 nice -n 19 make -j"$(nproc)" distcheck) >"$bg/distcheck.log" 2>&1 &
+ ./configure -q --disable-vm-tests && CK_TIMEOUT_MULTIPLIER=30 nice -n 10 make -j"$(nproc)" distcheck) >"$bg/distcheck.log" 2>&1 &
 distcheck_pid=$!
 lap "dist"
 # Two guests at a time (DAXTIER_VM_SLOTS): a TCG guest keeps about 1.25
