@@ -25,7 +25,7 @@
 #                                       memory blocks FIRST..LAST after MARK
 # Devices:    bench_first_dax           sets BENCH_DAX to the first dax device
 #             bench_block_range DEV     "FIRST LAST" block numbers
-#             bench_all_online FIRST LAST ZONE   (no forks)
+#             bench_all_online FIRST LAST [ZONE]   (no forks)
 #             bench_wait_online SECONDS FIRST LAST ZONE
 #             bench_teardown DEV NS     offline, unbind kmem, disable NS
 # Contenders: bench_contender_on NAME, bench_contender_off NAME
@@ -129,14 +129,16 @@ bench_block_range() {
         echo "$(( (start + bs - 1) / bs )) $(( end / bs - 1 ))"
 }
 
-# bench_all_online FIRST LAST ZONE: every block online in ZONE; bash
-# builtins only, so that polling forks nothing beside the contender.
+# bench_all_online FIRST LAST [ZONE]: every block online (in ZONE, when
+# given); bash builtins only, so that polling forks nothing beside the
+# contender.
 bench_all_online() {
         local b s z m=/sys/devices/system/memory
         for ((b = $1; b <= $2; b++)); do
                 [ -r "$m/memory$b/state" ] || return 1
                 read -r s <"$m/memory$b/state" || return 1
                 [ "$s" = online ] || return 1
+                [ -n "${3:-}" ] || continue
                 read -r z <"$m/memory$b/valid_zones" || return 1
                 [ "$z" = "$3" ] || return 1
         done
