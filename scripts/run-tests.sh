@@ -33,7 +33,8 @@ make -s dist >"$bg/dist.log" 2>&1 && mv daxtierd-*.tar.gz "$bg/" || { cat "$bg/d
 distcheck_pid=$!
 lap "dist"
 # Two guests at a time (DAXTIER_VM_SLOTS): a TCG guest keeps about 1.25
-# of the 2 cores busy, so two share them with little loss each; the
+# of the 2 cores busy; two at once each ran about 1.5x slower than alone
+# in a whole run, about 1.3x the throughput (tests/vm/README.md); the
 # longest scenarios come first (Makefile.am).
 export DAXTIER_VM_SLOTS=${DAXTIER_VM_SLOTS:-2}
 make -j"$DAXTIER_VM_SLOTS" check || status=1
