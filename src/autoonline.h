@@ -6,7 +6,7 @@
  *
  * daxtierd writes auto_online_blocks for two reasons: [daemon]
  * auto_online_blocks = offline takes it over, and every bind to kmem
- * holds it at offline for the bind.  Either way the system's own value
+ * holds it for the bind (at the rule's online type, or at offline).  Either way the system's own value
  * (the "original") must come back: when the job ends or is aborted, on
  * reload to keep, and after a crash.  So while the daemon runs, the
  * original is kept in a state file (AOL_STATE_FILE, written atomically),

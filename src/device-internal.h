@@ -42,7 +42,9 @@ struct job {
         unsigned n_stuck;
         struct strbuf stuck;    /* "memory37 (Device or resource busy), ..." */
         char rezone_from[16];
-        char held[32];          /* auto_online_blocks value held off, "" */
+        char held[32];          /* the auto_online_blocks value to give back, "" */
+        bool at_bind;           /* the kernel was to online the blocks in the
+                                 * rule's zone as kmem added them */
 
         bool state_tried;       /* the kmem state path was considered */
         bool via_state;         /* ...and a state write onlined the device */

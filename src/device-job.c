@@ -434,21 +434,40 @@ static int step_bind_kmem(struct device *d, const struct backend *be, void *ctx,
 
         /*
          * The kernel's auto-online would put the new blocks in its default
-         * zone before we get to them; hold it off for the bind only.
+         * zone before we get to them.  For the bind only, set it to the
+         * rule's online type, so that the kernel onlines each block in the
+         * rule's zone as kmem adds it ([daemon] online_at_bind = yes, the
+         * default; never with blocks that must stay offline), or hold it
+         * off, so that the blocks wait for the online step.
          */
         j->held[0] = 0;
-        if (be->auto_online_get(ctx, j->held, sizeof(j->held)) >= 0 && !streq(j->held, "offline")) {
-                r = be->auto_online_set(ctx, "offline");
-                if (r < 0) {
-                        job_note(d, obs, NOTE_AUTO_ONLINE_HELD,
-                             "cannot hold kernel auto-online (%s) off while binding: %s; blocks it onlines will be re-zoned",
-                             j->held, strerror(-r));
+        j->at_bind = false;
+        {
+                bool at_bind = d->want.online_at_bind && d->skipped_blocks == 0;
+                const char *to = at_bind ? zone_online_op(d->want.zone) : "offline";
+
+                if (be->auto_online_get(ctx, j->held, sizeof(j->held)) < 0)
                         j->held[0] = 0;
-                } else
+                else if (streq(j->held, to)) {
+                        j->held[0] = 0;
+                        j->at_bind = at_bind;
+                } else if ((r = be->auto_online_set(ctx, to)) < 0) {
                         job_note(d, obs, NOTE_AUTO_ONLINE_HELD,
-                             "kernel auto_online_blocks=%s held off while %s binds to kmem", j->held, d->name);
-        } else
-                j->held[0] = 0;
+                                 at_bind ? "cannot set kernel auto-online (%s) to %s while binding: %s; blocks it onlines elsewhere will be re-zoned"
+                                         : "cannot hold kernel auto-online (%s) %s while binding: %s; blocks it onlines will be re-zoned",
+                                 j->held, to, strerror(-r));
+                        j->held[0] = 0;
+                } else {
+                        j->at_bind = at_bind;
+                        if (at_bind)
+                                job_note(d, obs, NOTE_AUTO_ONLINE_HELD,
+                                         "kernel auto_online_blocks=%s set to %s while %s binds to kmem: the kernel onlines its blocks in %s as it adds them",
+                                         j->held, to, d->name, device_zone_name(d->want.zone));
+                        else
+                                job_note(d, obs, NOTE_AUTO_ONLINE_HELD,
+                                         "kernel auto_online_blocks=%s held off while %s binds to kmem", j->held, d->name);
+                }
+        }
 
         /* kmem adds all of the device's memory in this one call. */
         return job_call_request(j, CALL_BIND, DRV_KMEM, 0);
@@ -465,7 +484,12 @@ static int step_online(struct device *d, const struct backend *be, void *ctx,
         job_enter(d, DEV_ONLINING, NULL, obs);
         if (j->call == CALL_STATE_ONLINE)
                 job_kmem_state_online_done(d, be, ctx, obs);
-        else if (!j->state_tried) {
+        else if (!j->state_tried && j->at_bind) {
+                /* The kernel onlined the blocks as kmem added them: the
+                 * loop below verifies each (and onlines any it left). */
+                j->state_tried = true;
+                d->online_path = "at-bind";
+        } else if (!j->state_tried) {
                 /* Kernel 7.3+: the whole device at once, in the runner;
                  * the loop below then verifies every block (or onlines
                  * them, without). */
@@ -578,8 +602,9 @@ static int step_verify(struct device *d, const struct backend *be, void *ctx,
                                 device_zone_name(d->want.zone));
         }
 
-        /* What the state write onlined counts as onlined here. */
-        if (j->via_state)
+        /* What the state write, or the kernel during the bind, onlined
+         * counts as onlined here. */
+        if (j->via_state || j->at_bind)
                 j->onlined += j->already;
         if (j->onlined > 0 && j->node >= 0) {
                 uint64_t expect = (uint64_t) j->onlined * j->block_size;

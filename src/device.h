@@ -165,6 +165,7 @@ struct want {
         enum dt_on_poison on_poison;
         enum dt_on_runtime_poison on_runtime_poison;
         enum dt_scrub_unsupported scrub_unsupported;
+        bool online_at_bind;    /* [daemon] online_at_bind (not the rule's) */
 };
 
 enum scrub_outcome {
@@ -210,7 +211,7 @@ struct device {
 
 enum device_note {
         NOTE_REZONED,           /* blocks a competing onliner put elsewhere */
-        NOTE_AUTO_ONLINE_HELD,  /* kernel auto-online held off for a bind */
+        NOTE_AUTO_ONLINE_HELD,  /* kernel auto-online set or held off for a bind */
         NOTE_MEMMAP,            /* memmap_on_memory decision */
         NOTE_BLOCK_STUCK,       /* a block that would not move */
         NOTE_SECURITY,          /* security gate passed, or lost while online */

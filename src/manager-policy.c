@@ -112,7 +112,8 @@ void manager_apply_daemon_settings(struct manager *m) {
                         log_warning("cannot read /sys/devices/system/memory/auto_online_blocks");
                 return;
         }
-        /* A bind holds it at offline and gives it back when it ends: the
+        /* A bind holds it (at offline or at the rule's online type) and
+         * gives it back when it ends: the
          * setting is settled again then (manager.c). */
         if (m->active && device_job_holds_auto_online(m->active))
                 return;

@@ -195,6 +195,7 @@ static void reconcile(struct manager *m, struct device *d) {
         dax_facts_to_match(&d->facts, &mf);
         rule = policy_match(m->policy, &mf);
         want_from_rule(&d->want, rule);
+        d->want.online_at_bind = m->policy->online_at_bind == DT_ONLINE_AT_BIND_YES;
         observed = device_observe(d, m->be, NULL);
         if (device_security_refresh(d, m->be, NULL) & DEV_SEC_WARN)
                 audit_security_lost(d, d->security_warning);

@@ -139,8 +139,8 @@ void policy_dump(const struct policy *p, FILE *out) {
         for (size_t i = 0; i < p->n_files; i++)
                 dump_comment(out, "  %s", p->files[i]);
 
-        fprintf(out, "\n[daemon]\nauto_online_blocks = %s\n",
-                dt_auto_online_to_string(p->auto_online_blocks));
+        fprintf(out, "\n[daemon]\nauto_online_blocks = %s\nonline_at_bind = %s\n",
+                dt_auto_online_to_string(p->auto_online_blocks), dt_online_at_bind_to_string(p->online_at_bind));
         if (p->ram_cap_set) {
                 char amount[64];
                 fprintf(out, "max_system_ram_per_node = %s\n",

@@ -255,6 +255,8 @@ _Static_assert(ELEMENTSOF(region_keys) == REGION_KEYS_MAX, "REGION_KEYS_MAX");
 static const struct key_def daemon_keys[] = {
         { .name = "auto_online_blocks", .parse = enum_key, .offset = offsetof(struct daemon_state, auto_online_blocks),
           .from_string = dt_auto_online_from_string, .expected = "expected keep or offline" },
+        { .name = "online_at_bind", .parse = enum_key, .offset = offsetof(struct daemon_state, online_at_bind),
+          .from_string = dt_online_at_bind_from_string, .expected = "expected yes or no" },
         { .name = "max_system_ram_per_node", .parse = amount_key, .offset = offsetof(struct daemon_state, ram_cap),
           .aux_offset = offsetof(struct daemon_state, ram_cap_set), .percent_max = DT_RAM_CAP_PERCENT_MAX,
           .range = "a percentage must be from 0% to 10000%",
@@ -264,7 +266,8 @@ static const struct key_def daemon_keys[] = {
           .offset = offsetof(struct daemon_state, metrics_interval_usec) },
 };
 _Static_assert(ELEMENTSOF(daemon_keys) == DAEMON_KEYS_MAX, "DAEMON_KEYS_MAX");
-_Static_assert(sizeof(enum dt_source) == sizeof(int) && sizeof(enum dt_auto_online) == sizeof(int),
+_Static_assert(sizeof(enum dt_source) == sizeof(int) && sizeof(enum dt_auto_online) == sizeof(int) &&
+               sizeof(enum dt_online_at_bind) == sizeof(int),
                "enum keys are stored as int");
 
 /* [tiering]: the values are tiering_policy_set()'s (tiering.c). */

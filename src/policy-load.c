@@ -433,6 +433,7 @@ static int build_policy(struct loader *ld, struct policy **ret) {
         ld->n_files = 0;
 
         p->auto_online_blocks = ld->daemon.auto_online_blocks;
+        p->online_at_bind = ld->daemon.online_at_bind;
 
         p->ram_cap_set = ld->daemon.ram_cap_set;
         p->ram_cap = ld->daemon.ram_cap;
@@ -461,6 +462,7 @@ int config_load(const char *main_path, bool main_optional, const char *dropin_di
         struct loader ld = {
                 .errs = errs,
                 .daemon.auto_online_blocks = DT_AUTO_ONLINE_KEEP,
+                .daemon.online_at_bind = DT_ONLINE_AT_BIND_YES,
                 .daemon.metrics_interval_usec = DT_METRICS_INTERVAL_DEFAULT_USEC,
         };
         int r = 0;

@@ -17,7 +17,7 @@
 /* Entries in the key tables of policy-keys.c (checked there). */
 #define DEVICE_KEYS_MAX 20
 #define REGION_KEYS_MAX 7
-#define DAEMON_KEYS_MAX 4
+#define DAEMON_KEYS_MAX 5
 #define TIERING_KEYS_MAX 5
 
 struct rule_state {
@@ -34,6 +34,7 @@ struct region_state {
 /* [daemon]: values carry over from file to file (later files override), key lines do not. */
 struct daemon_state {
         enum dt_auto_online auto_online_blocks;
+        enum dt_online_at_bind online_at_bind;
         bool ram_cap_set;
         struct dt_amount ram_cap;
         char metrics_textfile[DT_METRICS_PATH_MAX];

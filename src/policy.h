@@ -96,6 +96,7 @@ struct policy {
         size_t n_files;
 
         enum dt_auto_online auto_online_blocks;
+        enum dt_online_at_bind online_at_bind;  /* default yes */
 
         struct rule *rules;     /* in file order: first match wins */
         size_t n_rules;

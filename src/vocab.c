@@ -33,6 +33,10 @@ DEFINE_STRING_TABLE(dt_auto_online, enum dt_auto_online,
         [DT_AUTO_ONLINE_KEEP] = "keep",
         [DT_AUTO_ONLINE_OFFLINE] = "offline")
 
+DEFINE_STRING_TABLE(dt_online_at_bind, enum dt_online_at_bind,
+        [DT_ONLINE_AT_BIND_YES] = "yes",
+        [DT_ONLINE_AT_BIND_NO] = "no")
+
 DEFINE_STRING_TABLE(dt_scrub, enum dt_scrub,
         [DT_SCRUB_ARS] = "ars",
         [DT_SCRUB_BADBLOCKS] = "badblocks",

@@ -67,6 +67,14 @@ enum dt_auto_online {
         DT_AUTO_ONLINE_OFFLINE,
 };
 
+/* [daemon] online_at_bind: whether the kernel onlines a device's blocks
+ * in the rule's zone as kmem adds them (yes), or they are added offline
+ * and daxtierd onlines them (no). */
+enum dt_online_at_bind {
+        DT_ONLINE_AT_BIND_YES,
+        DT_ONLINE_AT_BIND_NO,
+};
+
 DECLARE_STRING_TABLE(dt_source, enum dt_source);
 DECLARE_STRING_TABLE(dt_mode, enum dt_mode);
 DECLARE_STRING_TABLE(dt_zone, enum dt_zone);
@@ -77,3 +85,4 @@ DECLARE_STRING_TABLE(dt_on_poison, enum dt_on_poison);
 DECLARE_STRING_TABLE(dt_on_runtime_poison, enum dt_on_runtime_poison);
 DECLARE_STRING_TABLE(dt_scrub_unsupported, enum dt_scrub_unsupported);
 DECLARE_STRING_TABLE(dt_auto_online, enum dt_auto_online);
+DECLARE_STRING_TABLE(dt_online_at_bind, enum dt_online_at_bind);

@@ -1519,6 +1519,83 @@ START_TEST(test_auto_online_restore_fails) {
 }
 END_TEST
 
+/* [daemon] online_at_bind = yes: the kernel onlines the blocks in the
+ * rule's zone as kmem adds them; the online step only verifies them, and
+ * the system's setting is back before it does. */
+static void run_at_bind(enum dt_zone zone, const char *system) {
+        struct rule r = rule_ram(zone);
+
+        snprintf(fk.auto_online, sizeof(fk.auto_online), "%s", system);
+        prepare(dut, &r);
+        dut->want.online_at_bind = true;
+        run_job(dut);
+}
+
+START_TEST(test_online_at_bind_movable) {
+        long set, bind, restore;
+
+        run_at_bind(DT_ZONE_MOVABLE, "offline");
+        ck_assert_str_eq(path(), "devdax checking binding onlining online");
+        ck_assert_uint_eq(fk.n_auto_online_writes, 2);
+        ck_assert_str_eq(fk.auto_online_writes[0], "online_movable");
+        ck_assert_str_eq(fk.auto_online_writes[1], "offline");
+        set = log_find("auto_online_set online_movable");
+        bind = log_find("bind dax0.0 kmem");
+        restore = log_find("auto_online_set offline");
+        ck_assert_int_ge(set, 0);
+        ck_assert_int_lt(set, bind);
+        ck_assert_int_lt(bind, restore);
+        ck_assert_str_eq(fk.auto_online, "offline");
+        /* The kernel onlined every block; the daemon wrote none. */
+        expect_blocks(BLOCK_ONLINE, "Movable");
+        ck_assert_uint_eq(log_count_prefix("block_set "), 0);
+        ck_assert_pstr_eq(dut->online_path, "at-bind");
+        ck_assert_contains(note_msg(NOTE_AUTO_ONLINE_HELD), "set to online_movable");
+        ck_assert_uint_eq(note_count(NOTE_REZONED), 0);
+        ck_assert_uint_eq(dut->online_blocks, N_BLOCKS);
+        ck_assert_uint_eq(fk.node_mem[1], N_BLOCKS * BLOCK_SIZE);
+}
+END_TEST
+
+START_TEST(test_online_at_bind_normal) {
+        run_at_bind(DT_ZONE_NORMAL, "online");
+        ck_assert_int_eq(dut->state, DEV_ONLINE);
+        ck_assert_uint_eq(fk.n_auto_online_writes, 2);
+        ck_assert_str_eq(fk.auto_online_writes[0], "online_kernel");
+        ck_assert_str_eq(fk.auto_online_writes[1], "online");
+        expect_blocks(BLOCK_ONLINE, "Normal");
+        ck_assert_uint_eq(log_count_prefix("block_set "), 0);
+        ck_assert_pstr_eq(dut->online_path, "at-bind");
+}
+END_TEST
+
+/* The system already onlines in the rule's zone: nothing to write. */
+START_TEST(test_online_at_bind_already_set) {
+        run_at_bind(DT_ZONE_MOVABLE, "online_movable");
+        ck_assert_int_eq(dut->state, DEV_ONLINE);
+        ck_assert_uint_eq(fk.n_auto_online_writes, 0);
+        expect_blocks(BLOCK_ONLINE, "Movable");
+        ck_assert_uint_eq(log_count_prefix("block_set "), 0);
+        ck_assert_pstr_eq(dut->online_path, "at-bind");
+}
+END_TEST
+
+/* The setting cannot be written: the kernel onlines in its own default
+ * zone (Normal here) and the daemon moves the blocks, as without. */
+START_TEST(test_online_at_bind_set_fails) {
+        fk.auto_online_fail_value = "online_movable";
+        fk.auto_online_set_err = -EPERM;
+        run_at_bind(DT_ZONE_MOVABLE, "online");
+        ck_assert_int_eq(dut->state, DEV_ONLINE);
+        ck_assert_uint_eq(fk.n_auto_online_writes, 1);
+        ck_assert_str_eq(fk.auto_online, "online");
+        ck_assert_contains(note_msg(NOTE_AUTO_ONLINE_HELD), "cannot set kernel auto-online (online) to online_movable");
+        ck_assert_contains(note_msg(NOTE_REZONED), "8 of 8");
+        expect_blocks(BLOCK_ONLINE, "Movable");
+        ck_assert(!streq_ptr(dut->online_path, "at-bind"));
+}
+END_TEST
+
 /* ---- 7: competing onliners and stuck blocks ---------------------------- */
 
 START_TEST(test_rezone_normal_to_movable) {
@@ -3268,6 +3345,29 @@ START_TEST(test_poison_skip_blocks) {
 }
 END_TEST
 
+/* Blocks with poison must stay offline: the kernel must not online them
+ * at the bind, so the setting is held off as with online_at_bind = no. */
+START_TEST(test_online_at_bind_not_with_poison) {
+        struct rule r = rule_poison(DT_SCRUB_ARS, DT_ON_POISON_SKIP_BLOCKS, DT_SCRUB_UNSUPPORTED_PROCEED);
+        const uint64_t want[] = { 35 };
+
+        snprintf(fk.auto_online, sizeof(fk.auto_online), "online");
+        fake_pmem(fdev);
+        fake_add_bad(DEV_START + BLOCK_ADDR(3) + 4096, 512, true);
+        prepare(dut, &r);
+        dut->want.online_at_bind = true;
+        run_job(dut);
+
+        ck_assert_int_eq(dut->state, DEV_ONLINE);
+        ck_assert_uint_eq(dut->skipped_blocks, 1);
+        ck_assert_uint_eq(fk.n_auto_online_writes, 2);
+        ck_assert_str_eq(fk.auto_online_writes[0], "offline");
+        ck_assert_str_eq(fk.auto_online_writes[1], "online");
+        expect_online_except(want, ELEMENTSOF(want));
+        ck_assert(!streq_ptr(dut->online_path, "at-bind"));
+}
+END_TEST
+
 /* One range across a block boundary: both blocks stay offline. */
 START_TEST(test_poison_skip_spanning_range) {
         struct rule r = rule_poison(DT_SCRUB_BADBLOCKS, DT_ON_POISON_SKIP_BLOCKS, DT_SCRUB_UNSUPPORTED_PROCEED);
@@ -4080,6 +4180,11 @@ static Suite *device_suite(void) {
         tcase_add_test(tc, test_auto_online_already_offline);
         tcase_add_test(tc, test_auto_online_hold_fails);
         tcase_add_test(tc, test_auto_online_restore_fails);
+        tcase_add_test(tc, test_online_at_bind_movable);
+        tcase_add_test(tc, test_online_at_bind_normal);
+        tcase_add_test(tc, test_online_at_bind_already_set);
+        tcase_add_test(tc, test_online_at_bind_set_fails);
+        tcase_add_test(tc, test_online_at_bind_not_with_poison);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("rezone-and-stuck");

@@ -500,6 +500,21 @@ START_TEST(test_empty_and_comment_only) {
         ck_assert_uint_eq(pol->n_rules, 0);
         ck_assert_uint_eq(pol->n_files, 1);
         ck_assert_int_eq(pol->auto_online_blocks, DT_AUTO_ONLINE_KEEP);
+        ck_assert_int_eq(pol->online_at_bind, DT_ONLINE_AT_BIND_YES);
+}
+END_TEST
+
+START_TEST(test_online_at_bind) {
+        expect_ok(load_main("[daemon]\nonline_at_bind = no\n"));
+        ck_assert_int_eq(pol->online_at_bind, DT_ONLINE_AT_BIND_NO);
+        policy_free(pol);
+        pol = NULL;
+        expect_ok(load_main("[daemon]\nonline_at_bind = yes\n"));
+        ck_assert_int_eq(pol->online_at_bind, DT_ONLINE_AT_BIND_YES);
+        policy_free(pol);
+        pol = NULL;
+        ck_assert_int_ne(load_main("[daemon]\nonline_at_bind = maybe\n"), 0);
+        expect_error(0, main_path(), 2, "online_at_bind", "maybe", "expected yes or no");
 }
 END_TEST
 
@@ -1428,7 +1443,7 @@ START_TEST(test_region_dump_round_trip) {
                             "[region odd]\nmatch.region = 2\ncapacity = 1073741825\n"));
         text = dump_to_string(pol);
 
-        ck_assert_ptr_nonnull(strstr(text, "[daemon]\nauto_online_blocks = keep\nmax_system_ram_per_node = 75%\n"));
+        ck_assert_ptr_nonnull(strstr(text, "[daemon]\nauto_online_blocks = keep\nonline_at_bind = yes\nmax_system_ram_per_node = 75%\n"));
         ck_assert_ptr_nonnull(strstr(text, "[device own]\nmatch.name = daxtierd-*\nmode = system-ram\n"));
         ck_assert_int_ge(asprintf(&expect, "# %s:6\n[region half]\nmatch.region = 0\ncapacity = 50%%\nmax_devices = 1\n",
                                   main_path()),
@@ -2257,6 +2272,7 @@ static Suite *policy_suite(void) {
         tcase_add_test(tc, test_poison_keys);
         tcase_add_test(tc, test_empty_and_comment_only);
         tcase_add_test(tc, test_all_keys);
+        tcase_add_test(tc, test_online_at_bind);
         tcase_add_test(tc, test_each_enum_value);
         tcase_add_test(tc, test_size_suffixes_in_rules);
         tcase_add_test(tc, test_syntax_accepted_ok);
