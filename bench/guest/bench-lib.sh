@@ -192,11 +192,19 @@ bench_install_lower() {
         cat >/usr/local/lib/bench/lower-bound <<'SH'
 #!/bin/sh
 # udev RUN: $1 the dax device; $2 "state" to online through the kmem state
-# attribute, else block by block; $3 "on" or "off" to set the device's
-# memmap_on_memory first.
+# attribute, "at-bind" to have the kernel online the blocks in Movable as
+# kmem adds them (auto_online_blocks, restored after the bind), else block
+# by block; $3 "on" or "off" to set the device's memmap_on_memory first.
 dev=$1 d=/sys/bus/dax/devices/$1 m=/sys/devices/system/memory
 echo "$dev" >/sys/bus/dax/drivers/device_dax/unbind
 case "$3" in on) echo 1 >"$d/memmap_on_memory" ;; off) echo 0 >"$d/memmap_on_memory" ;; esac
+if [ "$2" = at-bind ]; then
+        read -r aol <"$m/auto_online_blocks"
+        echo online_movable >"$m/auto_online_blocks"
+        echo "$dev" >/sys/bus/dax/drivers/kmem/new_id
+        echo "$aol" >"$m/auto_online_blocks"
+        exit 0
+fi
 echo "$dev" >/sys/bus/dax/drivers/kmem/new_id
 if [ "$2" = state ] && [ -w "$d/state" ]; then
         read -r s <"$d/state"
@@ -247,12 +255,24 @@ bench_mask_shipped_rules() {
         udevadm control --reload
 }
 
+# [daemon] online_at_bind = no for the contenders that must not have the
+# kernel online the blocks during the bind.
+bench_no_at_bind() {
+        install -d /etc/daxtierd.conf.d
+        printf '[daemon]\nonline_at_bind = no\n' >/etc/daxtierd.conf.d/90-bench-no-at-bind.conf
+}
+
 bench_contender_on() {
         case "$1" in
         daxtierd)
                 systemctl unset-environment DAXTIERD_KMEM_STATE
                 systemctl start daxtierd ;;
+        daxtierd-state)
+                bench_no_at_bind
+                systemctl unset-environment DAXTIERD_KMEM_STATE
+                systemctl start daxtierd ;;
         daxtierd-block)
+                bench_no_at_bind
                 systemctl set-environment DAXTIERD_KMEM_STATE=0
                 systemctl start daxtierd ;;
         daxctl)
@@ -267,13 +287,18 @@ bench_contender_on() {
                 printf 'ACTION=="add", SUBSYSTEM=="dax", RUN+="/usr/local/lib/bench/lower-bound %%k state %s"\n' "${BENCH_MEMMAP:-}" \
                         >/etc/udev/rules.d/90-bench.rules
                 udevadm control --reload ;;
+        lower-at-bind)
+                printf 'ACTION=="add", SUBSYSTEM=="dax", RUN+="/usr/local/lib/bench/lower-bound %%k at-bind %s"\n' "${BENCH_MEMMAP:-}" \
+                        >/etc/udev/rules.d/90-bench.rules
+                udevadm control --reload ;;
         esac
 }
 
 bench_contender_off() {
         case "$1" in
-        daxtierd|daxtierd-block)
+        daxtierd|daxtierd-state|daxtierd-block)
                 systemctl stop daxtierd
+                rm -f /etc/daxtierd.conf.d/90-bench-no-at-bind.conf
                 systemctl unset-environment DAXTIERD_KMEM_STATE ;;
         *)
                 rm -f /etc/udev/rules.d/90-bench.rules
