@@ -10,6 +10,7 @@
 
 #include "kernel-internal.h"
 #include "sysfs.h"
+#include "log.h"
 #include "util.h"
 
 /*
@@ -220,7 +221,8 @@ int kernel_holders(void *ctx, const struct dax_facts *f, char **ret) {
         _cleanup_close_ int pfd = -1;
         DIR *dir;
         struct dirent *de;
-        int n = 0, r;
+        int n = 0, procs = 0, r;
+        uint64_t t0 = kernel_now_usec();
 
         r = sysfs_path(proc, sizeof(proc), "/proc");
         if (r < 0)
@@ -242,6 +244,7 @@ int kernel_holders(void *ctx, const struct dax_facts *f, char **ret) {
                 pfd = openat(dirfd(dir), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (pfd < 0)
                         continue;
+                procs++;
                 held = maps_hold(pfd, &node) || fd_dir_holds(pfd, f, &node, &m);
                 free(m.e);
                 if (held) {
@@ -253,6 +256,8 @@ int kernel_holders(void *ctx, const struct dax_facts *f, char **ret) {
                 close(TAKE_FD(pfd));
         }
         closedir(dir);
+        log_debug("holders scan for %s: %d processes, %d holding, %.1f ms", f->name, procs, n,
+                  (double) (kernel_now_usec() - t0) / 1000);
         if (n > 0) {
                 *ret = strbuf_steal(&who);
                 if (!*ret)

@@ -10,7 +10,18 @@
  * for what it returns.
  */
 
+#include <time.h>
+
 #include "kernel.h"
+
+/* CLOCK_MONOTONIC in microseconds: the debug lines that time the slow
+ * operations (daxtierd --debug; bench/NOTES.md uses them). */
+static inline uint64_t kernel_now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
 
 int kernel_holders(void *ctx, const struct dax_facts *f, char **ret);
 

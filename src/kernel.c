@@ -19,6 +19,7 @@
 #include "poison.h"
 #include "sysfs.h"
 #include "uevent.h"
+#include "log.h"
 #include "util.h"
 
 #define DAX_DEVICES "/sys/bus/dax/devices"
@@ -292,6 +293,7 @@ static int kernel_bind(void *ctx, const char *name, enum dax_driver drv) {
         struct daxctl_ctx *dctx = NULL;
         struct daxctl_region *region;
         struct daxctl_dev *dev, *found = NULL;
+        uint64_t t0 = kernel_now_usec(), t1 = 0, t2 = 0;
         int r;
 
         r = daxctl_new(&dctx);
@@ -306,10 +308,15 @@ static int kernel_bind(void *ctx, const char *name, enum dax_driver drv) {
                 r = -ENODEV;
                 goto out;
         }
+        t1 = kernel_now_usec();
         r = daxctl_dev_disable(found);
         if (r < 0)
                 goto out;
+        t2 = kernel_now_usec();
         r = drv == DRV_KMEM ? daxctl_dev_enable_ram(found) : daxctl_dev_enable_devdax(found);
+        log_debug("bind %s to %s: libdaxctl context %.1f ms, disable %.1f ms, enable %.1f ms", name,
+                  drv == DRV_KMEM ? "kmem" : "device_dax", (double) (t1 - t0) / 1000, (double) (t2 - t1) / 1000,
+                  (double) (kernel_now_usec() - t2) / 1000);
 out:
         daxctl_unref(dctx);
         return r;
