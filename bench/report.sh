@@ -245,13 +245,17 @@ table_item('scale', '5. Scale: 64 GiB device',
 for my $cell (@cellorder) {
     for my $mm ('off', 'on') {
         my @d = vals('from_add_ms', rows_of(item => 'scale', cell => $cell, contender => 'daxtierd', memmap => $mm));
-        my @l = vals('from_add_ms', rows_of(item => 'scale', cell => $cell, contender => 'lower', memmap => $mm));
+        # The fastest lower bound measured (by median).
+        my ($lc) = sort { median(@{$a->[1]}) <=> median(@{$b->[1]}) } grep { @{$_->[1]} }
+            map { [$_, [vals('from_add_ms', rows_of(item => 'scale', cell => $cell, contender => $_, memmap => $mm))]] }
+            'lower', 'lower-at-bind';
+        my @l = $lc ? @{$lc->[1]} : ();
         my @c = vals('from_add_ms', rows_of(item => 'scale', cell => $cell, contender => 'daxctl', memmap => $mm));
         my @p = vals('p99_ms', rows_of(item => 'scale', cell => $cell, contender => 'daxtierd', memmap => $mm));
         next unless @d && @l;
         my $f = median(@d) / median(@l);
-        my $t = sprintf "daxtierd %.2f× the lower bound (target ≤ 1.2×: %s)%s; D-Bus p99 %.0f ms (target < 50 ms: %s)",
-            $f, $f <= 1.2 ? 'met' : '**missed**', @c ? sprintf(', %.2f× the daxctl path', median(@d) / median(@c)) : '',
+        my $t = sprintf "daxtierd %.2f× the fastest lower bound (%s; target ≤ 1.2×: %s)%s; D-Bus p99 %.0f ms (target < 50 ms: %s)",
+            $f, $lc->[0], $f <= 1.2 ? 'met' : '**missed**', @c ? sprintf(', %.2f× the daxctl path', median(@d) / median(@c)) : '',
             median(@p) // 0, @p && median(@p) < 50 ? 'met' : '**missed**';
         printf "%s, memmap_on_memory %s: %s.\n\n", $cell, $mm, $t;
         push @summary, ['5 scale', "$cell, memmap_on_memory $mm", $t];
